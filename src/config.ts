@@ -1,0 +1,197 @@
+/**
+ * The one place that reads settings. Values are trimmed, empty means unset, and every problem is
+ * reported at start with the name of the variable to fix.
+ */
+import { DATA_CONNECTION, DEFAULT_NAMES, HOST_CONNECTION, SETTINGS, poisonQueueName } from './names.js';
+import { isLogLevel, type LogLevel } from './log.js';
+
+export type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(`${setting}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export type StorageConnection =
+  | { kind: 'connectionString'; connectionString: string; setting: string }
+  | { kind: 'identity'; blobServiceUri: string; queueServiceUri: string; clientId?: string; setting: string };
+
+export interface Names {
+  inputContainer: string;
+  resultsContainer: string;
+  jobsQueue: string;
+  poisonQueue: string;
+}
+
+export interface ModelSettings {
+  /** The model behind the endpoint: picks the image-token formula and the price table. */
+  visionModel: string;
+  timeoutMs: number;
+  maxRetries: number;
+  priceOverride: { inputPerMTok?: number; outputPerMTok?: number };
+}
+
+export type ProviderSettings =
+  | { kind: 'offline' }
+  | {
+      kind: 'azure-openai';
+      endpoint: string;
+      deployment: string;
+      apiVersion: string;
+      /** Keys are the fallback; without one the provider signs in with DefaultAzureCredential. */
+      apiKey?: string;
+    }
+  | { kind: 'openai'; apiKey: string; baseUrl?: string; model: string };
+
+export interface PathRule {
+  prefix: string;
+  profile: string;
+}
+
+export interface Config {
+  /** Undefined when no storage is configured; the local host then starts its own Azurite. */
+  storage: StorageConnection | undefined;
+  names: Names;
+  maxBlobBytes: number;
+  maxInputPixels: number;
+  provider: ProviderSettings;
+  model: ModelSettings;
+  defaultProfile: string;
+  profileRules: PathRule[];
+  logLevel: LogLevel;
+}
+
+export const DEVELOPMENT_STORAGE = 'UseDevelopmentStorage=true';
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function readInt(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `expected ${min}..${max}, got ${value}`);
+  return value;
+}
+
+function readPrice(env: Env, name: string): number | undefined {
+  const raw = read(env, name);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new ConfigError(name, `expected a price in USD per million tokens, got "${raw}"`);
+  return value;
+}
+
+const NAME_PATTERN = /^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/;
+
+function readName(env: Env, name: string, fallback: string, maxLength: number): string {
+  const value = read(env, name) ?? fallback;
+  if (!NAME_PATTERN.test(value) || value.length > maxLength) {
+    throw new ConfigError(name, `"${value}" is not a valid storage name (3-${maxLength} lowercase letters, digits and single hyphens)`);
+  }
+  return value;
+}
+
+/** A connection string or `<prefix>__blobServiceUri` + `__queueServiceUri` (identity-based, as the Functions host reads them). */
+function readConnection(env: Env, prefix: string): StorageConnection | undefined {
+  const connectionString = read(env, prefix);
+  if (connectionString !== undefined) return { kind: 'connectionString', connectionString, setting: prefix };
+  const blobServiceUri = read(env, `${prefix}__blobServiceUri`);
+  const queueServiceUri = read(env, `${prefix}__queueServiceUri`);
+  if (blobServiceUri === undefined && queueServiceUri === undefined) return undefined;
+  if (blobServiceUri === undefined) throw new ConfigError(`${prefix}__blobServiceUri`, 'is required when __queueServiceUri is set');
+  if (queueServiceUri === undefined) throw new ConfigError(`${prefix}__queueServiceUri`, 'is required when __blobServiceUri is set');
+  const clientId = read(env, `${prefix}__clientId`);
+  return { kind: 'identity', blobServiceUri, queueServiceUri, setting: prefix, ...(clientId === undefined ? {} : { clientId }) };
+}
+
+function readProvider(env: Env): ProviderSettings {
+  const choice = read(env, SETTINGS.provider) ?? 'auto';
+  if (!['auto', 'openai', 'offline'].includes(choice)) {
+    throw new ConfigError(SETTINGS.provider, `expected auto, openai or offline, got "${choice}"`);
+  }
+  if (choice === 'offline') return { kind: 'offline' };
+  const endpoint = read(env, SETTINGS.azureOpenAiEndpoint);
+  if (endpoint !== undefined) {
+    if (!/^https?:\/\//.test(endpoint)) throw new ConfigError(SETTINGS.azureOpenAiEndpoint, `expected an https:// URL, got "${endpoint}"`);
+    const apiKey = read(env, SETTINGS.azureOpenAiApiKey);
+    return {
+      kind: 'azure-openai',
+      endpoint,
+      deployment: read(env, SETTINGS.azureOpenAiDeployment) ?? 'gpt-4o',
+      apiVersion: read(env, SETTINGS.azureOpenAiApiVersion) ?? '2024-10-21',
+      ...(apiKey === undefined ? {} : { apiKey }),
+    };
+  }
+  const apiKey = read(env, SETTINGS.openAiApiKey);
+  if (apiKey !== undefined) {
+    const baseUrl = read(env, SETTINGS.openAiBaseUrl);
+    return { kind: 'openai', apiKey, model: read(env, SETTINGS.openAiModel) ?? 'gpt-4o', ...(baseUrl === undefined ? {} : { baseUrl }) };
+  }
+  if (choice === 'openai') {
+    throw new ConfigError(SETTINGS.provider, `is "openai" but neither ${SETTINGS.azureOpenAiEndpoint} nor ${SETTINGS.openAiApiKey} is set`);
+  }
+  return { kind: 'offline' };
+}
+
+/** `invoices/=invoice,receipts/=receipt`: the first matching prefix wins. */
+export function parseProfileRules(raw: string, setting: string): PathRule[] {
+  return raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .map((part) => {
+      const [prefix, profile, ...rest] = part.split('=').map((s) => s.trim());
+      if (prefix === undefined || prefix === '' || profile === undefined || profile === '' || rest.length > 0) {
+        throw new ConfigError(setting, `expected "prefix=profile" pairs separated by commas, got "${part}"`);
+      }
+      return { prefix, profile };
+    });
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const jobsQueue = readName(env, SETTINGS.jobsQueue, DEFAULT_NAMES.jobsQueue, 56);
+  const provider = readProvider(env);
+  const inputPerMTok = readPrice(env, SETTINGS.priceInputPerMTok);
+  const outputPerMTok = readPrice(env, SETTINGS.priceOutputPerMTok);
+  const logLevel = read(env, SETTINGS.logLevel) ?? 'info';
+  if (!isLogLevel(logLevel)) throw new ConfigError(SETTINGS.logLevel, `expected debug, info, warn or error, got "${logLevel}"`);
+  const defaultModel = provider.kind === 'azure-openai' ? provider.deployment : provider.kind === 'openai' ? provider.model : 'gpt-4o';
+  return {
+    storage: readConnection(env, DATA_CONNECTION) ?? readConnection(env, HOST_CONNECTION),
+    names: {
+      inputContainer: readName(env, SETTINGS.inputContainer, DEFAULT_NAMES.inputContainer, 63),
+      resultsContainer: readName(env, SETTINGS.resultsContainer, DEFAULT_NAMES.resultsContainer, 63),
+      jobsQueue,
+      poisonQueue: poisonQueueName(jobsQueue),
+    },
+    maxBlobBytes: readInt(env, SETTINGS.maxBlobBytes, 20 * 1024 * 1024, 1, 512 * 1024 * 1024),
+    maxInputPixels: readInt(env, SETTINGS.maxInputPixels, 100_000_000, 1, 1_000_000_000),
+    provider,
+    model: {
+      visionModel: read(env, SETTINGS.visionModel) ?? defaultModel,
+      timeoutMs: readInt(env, SETTINGS.modelTimeoutMs, 120_000, 1_000, 1_800_000),
+      maxRetries: readInt(env, SETTINGS.modelMaxRetries, 2, 0, 10),
+      priceOverride: {
+        ...(inputPerMTok === undefined ? {} : { inputPerMTok }),
+        ...(outputPerMTok === undefined ? {} : { outputPerMTok }),
+      },
+    },
+    defaultProfile: read(env, SETTINGS.defaultProfile) ?? 'describe',
+    profileRules: parseProfileRules(read(env, SETTINGS.profileRules) ?? 'invoices/=invoice', SETTINGS.profileRules),
+    logLevel,
+  };
+}
+
+/** Development storage means the local Azurite emulator. */
+export function isDevelopmentStorage(connection: StorageConnection | undefined): boolean {
+  return connection === undefined || (connection.kind === 'connectionString' && connection.connectionString === DEVELOPMENT_STORAGE);
+}

@@ -1,0 +1,62 @@
+/**
+ * Names shared by the Functions bindings, the local host, infra and the CLI. Each is defined once here.
+ * Container and queue names are app settings so that bindings can refer to them as `%SETTING%`
+ * expressions (resolved by the Functions host, and by the local host the same way).
+ */
+
+export const FUNCTION_NAMES = {
+  enqueueUpload: 'enqueueUpload',
+  analyzeImage: 'analyzeImage',
+  recordPoison: 'recordPoison',
+} as const;
+
+/** The storage connection the data lives in (blob trigger, queues, results). */
+export const DATA_CONNECTION = 'DataStorage';
+/** The Functions host's own storage; the data connection falls back to it when unset. */
+export const HOST_CONNECTION = 'AzureWebJobsStorage';
+
+export const SETTINGS = {
+  inputContainer: 'INPUT_CONTAINER',
+  resultsContainer: 'RESULTS_CONTAINER',
+  jobsQueue: 'JOBS_QUEUE',
+  maxBlobBytes: 'MAX_BLOB_BYTES',
+  maxInputPixels: 'MAX_INPUT_PIXELS',
+  provider: 'VISION_PROVIDER',
+  visionModel: 'VISION_MODEL',
+  azureOpenAiEndpoint: 'AZURE_OPENAI_ENDPOINT',
+  azureOpenAiDeployment: 'AZURE_OPENAI_DEPLOYMENT',
+  azureOpenAiApiVersion: 'AZURE_OPENAI_API_VERSION',
+  azureOpenAiApiKey: 'AZURE_OPENAI_API_KEY',
+  azureClientId: 'AZURE_CLIENT_ID',
+  openAiApiKey: 'OPENAI_API_KEY',
+  openAiBaseUrl: 'OPENAI_BASE_URL',
+  openAiModel: 'OPENAI_MODEL',
+  modelTimeoutMs: 'MODEL_TIMEOUT_MS',
+  modelMaxRetries: 'MODEL_MAX_RETRIES',
+  priceInputPerMTok: 'PRICE_INPUT_PER_MTOK',
+  priceOutputPerMTok: 'PRICE_OUTPUT_PER_MTOK',
+  defaultProfile: 'DEFAULT_PROFILE',
+  profileRules: 'PROFILE_RULES',
+  logLevel: 'LOG_LEVEL',
+} as const;
+
+export const DEFAULT_NAMES = {
+  inputContainer: 'uploads',
+  resultsContainer: 'results',
+  jobsQueue: 'image-jobs',
+} as const;
+
+/** The Functions host moves a message that keeps failing to `<queue>-poison`. */
+export function poisonQueueName(queue: string): string {
+  return `${queue}-poison`;
+}
+
+/** Binding expressions the Functions host resolves from app settings. */
+export const BINDING_EXPRESSIONS = {
+  inputContainer: `%${SETTINGS.inputContainer}%`,
+  jobsQueue: `%${SETTINGS.jobsQueue}%`,
+  poisonQueue: `%${SETTINGS.jobsQueue}%-poison`,
+} as const;
+
+/** Blob metadata key a user sets to choose the profile of one upload. */
+export const PROFILE_METADATA_KEY = 'profile';

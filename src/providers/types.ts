@@ -1,0 +1,58 @@
+import type { Profile } from '../profiles/types.js';
+
+/** The image as it is sent to the model, after orientation, resizing and re-encoding. */
+export interface PreparedImage {
+  bytes: Buffer;
+  mime: 'image/jpeg' | 'image/png';
+  width: number;
+  height: number;
+  /** The detail level the request will carry (`auto` is resolved before the call). */
+  detail: 'low' | 'high';
+  /** Image tokens the model will charge for this image, computed before the call. */
+  imageTokens: number;
+}
+
+/** Facts about the uploaded image itself. */
+export interface SourceImage {
+  bytes: Buffer;
+  /** Detected from the bytes, never from the name. */
+  mime: string;
+  /** After EXIF orientation is applied. */
+  width: number;
+  height: number;
+  /** EXIF orientation tag (1-8) when present. */
+  orientation?: number;
+}
+
+export interface AnalysisRequest {
+  profile: Profile;
+  image: PreparedImage;
+  source: SourceImage;
+  signal?: AbortSignal;
+}
+
+export interface Usage {
+  /** Reported by the provider; null when the provider does not report it. */
+  promptTokens: number | null;
+  completionTokens: number | null;
+}
+
+export interface AnalysisResponse {
+  /** The profile's output, not yet validated: the pipeline validates every provider the same way. */
+  data: unknown;
+  /** The model's raw text, kept for diagnosis when validation fails. */
+  rawText: string;
+  /** The model or deployment that answered. */
+  model: string;
+  usage: Usage;
+  warnings: string[];
+  /** Provider-specific facts for the result (e.g. OCR engine version). Never secrets. */
+  info?: Record<string, string>;
+}
+
+export interface VisionProvider {
+  readonly name: 'openai' | 'offline';
+  analyze(request: AnalysisRequest): Promise<AnalysisResponse>;
+  /** Releases pooled resources (OCR workers, sockets) when the host stops. */
+  close(): Promise<void>;
+}
