@@ -26,6 +26,7 @@ export interface Names {
   resultsContainer: string;
   jobsQueue: string;
   poisonQueue: string;
+  stateContainer: string;
 }
 
 export interface ModelSettings {
@@ -172,6 +173,7 @@ export function loadConfig(env: Env = process.env): Config {
       resultsContainer: readName(env, SETTINGS.resultsContainer, DEFAULT_NAMES.resultsContainer, 63),
       jobsQueue,
       poisonQueue: poisonQueueName(jobsQueue),
+      stateContainer: readName(env, SETTINGS.stateContainer, DEFAULT_NAMES.stateContainer, 63),
     },
     maxBlobBytes: readInt(env, SETTINGS.maxBlobBytes, 20 * 1024 * 1024, 1, 512 * 1024 * 1024),
     maxInputPixels: readInt(env, SETTINGS.maxInputPixels, 100_000_000, 1, 1_000_000_000),

@@ -19,6 +19,7 @@ export const SETTINGS = {
   inputContainer: 'INPUT_CONTAINER',
   resultsContainer: 'RESULTS_CONTAINER',
   jobsQueue: 'JOBS_QUEUE',
+  stateContainer: 'STATE_CONTAINER',
   maxBlobBytes: 'MAX_BLOB_BYTES',
   maxInputPixels: 'MAX_INPUT_PIXELS',
   provider: 'VISION_PROVIDER',
@@ -44,6 +45,8 @@ export const DEFAULT_NAMES = {
   inputContainer: 'uploads',
   resultsContainer: 'results',
   jobsQueue: 'image-jobs',
+  /** The worker's own bookkeeping (the errors each attempt saw), out of the way of result readers. */
+  stateContainer: 'worker-state',
 } as const;
 
 /** The Functions host moves a message that keeps failing to `<queue>-poison`. */

@@ -34,36 +34,50 @@ export type InvoiceData = z.infer<typeof invoiceSchema>;
 /** Amounts are compared to the cent; rounding on printed invoices rarely differs by more. */
 const TOLERANCE = 0.015;
 
-const differs = (a: number, b: number): boolean => Math.abs(a - b) > TOLERANCE;
-const round2 = (n: number): number => Math.round(n * 100) / 100;
+export const differs = (a: number, b: number): boolean => Math.abs(a - b) > TOLERANCE;
+export const round2 = (n: number): number => Math.round(n * 100) / 100;
 
-/** Arithmetic the document must satisfy; a disagreement is a warning, never a silent pass. */
-export function checkInvoice(data: InvoiceData): string[] {
+export type InvoiceLine = z.infer<typeof invoiceLineSchema>;
+
+/** quantity x unit_price = total on every line; `path` names the array in the messages. */
+export function checkLineTotals(lines: readonly InvoiceLine[], path: string): string[] {
   const warnings: string[] = [];
-  data.line_items.forEach((line, index) => {
+  lines.forEach((line, index) => {
     if (line.quantity !== null && line.unit_price !== null && line.total !== null && differs(line.quantity * line.unit_price, line.total)) {
       warnings.push(
-        `line_items[${index}]: quantity ${line.quantity} x unit_price ${line.unit_price} = ${round2(line.quantity * line.unit_price)}, but total is ${line.total}`,
+        `${path}[${index}]: quantity ${line.quantity} x unit_price ${line.unit_price} = ${round2(line.quantity * line.unit_price)}, but total is ${line.total}`,
       );
     }
   });
-  const lineTotals = data.line_items.map((line) => line.total);
-  if (data.subtotal !== null && lineTotals.length > 0 && lineTotals.every((t): t is number => t !== null)) {
-    const sum = lineTotals.reduce((a, b) => a + b, 0);
-    if (differs(sum, data.subtotal)) warnings.push(`sum of line totals ${round2(sum)} differs from subtotal ${data.subtotal}`);
-  }
+  return warnings;
+}
+
+/** The line totals add up to the subtotal (only when every line has a total). */
+export function checkLinesAgainstSubtotal(lines: readonly InvoiceLine[], subtotal: number | null): string[] {
+  const lineTotals = lines.map((line) => line.total);
+  if (subtotal === null || lineTotals.length === 0 || !lineTotals.every((t): t is number => t !== null)) return [];
+  const sum = lineTotals.reduce((a, b) => a + b, 0);
+  return differs(sum, subtotal) ? [`sum of line totals ${round2(sum)} differs from subtotal ${subtotal}`] : [];
+}
+
+export function checkCurrencyCode(currency: string | null): string[] {
+  return currency !== null && !/^[A-Z]{3}$/.test(currency) ? [`currency "${currency}" is not an ISO 4217 code`] : [];
+}
+
+export function checkDocumentDate(date: string | null): string[] {
+  if (date === null) return [];
+  const year = Number(date.slice(0, 4));
+  const now = new Date().getUTCFullYear();
+  return year < 1990 || year > now + 1 ? [`date ${date} is outside the plausible range 1990..${now + 1}`] : [];
+}
+
+/** Arithmetic the document must satisfy; a disagreement is a warning, never a silent pass. */
+export function checkInvoice(data: InvoiceData): string[] {
+  const warnings = [...checkLineTotals(data.line_items, 'line_items'), ...checkLinesAgainstSubtotal(data.line_items, data.subtotal)];
   if (data.subtotal !== null && data.tax !== null && data.total !== null && differs(data.subtotal + data.tax, data.total)) {
     warnings.push(`subtotal ${data.subtotal} + tax ${data.tax} = ${round2(data.subtotal + data.tax)}, but total is ${data.total}`);
   }
-  if (data.currency !== null && !/^[A-Z]{3}$/.test(data.currency)) {
-    warnings.push(`currency "${data.currency}" is not an ISO 4217 code`);
-  }
-  if (data.date !== null) {
-    const year = Number(data.date.slice(0, 4));
-    const now = new Date().getUTCFullYear();
-    if (year < 1990 || year > now + 1) warnings.push(`date ${data.date} is outside the plausible range 1990..${now + 1}`);
-  }
-  return warnings;
+  return [...warnings, ...checkCurrencyCode(data.currency), ...checkDocumentDate(data.date)];
 }
 
 export const invoiceProfile: Profile<InvoiceData> = {

@@ -37,6 +37,15 @@ export interface Usage {
   completionTokens: number | null;
 }
 
+/** Where one output field came from: how sure the provider is and the text it read it from. */
+export interface FieldEvidence {
+  /** 0..1 */
+  confidence: number;
+  text: string;
+  /** 1-based page of a multi-page document. */
+  page?: number;
+}
+
 export interface AnalysisResponse {
   /** The profile's output, not yet validated: the pipeline validates every provider the same way. */
   data: unknown;
@@ -46,6 +55,8 @@ export interface AnalysisResponse {
   model: string;
   usage: Usage;
   warnings: string[];
+  /** Per-field provenance keyed by the field's JSON path (e.g. `total`, `line_items[0].total`). */
+  evidence?: Record<string, FieldEvidence>;
   /** Provider-specific facts for the result (e.g. OCR engine version). Never secrets. */
   info?: Record<string, string>;
 }

@@ -1,0 +1,84 @@
+#!/bin/sh
+# azd postdeploy hook: subscribe the blob trigger (enqueueUpload, source EventGrid) to BlobCreated events
+# of the input container.
+#
+# Why here and not in Bicep: Event Grid validates a webhook when the subscription is created, and the
+# blob extension's webhook (/runtime/webhooks/blobs) only answers with the app's `blobs_extension` system
+# key in the URL. That key exists once the code is deployed and the host has started, i.e. after
+# `azd deploy`. Azure's Flex Consumption blob-trigger templates do the same in a postdeploy script.
+#
+# Reads (azd exports them to hooks; falls back to `azd env get-values`):
+#   AZURE_FUNCTION_APP_NAME, RESOURCE_GROUP, EVENT_GRID_SYSTEM_TOPIC_NAME, INPUT_CONTAINER,
+#   AZURE_SUBSCRIPTION_ID (optional)
+# Re-running it updates the subscription in place.
+set -eu
+
+# MUST equal FUNCTION_NAMES.enqueueUpload in src/names.ts (test/infra/infra.test.ts checks it).
+ENQUEUE_FUNCTION_NAME="enqueueUpload"
+SUBSCRIPTION_NAME="enqueue-upload-blob-created"
+
+if ! command -v az >/dev/null 2>&1; then
+  echo "create-event-subscription: the Azure CLI (az) is required: https://learn.microsoft.com/cli/azure/install-azure-cli" >&2
+  exit 1
+fi
+
+if [ -z "${AZURE_FUNCTION_APP_NAME:-}" ] && command -v azd >/dev/null 2>&1; then
+  # KEY="value" lines; values written by azd never contain newlines.
+  azd env get-values > "${TMPDIR:-/tmp}/azd-env.$$"
+  while IFS='=' read -r key value; do
+    case "$key" in
+      ''|\#*) continue ;;
+    esac
+    value=$(printf '%s' "$value" | sed -e 's/^"//' -e 's/"$//')
+    export "$key=$value"
+  done < "${TMPDIR:-/tmp}/azd-env.$$"
+  rm -f "${TMPDIR:-/tmp}/azd-env.$$"
+fi
+
+missing=""
+for name in AZURE_FUNCTION_APP_NAME RESOURCE_GROUP EVENT_GRID_SYSTEM_TOPIC_NAME INPUT_CONTAINER; do
+  eval "current=\${$name:-}"
+  if [ -z "$current" ]; then missing="$missing $name"; fi
+done
+if [ -n "$missing" ]; then
+  echo "create-event-subscription: missing azd outputs:$missing (run 'azd provision' first)" >&2
+  exit 1
+fi
+
+if [ -n "${AZURE_SUBSCRIPTION_ID:-}" ]; then
+  az account set --subscription "$AZURE_SUBSCRIPTION_ID"
+fi
+
+# The key appears once the host has indexed the blob trigger; a fresh deployment can take a minute.
+blobs_extension_key=""
+attempt=1
+while [ "$attempt" -le 12 ]; do
+  blobs_extension_key=$(az functionapp keys list \
+    --name "$AZURE_FUNCTION_APP_NAME" \
+    --resource-group "$RESOURCE_GROUP" \
+    --query "systemKeys.blobs_extension" \
+    --output tsv 2>/dev/null || true)
+  if [ -n "$blobs_extension_key" ]; then break; fi
+  echo "create-event-subscription: waiting for the blobs_extension system key (attempt $attempt of 12)"
+  attempt=$((attempt + 1))
+  sleep 10
+done
+if [ -z "$blobs_extension_key" ]; then
+  echo "create-event-subscription: no blobs_extension system key on $AZURE_FUNCTION_APP_NAME; is the code deployed and does it register $ENQUEUE_FUNCTION_NAME?" >&2
+  exit 1
+fi
+
+endpoint="https://${AZURE_FUNCTION_APP_NAME}.azurewebsites.net/runtime/webhooks/blobs?functionName=Host.Functions.${ENQUEUE_FUNCTION_NAME}&code=${blobs_extension_key}"
+subject_prefix="/blobServices/default/containers/${INPUT_CONTAINER}/"
+
+az eventgrid system-topic event-subscription create \
+  --name "$SUBSCRIPTION_NAME" \
+  --resource-group "$RESOURCE_GROUP" \
+  --system-topic-name "$EVENT_GRID_SYSTEM_TOPIC_NAME" \
+  --endpoint-type webhook \
+  --endpoint "$endpoint" \
+  --included-event-types Microsoft.Storage.BlobCreated \
+  --subject-begins-with "$subject_prefix" \
+  --output none
+
+echo "create-event-subscription: $SUBSCRIPTION_NAME delivers BlobCreated under $subject_prefix to $ENQUEUE_FUNCTION_NAME"

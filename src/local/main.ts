@@ -1,0 +1,76 @@
+/**
+ * `npm start`: the local host with embedded storage. Reads local.settings.json like `func start` does
+ * (the environment wins), starts Azurite unless real storage is configured, and runs until Ctrl+C.
+ */
+import { loadConfig, ConfigError, isDevelopmentStorage, type Config } from '../config.js';
+import { createLogger } from '../log.js';
+import { DATA_CONNECTION, HOST_CONNECTION } from '../names.js';
+import { createStorageClients } from '../storage/clients.js';
+import { startAzurite, type RunningAzurite } from './azurite.js';
+import { LocalHost } from './localHost.js';
+import { loadLocalSettings } from './localSettings.js';
+
+export const LOCAL_DATA_DIR = '.azurite';
+const AZURITE_BLOB_PORT = 10000;
+const AZURITE_QUEUE_PORT = 10001;
+
+async function main(): Promise<void> {
+  loadLocalSettings(process.env);
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`Configuration error: ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  let azurite: RunningAzurite | undefined;
+  let storage = config.storage;
+  if (isDevelopmentStorage(storage)) {
+    azurite = await startAzurite({ location: LOCAL_DATA_DIR, blobPort: AZURITE_BLOB_PORT, queuePort: AZURITE_QUEUE_PORT });
+    storage = { kind: 'connectionString', connectionString: azurite.connectionString, setting: DATA_CONNECTION };
+  }
+  if (storage === undefined) throw new ConfigError(DATA_CONNECTION, `set ${DATA_CONNECTION} or ${HOST_CONNECTION}`);
+  const host = await LocalHost.start({ config: { ...config, storage }, storage: createStorageClients(storage), logger });
+
+  const provider =
+    config.provider.kind === 'offline'
+      ? 'offline (no model endpoint configured)'
+      : config.provider.kind === 'azure-openai'
+        ? `Azure OpenAI ${config.provider.endpoint} deployment ${config.provider.deployment}`
+        : `OpenAI-compatible ${config.provider.baseUrl ?? 'api.openai.com'} model ${config.provider.model}`;
+  const where = azurite === undefined ? `storage from ${storage.setting}` : `Azurite blob ${azurite.blobEndpoint}, queue ${azurite.queueEndpoint} (data in ${LOCAL_DATA_DIR}/)`;
+  console.error(
+    [
+      '',
+      'blob-vision-worker local host is running',
+      `  storage:   ${where}`,
+      `  provider:  ${provider}`,
+      `  functions: ${host.functions.map((fn) => fn.name).join(', ')}`,
+      `  watching:  container "${config.names.inputContainer}" -> queue "${config.names.jobsQueue}" -> container "${config.names.resultsContainer}"`,
+      '',
+      'Submit files from another terminal:   npm run submit -- ./some/folder photo.jpg',
+      'List results:                         npm run results        (one in full: npm run results -- <blob name>)',
+      'Stop: Ctrl+C (running jobs finish first)',
+      '',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`\n${signal}: finishing running jobs...`);
+    void host
+      .stop()
+      .then(() => azurite?.stop())
+      .then(() => process.exit(0));
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+await main();

@@ -1,0 +1,48 @@
+/**
+ * HEIC/HEIF through libheif compiled to WASM (heic-decode): sharp's prebuilt libvips reads HEIF headers
+ * but carries no HEVC decoder.
+ */
+import { createRequire } from 'node:module';
+
+interface HeicDecodeImage {
+  width: number;
+  height: number;
+  decode(): Promise<{ data: Uint8ClampedArray }>;
+}
+
+interface HeicDecode {
+  all(input: { buffer: Uint8Array }): Promise<HeicDecodeImage[] & { dispose(): void }>;
+}
+
+let heicDecode: HeicDecode | undefined;
+
+/** Loaded on first use: the WASM bundle costs ~50 ms and ~25 MB at start, and most uploads are not HEIC. */
+function loadHeicDecode(): HeicDecode {
+  // heic-decode is CommonJS and ships no type declarations.
+  heicDecode ??= createRequire(import.meta.url)('heic-decode') as HeicDecode;
+  return heicDecode;
+}
+
+export interface HeicImage {
+  /** Dimensions after the container's rotation and mirroring, which libheif applies. */
+  width: number;
+  height: number;
+  /** Interleaved RGBA, 4 bytes per pixel. */
+  decode(): Promise<Uint8ClampedArray>;
+}
+
+/**
+ * Parses the container and hands the first top-level image (the primary one in camera files: grid tiles
+ * and thumbnails are not top-level) to `use` before any pixel is decoded, so the caller can refuse an
+ * oversized image first. libheif's memory is released when `use` settles.
+ */
+export async function withHeicImage<T>(bytes: Buffer, use: (image: HeicImage) => Promise<T>): Promise<T> {
+  const images = await loadHeicDecode().all({ buffer: bytes });
+  try {
+    const [first] = images;
+    if (first === undefined) throw new Error('HEIF container holds no image');
+    return await use({ width: first.width, height: first.height, decode: async () => (await first.decode()).data });
+  } finally {
+    images.dispose();
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * What a blob is, decided from its bytes alone: names and declared content types are whatever the
+ * uploader chose and are never trusted.
+ */
+import { fileTypeFromBuffer } from 'file-type';
+
+export interface MediaType {
+  mime: string;
+  /** True when `prepareImage` can decode it. */
+  supported: boolean;
+}
+
+export const SUPPORTED_IMAGE_TYPES: ReadonlySet<string> = new Set([
+  'image/png',
+  'image/jpeg',
+  'image/webp',
+  'image/gif',
+  'image/tiff',
+  'image/avif',
+  'image/heic',
+  'image/heif',
+]);
+
+export const EMPTY_MIME = 'application/x-empty';
+export const SVG_MIME = 'image/svg+xml';
+export const TEXT_MIME = 'text/plain';
+export const UNKNOWN_MIME = 'application/octet-stream';
+
+/** Enough to see past an XML declaration, a comment or a doctype to the root element. */
+const SNIFF_BYTES = 4096;
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+function textHead(bytes: Buffer): string | undefined {
+  const head = bytes.subarray(bytes.subarray(0, 3).equals(UTF8_BOM) ? 3 : 0, SNIFF_BYTES);
+  try {
+    // `stream: true` tolerates a multi-byte character cut at the sniff boundary.
+    return new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * SVG is XML text to file-type, so it is recognised by its root element: `<svg`, possibly after an XML
+ * declaration, comments or a doctype.
+ */
+const SVG_ROOT = /^(?:\s|<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<![^>]*>)*<svg[\s>/]/;
+
+/** Text has no control characters other than tab, line feed, form feed and carriage return. */
+const looksLikeText = (text: string): boolean => !/[^\P{Cc}\t\n\f\r]/u.test(text);
+
+export async function detectMediaType(bytes: Buffer): Promise<MediaType> {
+  if (bytes.length === 0) return { mime: EMPTY_MIME, supported: false };
+  const text = textHead(bytes);
+  if (text !== undefined && SVG_ROOT.test(text)) return { mime: SVG_MIME, supported: false };
+  const detected = await fileTypeFromBuffer(bytes);
+  if (detected !== undefined) return { mime: detected.mime, supported: SUPPORTED_IMAGE_TYPES.has(detected.mime) };
+  return { mime: text !== undefined && looksLikeText(text) ? TEXT_MIME : UNKNOWN_MIME, supported: false };
+}

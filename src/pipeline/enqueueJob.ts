@@ -1,0 +1,63 @@
+/**
+ * Turns a new upload into a job message. The ETag comes from the blob itself (one HEAD request), so the
+ * job names exactly the content that triggered it, whatever shape the trigger's metadata has.
+ */
+import { PermanentError } from '../errors.js';
+import { PROFILE_METADATA_KEY } from '../names.js';
+import { isStatus, storageUnavailable } from '../storage/storageErrors.js';
+import { InvalidMessageError, parseJobMessage, type JobMessage } from './jobMessage.js';
+import { failureRecord, recordInvalidMessage } from './processJob.js';
+import type { Worker } from './worker.js';
+
+/** The job for `blobName`, or undefined when the upload already has its final record (it is gone, or its name is unusable). */
+export async function jobForUpload(worker: Worker, blobName: string): Promise<JobMessage | undefined> {
+  const started = worker.now();
+  const container = worker.config.names.inputContainer;
+  let properties;
+  try {
+    properties = await worker.input.getBlobClient(blobName).getProperties();
+  } catch (error) {
+    if (!isStatus(error, 404)) throw storageUnavailable(error, `reading the properties of "${blobName}"`);
+    const gone = new PermanentError('blob_not_found', `"${blobName}" was deleted before it could be enqueued`);
+    const source = {
+      container,
+      blob: blobName,
+      etag: '',
+      size: null,
+      sha256: null,
+      mime: null,
+      width: null,
+      height: null,
+      lastModified: null,
+    };
+    await worker.results.writeFinal(
+      failureRecord(
+        {
+          source,
+          profile: null,
+          timings: { downloadMs: null, prepareMs: null, modelMs: null, totalMs: worker.now() - started },
+          warnings: [],
+        },
+        gone,
+        1,
+      ),
+    );
+    return undefined;
+  }
+  const profile = properties.metadata?.[PROFILE_METADATA_KEY];
+  const candidate = {
+    v: 1,
+    container,
+    blob: blobName,
+    etag: properties.etag ?? '',
+    contentLength: properties.contentLength ?? 0,
+    ...(profile === undefined || profile === '' ? {} : { profile: profile.trim().toLowerCase() }),
+  };
+  try {
+    return parseJobMessage(candidate, container);
+  } catch (error) {
+    if (!(error instanceof InvalidMessageError)) throw error;
+    await recordInvalidMessage(worker, error, { dequeueCount: 1 }, started);
+    return undefined;
+  }
+}

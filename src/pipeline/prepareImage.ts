@@ -1,0 +1,225 @@
+/**
+ * Turns uploaded bytes into the image the model is sent: upright, first frame or page, 8-bit sRGB on
+ * white, no larger than the model looks at, re-encoded as JPEG or PNG. Nothing bigger than
+ * `maxInputPixels` is ever decoded: the header is read and checked first.
+ */
+import sharp, { type JpegOptions, type OutputInfo, type PngOptions, type Sharp, type SharpOptions } from 'sharp';
+import { PermanentError, WorkerError, ensureError } from '../errors.js';
+import { SETTINGS } from '../names.js';
+import type { Detail, EncodeFormat } from '../profiles/types.js';
+import type { PreparedImage, SourceImage } from '../providers/types.js';
+import { withHeicImage } from './decodeHeic.js';
+import { EMPTY_MIME, SUPPORTED_IMAGE_TYPES } from './detectMediaType.js';
+import { imageTokens, modelImageSize } from './imageTokens.js';
+
+export interface PrepareOptions {
+  /** Picks the size the model looks at and the token formula. */
+  model: string;
+  detail: Detail;
+  format: EncodeFormat;
+  maxInputPixels: number;
+}
+
+export interface PreparedInput {
+  image: PreparedImage;
+  source: SourceImage;
+}
+
+const HEIF_TYPES: ReadonlySet<string> = new Set(['image/heic', 'image/heif']);
+
+/** Sources whose pixels are exact: text and flat colour in them are worth a PNG when it is not much bigger. */
+const LOSSLESS_TYPES: ReadonlySet<string> = new Set(['image/png', 'image/gif', 'image/tiff']);
+
+/**
+ * With `format: 'auto'` and a lossless source, PNG is kept while it is at most this many times the
+ * JPEG's size: tokens depend only on the dimensions, so a somewhat larger upload buys crisp text edges
+ * for free. Measured (gpt-4o, high, PNG/JPEG): rendered invoice 768x768 39/34 KB (1.14x), UI screenshot
+ * 12/15 KB (0.79x), bar chart 3/9 KB (0.38x) keep PNG; a photo saved as PNG (6.4x) and a smooth 16-bit
+ * gradient (11x) go JPEG.
+ */
+const PNG_OVER_JPEG = 1.5;
+
+/** mozjpeg's defaults (trellis quantisation, optimised progressive scans) at a quality where text stays legible. */
+const JPEG_OPTIONS: JpegOptions = { quality: 85, mozjpeg: true };
+const PNG_COMPRESSION = 9;
+/**
+ * Rendered documents, screenshots and charts have few distinct colours, each covering many pixels
+ * (anti-aliased text on white: ~1,800 colours in the invoice fixture at 768x768, ~500 in the
+ * screenshot), while a photo has a new colour every few pixels. For the former, libimagequant at
+ * quality 100 maps them to 256 with a largest channel error of 6/255 (PSNR > 64 dB) and nearly halves
+ * the PNG (invoice 71 KB -> 39 KB), so text is not hurt. Everything else stays truecolour.
+ */
+const PALETTE_MAX_COLOURS = 4096;
+const PALETTE_MIN_PIXELS_PER_COLOUR = 64;
+const PALETTE_OPTIONS: PngOptions = { compressionLevel: PNG_COMPRESSION, palette: true, colours: 256, quality: 100, dither: 0 };
+
+/**
+ * `failOn: 'error'` aborts on truncated data and decoder errors, so a cut-off upload never reaches the
+ * model as a half-grey picture, but tolerates libjpeg/libpng warnings (extraneous bytes, a known-bad
+ * sRGB chunk) that real camera and export files carry and every viewer shows fine; 'warning' would
+ * reject those. `pages: 1` keeps only the first frame of an animation or page of a TIFF.
+ */
+function inputOptions(maxInputPixels: number): SharpOptions {
+  return { limitInputPixels: maxInputPixels, failOn: 'error', pages: 1 };
+}
+
+/** An image opened far enough to know its upright size, with no pixel decoded yet (HEIC excepted). */
+interface OpenedImage {
+  pipeline: Sharp;
+  width: number;
+  height: number;
+  orientation?: number;
+}
+
+function assertWithinLimit(width: number, height: number, maxInputPixels: number): void {
+  if (width * height <= maxInputPixels) return;
+  throw new PermanentError(
+    'image_too_large',
+    `expected at most ${maxInputPixels} pixels (${SETTINGS.maxInputPixels}), received an image of ${width}x${height} = ${width * height} pixels`,
+    { details: { width, height, maxInputPixels } },
+  );
+}
+
+async function openWithSharp(bytes: Buffer, maxInputPixels: number): Promise<OpenedImage> {
+  // The header read itself is not limited, so that the refusal below can name the dimensions.
+  const meta = await sharp(bytes, { ...inputOptions(maxInputPixels), limitInputPixels: false }).metadata();
+  assertWithinLimit(meta.width, meta.height, maxInputPixels);
+  return {
+    // Resizing in the same pipeline as the decode lets libjpeg and libwebp shrink on load.
+    pipeline: sharp(bytes, inputOptions(maxInputPixels)).autoOrient(),
+    width: meta.autoOrient.width,
+    height: meta.autoOrient.height,
+    ...(meta.orientation === undefined ? {} : { orientation: meta.orientation }),
+  };
+}
+
+/** libheif applies the container's rotation itself; HEIF has no EXIF orientation to honour on top. */
+function openHeic(bytes: Buffer, maxInputPixels: number): Promise<OpenedImage> {
+  return withHeicImage(bytes, async ({ width, height, decode }) => {
+    assertWithinLimit(width, height, maxInputPixels);
+    const rgba = await decode();
+    return { pipeline: sharp(rgba, { ...inputOptions(maxInputPixels), raw: { width, height, channels: 4 } }), width, height };
+  });
+}
+
+interface RawImage {
+  data: Buffer;
+  info: OutputInfo;
+}
+
+const fromRaw = ({ data, info }: RawImage): Sharp =>
+  sharp(data, { ...inputOptions(info.width * info.height), raw: { width: info.width, height: info.height, channels: info.channels } });
+
+function fewColours({ data, info }: RawImage): boolean {
+  const limit = Math.min(PALETTE_MAX_COLOURS, (info.width * info.height) / PALETTE_MIN_PIXELS_PER_COLOUR);
+  const colours = new Set<number>();
+  for (let i = 0; i < data.length; i += info.channels) {
+    colours.add(((data[i] ?? 0) << 16) | ((data[i + 1] ?? 0) << 8) | (data[i + 2] ?? 0));
+    if (colours.size > limit) return false;
+  }
+  return true;
+}
+
+const toJpeg = (raw: RawImage): Promise<Buffer> => fromRaw(raw).jpeg(JPEG_OPTIONS).toBuffer();
+
+const toPng = (raw: RawImage): Promise<Buffer> =>
+  fromRaw(raw)
+    .png(fewColours(raw) ? PALETTE_OPTIONS : { compressionLevel: PNG_COMPRESSION })
+    .toBuffer();
+
+/** A WebP's first image chunk says whether it is lossless (`VP8L`) or lossy (`VP8 `). */
+function isLosslessWebp(bytes: Buffer): boolean {
+  for (let offset = 12; offset + 8 <= bytes.length;) {
+    const fourcc = bytes.toString('latin1', offset, offset + 4);
+    if (fourcc === 'VP8L') return true;
+    if (fourcc === 'VP8 ') return false;
+    const size = bytes.readUInt32LE(offset + 4);
+    offset += 8 + size + (size % 2);
+  }
+  return false;
+}
+
+const isLosslessSource = (bytes: Buffer, mime: string): boolean =>
+  LOSSLESS_TYPES.has(mime) || (mime === 'image/webp' && isLosslessWebp(bytes));
+
+async function encode(raw: RawImage, format: EncodeFormat, losslessSource: boolean): Promise<Pick<PreparedImage, 'bytes' | 'mime'>> {
+  if (format === 'png') return { bytes: await toPng(raw), mime: 'image/png' };
+  const jpeg = await toJpeg(raw);
+  if (format === 'jpeg' || !losslessSource) return { bytes: jpeg, mime: 'image/jpeg' };
+  const png = await toPng(raw);
+  return png.length <= PNG_OVER_JPEG * jpeg.length ? { bytes: png, mime: 'image/png' } : { bytes: jpeg, mime: 'image/jpeg' };
+}
+
+const describeMime = (mime: string): string => (mime === EMPTY_MIME ? 'an empty file (0 bytes)' : mime);
+
+interface ImageContext {
+  mime: string;
+  byteLength: number;
+  maxInputPixels: number;
+}
+
+/** The one place that turns what sharp or libheif threw into the project's error kinds. */
+export function imageError(error: unknown, { mime, byteLength, maxInputPixels }: ImageContext): WorkerError {
+  if (error instanceof WorkerError) return error;
+  const cause = ensureError(error);
+  const reason = cause.message.trim().split('\n').join('; ');
+  if (/pixel limit/i.test(reason)) {
+    return new PermanentError(
+      'image_too_large',
+      `expected at most ${maxInputPixels} pixels (${SETTINGS.maxInputPixels}), received more: ${reason}`,
+      {
+        cause,
+        details: { maxInputPixels },
+      },
+    );
+  }
+  return new PermanentError(
+    'corrupt_image',
+    `expected a complete, decodable ${mime} image, received ${byteLength} bytes the decoder rejected: ${reason}`,
+    {
+      cause,
+      details: { mime, bytes: byteLength },
+    },
+  );
+}
+
+/** `mime` is what `detectMediaType` found in the bytes. */
+export async function prepareImage(bytes: Buffer, mime: string, options: PrepareOptions): Promise<PreparedInput> {
+  if (!SUPPORTED_IMAGE_TYPES.has(mime)) {
+    throw new PermanentError(
+      'unsupported_media_type',
+      `expected one of ${[...SUPPORTED_IMAGE_TYPES].join(', ')}, received ${describeMime(mime)}`,
+      {
+        details: { mime },
+      },
+    );
+  }
+  const detail = options.detail === 'low' ? 'low' : 'high';
+  try {
+    const opened = HEIF_TYPES.has(mime)
+      ? await openHeic(bytes, options.maxInputPixels)
+      : await openWithSharp(bytes, options.maxInputPixels);
+    const target = modelImageSize(options.model, detail, opened.width, opened.height);
+    // `fill` to the exact target, which already keeps the aspect ratio, so the token count is exact.
+    const sized =
+      target.width === opened.width && target.height === opened.height
+        ? opened.pipeline
+        : opened.pipeline.resize(target.width, target.height, { fit: 'fill' });
+    // Alpha goes onto white for PNG too: a model may composite transparency onto black, hiding dark text.
+    const raw = await sized.flatten({ background: '#ffffff' }).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    const encoded = await encode(raw, options.format, isLosslessSource(bytes, mime));
+    const { width, height } = raw.info;
+    return {
+      image: { ...encoded, width, height, detail, imageTokens: imageTokens(options.model, detail, width, height) },
+      source: {
+        bytes,
+        mime,
+        width: opened.width,
+        height: opened.height,
+        ...(opened.orientation === undefined ? {} : { orientation: opened.orientation }),
+      },
+    };
+  } catch (error) {
+    throw imageError(error, { mime, byteLength: bytes.length, maxInputPixels: options.maxInputPixels });
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The last stop for a job whose retries ran out: the final record says how many attempts ran and what
+ * the last one saw, so that no upload is left without a record.
+ */
+import { POISONED_CODE, WorkerError, type ErrorCode } from '../errors.js';
+import { InvalidMessageError, parseJobMessage } from './jobMessage.js';
+import { failureRecord, recordInvalidMessage, type JobOutcome } from './processJob.js';
+import type { Delivery, Worker } from './worker.js';
+
+/** Retries could have helped but ran out; the code is the last attempt's own, when it is known. */
+class PoisonedError extends WorkerError {
+  override readonly retryable = true;
+}
+
+export async function recordPoisonedJob(worker: Worker, raw: unknown, delivery: Delivery, maxDequeueCount: number): Promise<JobOutcome> {
+  const started = worker.now();
+  let job;
+  try {
+    job = parseJobMessage(raw, worker.config.names.inputContainer);
+  } catch (error) {
+    if (!(error instanceof InvalidMessageError)) throw error;
+    return recordInvalidMessage(worker, error, delivery, started);
+  }
+  const attempts = await worker.attempts.read(job.blob, job.etag);
+  const last = attempts.at(-1);
+  const lastCode = (last?.code ?? POISONED_CODE) as ErrorCode;
+  // The history is the truth; without one, the host ran the job maxDequeueCount times.
+  const attemptCount = attempts.length > 0 ? attempts.length : maxDequeueCount;
+  const error = new PoisonedError(
+    lastCode,
+    `gave up after ${attemptCount} attempts; the last error was: ${last?.message ?? 'not recorded'}`,
+    { details: { attempts: attemptCount, lastError: last ?? null, history: attempts } },
+  );
+  const source = {
+    container: job.container,
+    blob: job.blob,
+    etag: job.etag,
+    size: job.contentLength,
+    sha256: null,
+    mime: null,
+    width: null,
+    height: null,
+    lastModified: null,
+  };
+  const record = failureRecord(
+    {
+      source,
+      profile: job.profile ?? null,
+      timings: { downloadMs: null, prepareMs: null, modelMs: null, totalMs: worker.now() - started },
+      warnings: [],
+    },
+    error,
+    attemptCount,
+  );
+  const outcome = await worker.results.writeFinal(record);
+  await worker.attempts.clear(job.blob);
+  worker.logger.warn('job.poisoned', {
+    blob: job.blob,
+    etag: job.etag,
+    attempts: attemptCount,
+    lastCode: last?.code ?? null,
+    record: outcome,
+  });
+  return { status: 'failed', blob: job.blob, record: outcome, code: lastCode };
+}

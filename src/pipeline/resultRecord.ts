@@ -1,0 +1,82 @@
+/**
+ * The one documented shape of what lands in the results container: a result or a failure record, at
+ * `<results>/<blob path>.json`. `schemas/result.schema.json` is generated from this schema.
+ */
+import { z } from 'zod';
+
+export const RESULT_SCHEMA_VERSION = 1;
+
+const nullableInt = z.number().int().min(0).nullable();
+
+export const sourceSchema = z.object({
+  container: z.string(),
+  blob: z.string(),
+  etag: z.string().describe('The ETag of the content that was analysed'),
+  size: nullableInt.describe('Bytes'),
+  sha256: z.string().nullable(),
+  mime: z.string().nullable().describe('Detected from the bytes, never from the name'),
+  width: nullableInt.describe('Pixels, after EXIF orientation'),
+  height: nullableInt,
+  lastModified: z.string().nullable().describe('When the analysed content was written (ISO 8601)'),
+});
+
+export const usageSchema = z.object({
+  imageTokensEstimated: nullableInt.describe('Computed before the call from the prepared image size and the detail level'),
+  promptTokens: nullableInt.describe('As reported by the model'),
+  completionTokens: nullableInt,
+  estimatedCostUsd: z.number().min(0).nullable(),
+});
+
+export const timingsSchema = z.object({
+  downloadMs: z.number().min(0).nullable(),
+  prepareMs: z.number().min(0).nullable(),
+  modelMs: z.number().min(0).nullable(),
+  totalMs: z.number().min(0),
+});
+
+export const errorSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  retryable: z.boolean().describe('Whether a retry could have helped (true for records written after the retries ran out)'),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const evidenceSchema = z.record(
+  z.string(),
+  z.object({ confidence: z.number().min(0).max(1), text: z.string(), page: z.number().int().min(1).optional() }),
+);
+
+export const resultRecordSchema = z.object({
+  schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
+  status: z.enum(['succeeded', 'failed']),
+  source: sourceSchema,
+  profile: z.string().nullable(),
+  provider: z.object({
+    name: z.enum(['openai', 'offline']).nullable(),
+    model: z.string().nullable().describe('Model or deployment that answered'),
+    info: z.record(z.string(), z.string()).optional(),
+  }),
+  detail: z.enum(['low', 'high']).nullable(),
+  usage: usageSchema,
+  timings: timingsSchema,
+  attempt: z.number().int().min(1).describe('Dequeue count of the message that produced this record'),
+  data: z.unknown().optional().describe("The profile's validated output (succeeded only)"),
+  evidence: evidenceSchema.optional(),
+  error: errorSchema.optional().describe('Why the job failed (failed only)'),
+  warnings: z.array(z.string()),
+  createdAt: z.string(),
+});
+
+export type ResultRecord = z.infer<typeof resultRecordSchema>;
+export type SourceInfo = z.infer<typeof sourceSchema>;
+export type UsageInfo = z.infer<typeof usageSchema>;
+export type Timings = z.infer<typeof timingsSchema>;
+
+export function resultJsonSchema(): Record<string, unknown> {
+  return {
+    title: 'blob-vision-worker result record',
+    ...(z.toJSONSchema(resultRecordSchema, { io: 'output' }) as Record<string, unknown>),
+  };
+}
+
+export const EMPTY_USAGE: UsageInfo = { imageTokensEstimated: null, promptTokens: null, completionTokens: null, estimatedCostUsd: null };

@@ -1,0 +1,98 @@
+/**
+ * The provider that needs no network: it answers from what the pixels themselves show. For `describe`
+ * that is a real, if plain, description; for profiles that need reading (invoices), it returns the
+ * schema's empty shape and says so, so the rest of the pipeline runs end to end without a model.
+ */
+import sharp from 'sharp';
+import { SETTINGS } from '../names.js';
+import { describeProfile, type DescribeData } from '../profiles/describe.js';
+import type { Profile } from '../profiles/types.js';
+import { imageFacts, type ImageFacts } from './offline/imageFacts.js';
+import type { AnalysisResponse, VisionProvider } from './types.js';
+
+function describeFromFacts(facts: ImageFacts): DescribeData {
+  const upright =
+    facts.exifOrientation !== undefined && facts.exifOrientation !== 1
+      ? ` (turned upright from EXIF orientation ${facts.exifOrientation})`
+      : '';
+  const colours = facts.dominantColors.length === 0 ? '' : ` Dominant colours: ${facts.dominantColors.join(', ')}.`;
+  return {
+    summary:
+      `A ${facts.shape} ${facts.format.toUpperCase()} image of ${facts.width}x${facts.height} pixels${upright}. ` +
+      `It looks like a ${facts.kind}: ${facts.kindReason}.` +
+      `${colours} Described offline from pixel statistics; no model was asked.`,
+    image_type: facts.kind,
+    text_found: null,
+    objects: [],
+    dominant_colors: facts.dominantColors,
+    tags: [facts.kind, facts.shape, facts.format],
+  };
+}
+
+const ENGINE = `sharp ${sharp.versions.sharp}`;
+
+type JsonSchema = Record<string, unknown>;
+
+const isSchema = (value: unknown): value is JsonSchema => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The emptiest value a JSON Schema accepts: null where allowed, [] for arrays, the first enum value,
+ * '' / 0 / false for required scalars, and objects built field by field.
+ */
+export function emptyValue(schema: JsonSchema): unknown {
+  const types: unknown[] = Array.isArray(schema.type) ? schema.type : [schema.type];
+  const branches = Array.isArray(schema.anyOf) ? schema.anyOf.filter(isSchema) : [];
+  if (types.includes('null') || branches.some((branch) => branch.type === 'null')) return null;
+  if (Array.isArray(schema.enum)) return schema.enum[0];
+  if ('const' in schema) return schema.const;
+  const [firstBranch] = branches;
+  if (firstBranch !== undefined) return emptyValue(firstBranch);
+  switch (types[0]) {
+    case 'array':
+      return [];
+    case 'object': {
+      const properties = isSchema(schema.properties) ? schema.properties : {};
+      return Object.fromEntries(
+        Object.entries(properties).map(([key, property]) => [key, isSchema(property) ? emptyValue(property) : null]),
+      );
+    }
+    case 'string':
+      return '';
+    case 'number':
+    case 'integer':
+      return 0;
+    case 'boolean':
+      return false;
+    default:
+      return null;
+  }
+}
+
+function answer(profile: Profile, facts: ImageFacts): { data: unknown; warnings: string[] } {
+  if (profile.name === describeProfile.name) return { data: describeFromFacts(facts), warnings: [] };
+  return {
+    data: emptyValue(profile.jsonSchema),
+    warnings: [
+      `the offline provider cannot read the fields of profile "${profile.name}" without a model endpoint ` +
+        `(set ${SETTINGS.azureOpenAiEndpoint} or ${SETTINGS.openAiApiKey}); every field is empty`,
+    ],
+  };
+}
+
+export function createOfflineProvider(): VisionProvider {
+  return {
+    name: 'offline',
+    async analyze({ profile, image, source }): Promise<AnalysisResponse> {
+      const { data, warnings } = answer(profile, await imageFacts(image, source));
+      return {
+        data,
+        rawText: JSON.stringify(data),
+        model: 'offline',
+        usage: { promptTokens: null, completionTokens: null },
+        warnings,
+        info: { engine: ENGINE },
+      };
+    },
+    close: async () => undefined,
+  };
+}

@@ -1,0 +1,288 @@
+/**
+ * The vision provider for Azure OpenAI and any OpenAI-compatible endpoint (OpenAI, Ollama, vLLM,
+ * llama.cpp): one chat completion with the image inline and a strict JSON Schema as response format.
+ */
+import { DefaultAzureCredential, getBearerTokenProvider, type TokenCredential } from '@azure/identity';
+import { APIConnectionError, APIConnectionTimeoutError, APIError, AzureOpenAI, OpenAI, OpenAIError, type ClientOptions } from 'openai';
+import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import type { ModelSettings, ProviderSettings } from '../config.js';
+import { PermanentError, TransientError, asWorkerError, type WorkerError } from '../errors.js';
+import type { AnalysisRequest, AnalysisResponse, VisionProvider } from './types.js';
+
+export const AZURE_OPENAI_SCOPE = 'https://cognitiveservices.azure.com/.default';
+const OPENAI_BASE_URL = 'https://api.openai.com/v1';
+
+/**
+ * The longest server-directed wait (`retry-after-ms` / `retry-after`) the SDK may sleep in-process; it
+ * equals the SDK's own backoff ceiling. openai 6.49 obeys any retry-after without a cap and its sleep
+ * ignores the abort signal, so a longer wait is not retried here: the job goes back to the queue with
+ * `retryAfterMs` instead of holding the function.
+ */
+export const MAX_RETRY_WAIT_MS = 8_000;
+
+/**
+ * Upper bound of one `analyze` call: every attempt is bounded by `timeoutMs` (headers and body, see
+ * `boundedFetch`) and every wait between attempts by MAX_RETRY_WAIT_MS, so
+ * timeoutMs x (maxRetries + 1) + maxRetries x 8 s; with the defaults 120 s x 3 + 2 x 8 s = 376 s.
+ * The function timeout and the queue visibility timeout must both exceed it.
+ */
+export function worstCaseCallMs(model: Pick<ModelSettings, 'timeoutMs' | 'maxRetries'>): number {
+  return model.timeoutMs * (model.maxRetries + 1) + model.maxRetries * MAX_RETRY_WAIT_MS;
+}
+
+export interface OpenAiProviderOptions {
+  /** Azure keyless sign-in; defaults to DefaultAzureCredential. Unused when an API key is set. */
+  credential?: TokenCredential;
+  fetch?: ClientOptions['fetch'];
+}
+
+type ApiSettings = Exclude<ProviderSettings, { kind: 'offline' }>;
+type Fetch = NonNullable<ClientOptions['fetch']>;
+
+export function createOpenAiProvider(settings: ApiSettings, model: ModelSettings, options: OpenAiProviderOptions = {}): VisionProvider {
+  /** The latest Entra token, kept only so that it can be redacted from the service's messages. */
+  let bearer: string | undefined;
+  const common = {
+    maxRetries: model.maxRetries,
+    timeout: model.timeoutMs,
+    fetch: boundedFetch(options.fetch ?? globalThis.fetch, model.timeoutMs),
+  };
+  let client: OpenAI;
+  if (settings.kind === 'azure-openai') {
+    let auth: { apiKey: string } | { azureADTokenProvider: () => Promise<string> };
+    if (settings.apiKey !== undefined) {
+      auth = { apiKey: settings.apiKey };
+    } else {
+      const token = getBearerTokenProvider(options.credential ?? new DefaultAzureCredential(), AZURE_OPENAI_SCOPE);
+      auth = { azureADTokenProvider: async () => (bearer = await token()) };
+    }
+    client = new AzureOpenAI({
+      // The base URL rather than `endpoint`: the SDK would otherwise also read OPENAI_BASE_URL from the environment.
+      baseURL: `${settings.endpoint.replace(/\/+$/, '')}/openai`,
+      deployment: settings.deployment,
+      apiVersion: settings.apiVersion,
+      ...auth,
+      ...common,
+    });
+  } else {
+    client = new OpenAI({ apiKey: settings.apiKey, baseURL: settings.baseUrl ?? OPENAI_BASE_URL, ...common });
+  }
+  const modelName = settings.kind === 'azure-openai' ? settings.deployment : settings.model;
+  const redact = (text: string): string =>
+    [settings.apiKey, bearer].reduce<string>((out, secret) => (secret === undefined ? out : out.split(secret).join('[redacted]')), text);
+
+  return {
+    name: 'openai',
+    async analyze({ profile, image, signal }: AnalysisRequest): Promise<AnalysisResponse> {
+      const body: ChatCompletionCreateParamsNonStreaming = {
+        model: modelName,
+        messages: [
+          { role: 'system', content: profile.system },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: profile.user },
+              {
+                type: 'image_url',
+                image_url: { url: `data:${image.mime};base64,${image.bytes.toString('base64')}`, detail: image.detail },
+              },
+            ],
+          },
+        ],
+        response_format: { type: 'json_schema', json_schema: { name: schemaName(profile.name), schema: profile.jsonSchema, strict: true } },
+        // max_tokens, not max_completion_tokens: both Azure 2024-10-21 and OpenAI accept either for gpt-4o, but
+        // OpenAI-compatible local servers have long understood only max_tokens (reasoning models would need the other).
+        max_tokens: profile.maxOutputTokens,
+        temperature: 0,
+      };
+      let completion: ChatCompletion & { _request_id?: string | null };
+      try {
+        completion = await client.chat.completions.create(body, signal === undefined ? {} : { signal });
+      } catch (error) {
+        throw failureOf({ error }, { redact, signal, model });
+      }
+      const failure = failureOf({ completion }, { redact, signal, model });
+      if (failure !== undefined) throw failure;
+
+      const choice = completion.choices[0];
+      const rawText = choice?.message.content ?? '';
+      const warnings: string[] = [];
+      if (choice === undefined) warnings.push('the response carried no choices');
+      if (choice?.finish_reason === 'length') warnings.push(`output truncated at max tokens (${profile.maxOutputTokens})`);
+      const requestId = completion._request_id;
+      return {
+        data: parseJson(rawText),
+        rawText,
+        model: completion.model || modelName,
+        usage: { promptTokens: completion.usage?.prompt_tokens ?? null, completionTokens: completion.usage?.completion_tokens ?? null },
+        warnings,
+        info: { api: settings.kind, ...(typeof requestId === 'string' ? { requestId } : {}) },
+      };
+    },
+    close: async () => undefined,
+  };
+}
+
+/** `response_format.json_schema.name` allows [a-zA-Z0-9_-], at most 64 characters. */
+function schemaName(profileName: string): string {
+  return profileName.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64) || 'result';
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Wraps fetch so that (1) one attempt's deadline covers the body too: the SDK clears its timer once the
+ * headers arrive, and a stalled body would otherwise hang forever; (2) a retry-after beyond
+ * MAX_RETRY_WAIT_MS tells the SDK not to retry (`x-should-retry`, which it obeys before anything else).
+ * Chat completion bodies are small JSON the SDK buffers anyway.
+ */
+function boundedFetch(inner: Fetch, timeoutMs: number): Fetch {
+  return async (input, init) => {
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), timeoutMs);
+    const signal = init?.signal ? AbortSignal.any([init.signal, deadline.signal]) : deadline.signal;
+    try {
+      const response = await inner(input, { ...init, signal });
+      const headers = new Headers(response.headers);
+      const wait = retryAfterMs(headers);
+      if (!response.ok && wait !== undefined && wait > MAX_RETRY_WAIT_MS) headers.set('x-should-retry', 'false');
+      const body = NULL_BODY_STATUSES.has(response.status) ? null : await response.arrayBuffer();
+      return new Response(body, { status: response.status, statusText: response.statusText, headers });
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
+
+const NULL_BODY_STATUSES = new Set([204, 205, 304]);
+
+/** The server's requested wait, read the way the SDK reads it: `retry-after-ms` first, then `retry-after` (seconds or an HTTP date). */
+function retryAfterMs(headers: Headers | undefined): number | undefined {
+  const ms = Number.parseFloat(headers?.get('retry-after-ms') ?? '');
+  if (Number.isFinite(ms) && ms > 0) return ms;
+  const raw = headers?.get('retry-after') ?? '';
+  const seconds = Number.parseFloat(raw);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(raw);
+  if (!Number.isNaN(date)) return Math.max(0, date - Date.now());
+  return Number.isFinite(ms) ? 0 : undefined;
+}
+
+/** Azure's filter verdicts (`{ hate: { filtered, severity }, jailbreak: { filtered, detected }, ... }`): the names that were filtered. */
+function filteredCategories(results: unknown): string[] {
+  if (typeof results !== 'object' || results === null) return [];
+  return Object.entries(results)
+    .filter(([, verdict]) => (verdict as { filtered?: unknown } | null)?.filtered === true)
+    .map(([name]) => name);
+}
+
+interface FailureContext {
+  redact: (text: string) => string;
+  signal: AbortSignal | undefined;
+  model: ModelSettings;
+}
+
+type Outcome = { error: unknown } | { completion: ChatCompletion };
+
+/**
+ * The one place that turns what the model service said into the project's error kinds. A thrown error
+ * always maps to a WorkerError; an answer maps to one only when it was filtered or refused. Messages
+ * and details carry the service's text with every known key and token redacted.
+ */
+function failureOf(outcome: { error: unknown }, context: FailureContext): WorkerError;
+function failureOf(outcome: { completion: ChatCompletion }, context: FailureContext): WorkerError | undefined;
+function failureOf(outcome: Outcome, { redact, signal, model }: FailureContext): WorkerError | undefined {
+  if ('completion' in outcome) {
+    const choice = outcome.completion.choices[0];
+    if (choice?.finish_reason === 'content_filter') {
+      // Azure adds the verdicts to the choice; OpenAI-compatible servers may not.
+      const categories = filteredCategories((choice as { content_filter_results?: unknown }).content_filter_results);
+      const named = categories.join(', ') || 'no categories given';
+      return new PermanentError('content_filtered', `the model's answer was withheld by the content filter (${named})`, {
+        details: { categories, stage: 'completion' },
+      });
+    }
+    const refusal = choice?.message.refusal;
+    if (typeof refusal === 'string' && refusal !== '') {
+      return new PermanentError('content_filtered', `the model refused: ${refusal}`, { details: { categories: [], refusal } });
+    }
+    return undefined;
+  }
+
+  const { error } = outcome;
+  if (signal?.aborted) {
+    const timedOut = signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError';
+    return timedOut
+      ? new TransientError('timeout', "the caller's deadline passed before the model answered", { cause: error })
+      : new TransientError('internal_error', 'the model call was cancelled by the caller', { cause: error });
+  }
+  if (error instanceof APIConnectionTimeoutError) {
+    const attempts = model.maxRetries + 1;
+    return new TransientError('timeout', `the model did not answer within ${model.timeoutMs} ms per attempt (up to ${attempts} attempts)`, {
+      cause: error,
+      details: { timeoutMs: model.timeoutMs, attempts },
+    });
+  }
+  if (error instanceof APIConnectionError) {
+    // fetch reports "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND, ...) is further down the cause chain.
+    let reason: Error = error;
+    while (reason.cause instanceof Error) reason = reason.cause;
+    return new TransientError('model_unavailable', redact(`could not reach the model endpoint: ${reason.message}`), {
+      cause: error,
+    });
+  }
+  if (error instanceof APIError && typeof error.status === 'number') {
+    const { status } = error;
+    const apiMessage = redact(error.message);
+    if (status === 429) {
+      const wait = retryAfterMs(error.headers);
+      return new TransientError('rate_limited', `the model endpoint is rate limiting: ${apiMessage}`, {
+        cause: error,
+        details: { status, ...(wait === undefined ? {} : { retryAfterMs: Math.round(wait) }) },
+      });
+    }
+    if (status === 401 || status === 403 || status === 404) {
+      // No cause: the SDK error's message echoes what the server said about the credential.
+      return new TransientError(
+        'model_auth',
+        `the model endpoint refused the call (${apiMessage}): fix the endpoint, deployment or credentials, then replay`,
+        {
+          details: { status },
+        },
+      );
+    }
+    if (status === 400 && error.code === 'content_filter') {
+      const body = error.error as { innererror?: { content_filter_result?: unknown } } | undefined;
+      const categories = filteredCategories(body?.innererror?.content_filter_result);
+      return new PermanentError('content_filtered', `the request was blocked by the content filter: ${apiMessage}`, {
+        cause: error,
+        details: { status, categories, stage: 'prompt' },
+      });
+    }
+    if (status === 408) {
+      return new TransientError('timeout', `the model endpoint timed out: ${apiMessage}`, { cause: error, details: { status } });
+    }
+    if (status >= 500 || status === 409) {
+      return new TransientError('model_unavailable', `the model endpoint failed: ${apiMessage}`, { cause: error, details: { status } });
+    }
+    return new PermanentError('model_rejected', `the model endpoint rejected the request: ${apiMessage}`, {
+      cause: error,
+      details: {
+        status,
+        ...(typeof error.code === 'string' ? { code: error.code } : {}),
+        ...(typeof error.param === 'string' ? { param: error.param } : {}),
+      },
+    });
+  }
+  if (error instanceof OpenAIError) {
+    // Raised before any request, e.g. when the credential cannot produce a token.
+    return new TransientError('model_auth', redact(`could not authenticate to the model endpoint: ${error.message}`));
+  }
+  return asWorkerError(error);
+}

@@ -1,0 +1,64 @@
+import type { ContainerClient } from '@azure/storage-blob';
+import { PermanentError } from '../errors.js';
+import { isStatus, storageUnavailable } from './storageErrors.js';
+
+export interface DownloadedBlob {
+  bytes: Buffer;
+  etag: string;
+  lastModified: Date | undefined;
+  metadata: Record<string, string>;
+}
+
+/** Reads a blob into memory, refusing more than `maxBytes` before and while reading (memory stays bounded). */
+export async function downloadBlob(container: ContainerClient, name: string, maxBytes: number, signal?: AbortSignal): Promise<DownloadedBlob> {
+  const tooLarge = (size: number): PermanentError =>
+    new PermanentError('file_too_large', `"${name}" is ${size} bytes; the limit is ${maxBytes} bytes (MAX_BLOB_BYTES)`, {
+      details: { size, limit: maxBytes },
+    });
+  const abort = new AbortController();
+  const onAbort = (): void => abort.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    let response;
+    try {
+      response = await container.getBlobClient(name).download(0, undefined, { abortSignal: abort.signal });
+    } catch (error) {
+      if (isStatus(error, 404)) {
+        throw new PermanentError('blob_not_found', `"${name}" no longer exists in container "${container.containerName}"`);
+      }
+      throw storageUnavailable(error, `downloading "${name}"`);
+    }
+    const declared = response.contentLength ?? 0;
+    if (declared > maxBytes) {
+      abort.abort();
+      throw tooLarge(declared);
+    }
+    const stream = response.readableStreamBody;
+    const chunks: Buffer[] = [];
+    let total = 0;
+    if (stream !== undefined) {
+      try {
+        for await (const chunk of stream) {
+          const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+          total += buffer.length;
+          if (total > maxBytes) {
+            abort.abort();
+            throw tooLarge(total);
+          }
+          chunks.push(buffer);
+        }
+      } catch (error) {
+        if (error instanceof PermanentError) throw error;
+        throw storageUnavailable(error, `reading "${name}"`);
+      }
+    }
+    return {
+      bytes: Buffer.concat(chunks, total),
+      etag: response.etag ?? '',
+      lastModified: response.lastModified,
+      metadata: response.metadata ?? {},
+    };
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}

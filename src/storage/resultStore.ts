@@ -1,0 +1,109 @@
+/**
+ * Writes final records so that each upload has exactly one, even with duplicate deliveries and racing
+ * workers: every write is conditional on the ETag of what it replaces, and the decision whether to
+ * replace is made from the existing record's metadata.
+ */
+import { createHash } from 'node:crypto';
+import type { ContainerClient } from '@azure/storage-blob';
+import type { ResultRecord } from '../pipeline/resultRecord.js';
+import { isStatus } from './storageErrors.js';
+
+export type WriteOutcome = 'written' | 'replaced' | 'kept-existing';
+
+interface ExistingRecord {
+  etag: string;
+  sourceEtag: string | undefined;
+  sourceLastModified: string | undefined;
+  status: string | undefined;
+}
+
+/** Metadata mirrors the record's identity so a decision needs one HEAD, not a download. */
+const META = { sourceEtag: 'sourceetag', sourceLastModified: 'sourcelastmodified', status: 'status', errorCode: 'errorcode' } as const;
+
+const MAX_CONFLICT_RETRIES = 8;
+
+export function resultPath(blobName: string): string {
+  return `${blobName}.json`;
+}
+
+/** Messages that name no valid blob get their record here, keyed by their content. */
+export const INVALID_MESSAGES_PREFIX = '_invalid-messages/';
+
+export function invalidMessagePath(messageText: string): string {
+  return `${INVALID_MESSAGES_PREFIX}${createHash('sha256').update(messageText).digest('hex').slice(0, 32)}.json`;
+}
+
+/** Why a record replaces the existing one (or not). A success is never replaced by a failure of the same content. */
+export function shouldReplace(existing: Omit<ExistingRecord, 'etag'>, next: ResultRecord): boolean {
+  if (existing.sourceEtag === next.source.etag) {
+    return existing.status === 'failed' && next.status === 'succeeded';
+  }
+  const before = existing.sourceLastModified;
+  const after = next.source.lastModified;
+  if (before !== undefined && before !== '' && after !== null) return Date.parse(after) >= Date.parse(before);
+  // Without dates to order them, only a failure gives way.
+  return existing.status !== 'succeeded';
+}
+
+export class ResultStore {
+  constructor(private readonly container: ContainerClient) {}
+
+  async read(path: string): Promise<ResultRecord | undefined> {
+    try {
+      const buffer = await this.container.getBlockBlobClient(path).downloadToBuffer();
+      return JSON.parse(buffer.toString('utf8')) as ResultRecord;
+    } catch (error) {
+      if (isStatus(error, 404)) return undefined;
+      throw error;
+    }
+  }
+
+  /** True when the content with this ETag already has a successful record: a redelivery needs no work. */
+  async hasSucceeded(blobName: string, sourceEtag: string): Promise<boolean> {
+    const existing = await this.head(resultPath(blobName));
+    return existing?.sourceEtag === sourceEtag && existing.status === 'succeeded';
+  }
+
+  async writeFinal(record: ResultRecord, path = resultPath(record.source.blob)): Promise<WriteOutcome> {
+    const body = `${JSON.stringify(record, null, 2)}\n`;
+    const client = this.container.getBlockBlobClient(path);
+    for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+      const existing = await this.head(path);
+      if (existing !== undefined && !shouldReplace(existing, record)) return 'kept-existing';
+      try {
+        await client.upload(body, Buffer.byteLength(body), {
+          blobHTTPHeaders: { blobContentType: 'application/json; charset=utf-8' },
+          metadata: {
+            [META.sourceEtag]: record.source.etag,
+            [META.sourceLastModified]: record.source.lastModified ?? '',
+            [META.status]: record.status,
+            [META.errorCode]: record.error?.code ?? '',
+          },
+          conditions: existing === undefined ? { ifNoneMatch: '*' } : { ifMatch: existing.etag },
+        });
+        return existing === undefined ? 'written' : 'replaced';
+      } catch (error) {
+        // Someone wrote in between: decide again against what is there now.
+        if (isStatus(error, 412) || isStatus(error, 409)) continue;
+        throw error;
+      }
+    }
+    throw new Error(`result ${path} kept changing under ${MAX_CONFLICT_RETRIES} conditional writes`);
+  }
+
+  private async head(path: string): Promise<ExistingRecord | undefined> {
+    try {
+      const properties = await this.container.getBlockBlobClient(path).getProperties();
+      const metadata = properties.metadata ?? {};
+      return {
+        etag: properties.etag ?? '',
+        sourceEtag: metadata[META.sourceEtag],
+        sourceLastModified: metadata[META.sourceLastModified],
+        status: metadata[META.status],
+      };
+    } catch (error) {
+      if (isStatus(error, 404)) return undefined;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { detectMediaType } from '../../src/pipeline/detectMediaType.js';
+import { prepareImage } from '../../src/pipeline/prepareImage.js';
+import { describeProfile, describeSchema } from '../../src/profiles/describe.js';
+import { checkInvoice, invoiceProfile, invoiceSchema } from '../../src/profiles/invoice.js';
+import type { Profile } from '../../src/profiles/types.js';
+import { createOfflineProvider, emptyValue } from '../../src/providers/offlineProvider.js';
+
+const provider = createOfflineProvider();
+
+async function analyze(name: string, profile: Profile) {
+  const bytes = readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
+  const { mime } = await detectMediaType(bytes);
+  const { image, source } = await prepareImage(bytes, mime, {
+    model: 'gpt-4o',
+    detail: profile.detail,
+    format: profile.prepare.format,
+    maxInputPixels: 100_000_000,
+  });
+  return provider.analyze({ profile, image, source });
+}
+
+describe('offline provider: describe', () => {
+  it('answers with facts that validate against describeSchema', async () => {
+    const response = await analyze('photo.jpg', describeProfile as Profile);
+    const data = describeSchema.parse(response.data);
+    expect(data.image_type).toBe('photo');
+    expect(data.summary).toContain('A portrait JPEG image of 320x480 pixels (turned upright from EXIF orientation 6)');
+    expect(data.summary).toContain('It looks like a photo');
+    expect(data.text_found).toBeNull();
+    expect(data.objects).toEqual([]);
+    expect(data.tags).toEqual(['photo', 'portrait', 'jpeg']);
+    expect(data.dominant_colors.length).toBeGreaterThan(0);
+    expect(data.dominant_colors.length).toBeLessThanOrEqual(5);
+    for (const colour of data.dominant_colors) expect(colour).toMatch(/^#[0-9a-f]{6}$/);
+    expect(response).toMatchObject({ model: 'offline', usage: { promptTokens: null, completionTokens: null }, warnings: [] });
+    expect(response.rawText).toBe(JSON.stringify(response.data));
+    expect(response.info?.engine).toMatch(/^sharp \d+\.\d+\.\d+/);
+  });
+
+  it.each([
+    ['photo.jpg', 'photo'],
+    ['photo.webp', 'photo'],
+    ['invoice.png', 'document'],
+    ['screenshot.png', 'screenshot'],
+    ['screenshot-lossless.webp', 'screenshot'],
+    ['chart.png', 'chart'],
+  ])('classifies %s as a %s', async (name, kind) => {
+    const data = describeSchema.parse((await analyze(name, describeProfile as Profile)).data);
+    expect(data.image_type).toBe(kind);
+  });
+
+  it('puts the most common colour first: white for the invoice', async () => {
+    const data = describeSchema.parse((await analyze('invoice.png', describeProfile as Profile)).data);
+    const [first = ''] = data.dominant_colors;
+    expect(Number.parseInt(first.slice(1, 3), 16)).toBeGreaterThan(240);
+    expect(Number.parseInt(first.slice(5, 7), 16)).toBeGreaterThan(240);
+  });
+});
+
+describe('offline provider: other profiles', () => {
+  it('answers an invoice with the empty shape of its schema and says why', async () => {
+    const response = await analyze('invoice.png', invoiceProfile as Profile);
+    const data = invoiceSchema.parse(response.data);
+    expect(data).toEqual({
+      vendor: null,
+      invoice_number: null,
+      date: null,
+      currency: null,
+      subtotal: null,
+      tax: null,
+      total: null,
+      line_items: [],
+    });
+    expect(response.warnings).toHaveLength(1);
+    expect(response.warnings[0]).toContain('offline provider cannot read the fields of profile "invoice"');
+    expect(response.warnings[0]).toContain('AZURE_OPENAI_ENDPOINT');
+    expect(response.rawText).toBe(JSON.stringify(data));
+  });
+
+  it("the invoice fixture's ground truth is valid and self-consistent", () => {
+    const expected = invoiceSchema.parse(JSON.parse(readFileSync(new URL('../fixtures/invoice.expected.json', import.meta.url), 'utf8')));
+    expect(expected.invoice_number).toBe('INV-1042');
+    expect(checkInvoice(expected)).toEqual([]);
+  });
+});
+
+describe('emptyValue', () => {
+  it('walks a JSON Schema: null where allowed, [] for arrays, first enum value, empty scalars, nested objects', () => {
+    const schema = {
+      type: 'object',
+      properties: {
+        note: { type: ['string', 'null'] },
+        either: { anyOf: [{ type: 'number' }, { type: 'null' }] },
+        kind: { type: 'string', enum: ['a', 'b'] },
+        fixed: { const: 'v1' },
+        name: { type: 'string' },
+        count: { type: 'integer' },
+        ratio: { type: 'number' },
+        flag: { type: 'boolean' },
+        list: { type: 'array', items: { type: 'string' } },
+        nested: { type: 'object', properties: { inner: { type: 'string' } } },
+        union: { anyOf: [{ type: 'string' }, { type: 'number' }] },
+      },
+    };
+    expect(emptyValue(schema)).toEqual({
+      note: null,
+      either: null,
+      kind: 'a',
+      fixed: 'v1',
+      name: '',
+      count: 0,
+      ratio: 0,
+      flag: false,
+      list: [],
+      nested: { inner: '' },
+      union: '',
+    });
+  });
+});

@@ -1,0 +1,311 @@
+/**
+ * A small OpenAI-compatible HTTP server for tests: the Azure OpenAI deployment path and the plain `/v1`
+ * path of chat completions, a log of every request, and replies chosen by a programmable handler or
+ * scripted one at a time. Credentials are checked but never recorded.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type FinishReason = 'stop' | 'length' | 'content_filter';
+
+export type Reply =
+  /** A raw HTTP answer (errors, malformed bodies). */
+  | { status: number; headers?: Record<string, string>; body?: unknown }
+  /** A 200 chat completion; `content` defaults to the schema answer (null when filtered or refused). */
+  | {
+      content?: string | null;
+      finishReason?: FinishReason;
+      refusal?: string;
+      /** Azure's per-choice `content_filter_results`; a filtered default is sent with `content_filter`. */
+      contentFilterResults?: Record<string, unknown>;
+      headers?: Record<string, string>;
+    }
+  /** Waits, then sends `then` (the handler's answer when omitted). */
+  | { delayMs: number; then?: Reply }
+  /** Never answers (`headers`), or sends 200 headers and the start of a body, then stalls (`body`). */
+  | { hang: 'headers' | 'body' };
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** Lower-case names; the values of `authorization` and `api-key` are replaced by `[redacted]`. */
+  headers: Record<string, string>;
+  /** How the client authenticated, never with what. */
+  auth: 'api-key' | 'bearer' | 'none';
+  /** The Azure deployment in the path; undefined on `/v1`. */
+  deployment: string | undefined;
+  /** The parsed JSON body (undefined when the body was not JSON). */
+  body: unknown;
+  /** `performance.now()` on arrival: the gaps between entries show the client's retry delays. */
+  receivedAt: number;
+}
+
+export type Handler = (request: RecordedRequest) => Reply | Promise<Reply>;
+
+export interface ServerOptions {
+  /** Credentials accepted in `api-key` or `Authorization: Bearer`; omitted means any non-empty one. */
+  acceptedCredentials?: readonly string[];
+  /** What Azure completions report in `model` (the model, not the deployment); `/v1` echoes the requested model. */
+  model?: string;
+  /** The budget behind the `x-ratelimit-remaining-*` headers; nothing enforces or refills it yet. */
+  limits?: { requests: number; tokens: number };
+}
+
+export interface OpenAiCompatibleServer {
+  /** `http://127.0.0.1:<port>`: the Azure `endpoint`. */
+  url: string;
+  /** `<url>/v1`: the OpenAI `baseURL`. */
+  v1BaseUrl: string;
+  requests: RecordedRequest[];
+  /** Queues scripted replies, used one per request before the handler. */
+  reply(...replies: Reply[]): void;
+  /** Replaces the handler that answers when no scripted reply is queued. */
+  setHandler(handler: Handler): void;
+  close(): Promise<void>;
+}
+
+const AZURE_PATH = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/;
+const OPENAI_PATH = '/v1/chat/completions';
+const DEFAULT_MODEL = 'gpt-4o-2024-08-06';
+/** Azure's filter verdict when the completion itself was filtered. */
+const FILTERED_COMPLETION = {
+  hate: { filtered: false, severity: 'safe' },
+  self_harm: { filtered: false, severity: 'safe' },
+  sexual: { filtered: false, severity: 'safe' },
+  violence: { filtered: true, severity: 'medium' },
+};
+
+/** Minimal JSON that satisfies a JSON Schema of the subset strict structured outputs allow. */
+export function exampleFor(schema: unknown, root: unknown = schema): unknown {
+  if (typeof schema !== 'object' || schema === null) return null;
+  const s = schema as Record<string, unknown>;
+  if (typeof s.$ref === 'string') return exampleFor(resolveRef(root, s.$ref), root);
+  if ('const' in s) return s.const;
+  if (Array.isArray(s.enum)) return s.enum.find((value) => value !== null) ?? s.enum[0];
+  const branches = Array.isArray(s.anyOf) ? s.anyOf : Array.isArray(s.oneOf) ? s.oneOf : undefined;
+  if (branches !== undefined) {
+    const branch = branches.find((b) => (b as Record<string, unknown> | null)?.type !== 'null') ?? branches[0];
+    return exampleFor(branch, root);
+  }
+  const type = Array.isArray(s.type) ? (s.type.find((t) => t !== 'null') ?? 'null') : s.type;
+  switch (type) {
+    case 'object': {
+      const properties = (s.properties ?? {}) as Record<string, unknown>;
+      return Object.fromEntries(Object.entries(properties).map(([key, value]) => [key, exampleFor(value, root)]));
+    }
+    case 'array':
+      return s.maxItems === 0 ? [] : [exampleFor(s.items, root)];
+    case 'string':
+      return 'example';
+    case 'number':
+    case 'integer':
+      return typeof s.minimum === 'number' && s.minimum > 1 ? s.minimum : typeof s.maximum === 'number' && s.maximum < 1 ? s.maximum : 1;
+    case 'boolean':
+      return true;
+    default:
+      return null;
+  }
+}
+
+function resolveRef(root: unknown, ref: string): unknown {
+  if (!ref.startsWith('#/')) throw new Error(`exampleFor: only local $ref is supported, got "${ref}"`);
+  return ref
+    .slice(2)
+    .split('/')
+    .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], root);
+}
+
+interface ChatBody {
+  model?: string;
+  messages?: { content?: unknown }[];
+  response_format?: { type?: string; json_schema?: { schema?: unknown } };
+}
+
+/** A schema-valid answer for the requested `json_schema`, or a short text when none was requested. */
+function schemaContent(request: RecordedRequest): string {
+  const schema = (request.body as ChatBody | undefined)?.response_format?.json_schema?.schema;
+  return schema === undefined ? 'example' : JSON.stringify(exampleFor(schema));
+}
+
+/** The default handler. */
+export const schemaAnswer: Handler = (request) => ({ content: schemaContent(request) });
+
+/** Rough, like a real tokenizer is not: ~4 characters a token, 85 per image (the low-detail price). */
+function promptTokens(body: ChatBody | undefined): number {
+  let chars = 0;
+  let images = 0;
+  for (const message of body?.messages ?? []) {
+    const parts = typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content;
+    if (!Array.isArray(parts)) continue;
+    for (const part of parts as { type?: string; text?: string }[]) {
+      if (part.type === 'image_url') images += 1;
+      else if (typeof part.text === 'string') chars += part.text.length;
+    }
+  }
+  return Math.ceil(chars / 4) + 85 * images;
+}
+
+function redactHeaders(headers: IncomingMessage['headers']): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [
+      name,
+      name === 'authorization' || name === 'api-key' ? '[redacted]' : Array.isArray(value) ? value.join(', ') : (value ?? ''),
+    ]),
+  );
+}
+
+function credentialOf(req: IncomingMessage, azure: boolean): { auth: RecordedRequest['auth']; credential: string } {
+  const apiKey = req.headers['api-key'];
+  if (azure && typeof apiKey === 'string' && apiKey !== '') return { auth: 'api-key', credential: apiKey };
+  const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+  return bearer === undefined ? { auth: 'none', credential: '' } : { auth: 'bearer', credential: bearer };
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+const errorBody = (message: string, code: string, type = 'invalid_request_error') => ({ error: { message, type, param: null, code } });
+
+export async function startOpenAiCompatibleServer(options: ServerOptions = {}): Promise<OpenAiCompatibleServer> {
+  const model = options.model ?? DEFAULT_MODEL;
+  const budget = { ...(options.limits ?? { requests: 10_000, tokens: 10_000_000 }) };
+  const requests: RecordedRequest[] = [];
+  const script: Reply[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  let handler: Handler = schemaAnswer;
+  let sequence = 0;
+
+  const wait = (ms: number, res: ServerResponse) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        timers.delete(timer);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      timers.add(timer);
+      res.once('close', done);
+    });
+
+  const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    if (res.destroyed) return;
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body));
+  };
+
+  const send = async (reply: Reply, request: RecordedRequest, res: ServerResponse): Promise<void> => {
+    if ('hang' in reply) {
+      if (reply.hang === 'body') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"id":"chatcmpl-stalled",');
+      }
+      return;
+    }
+    if ('delayMs' in reply) {
+      await wait(reply.delayMs, res);
+      return send(reply.then ?? (await handler(request)), request, res);
+    }
+    if ('status' in reply) return sendJson(res, reply.status, reply.body, reply.headers);
+
+    const body = request.body as ChatBody | undefined;
+    const finishReason = reply.finishReason ?? 'stop';
+    const withheld = finishReason === 'content_filter' || reply.refusal !== undefined;
+    const content = reply.content !== undefined ? reply.content : withheld ? null : schemaContent(request);
+    const usage = { prompt_tokens: promptTokens(body), completion_tokens: Math.ceil((content ?? reply.refusal ?? '').length / 4) };
+    budget.requests = Math.max(0, budget.requests - 1);
+    budget.tokens = Math.max(0, budget.tokens - usage.prompt_tokens - usage.completion_tokens);
+    const filterResults = reply.contentFilterResults ?? (finishReason === 'content_filter' ? FILTERED_COMPLETION : undefined);
+    sequence += 1;
+    sendJson(
+      res,
+      200,
+      {
+        id: `chatcmpl-test-${sequence}`,
+        object: 'chat.completion',
+        created: Math.floor(Date.now() / 1000),
+        model: request.deployment === undefined ? (body?.model ?? model) : model,
+        system_fingerprint: 'fp_test',
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content, refusal: reply.refusal ?? null },
+            logprobs: null,
+            finish_reason: finishReason,
+            ...(filterResults === undefined ? {} : { content_filter_results: filterResults }),
+          },
+        ],
+        usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+      },
+      {
+        'x-request-id': `req-${sequence}`,
+        'x-ratelimit-remaining-requests': String(budget.requests),
+        'x-ratelimit-remaining-tokens': String(budget.tokens),
+        ...reply.headers,
+      },
+    );
+  };
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const deployment = AZURE_PATH.exec(url.pathname)?.[1];
+      const azure = deployment !== undefined;
+      const { auth, credential } = credentialOf(req, azure);
+      const request: RecordedRequest = {
+        method: req.method ?? '',
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        headers: redactHeaders(req.headers),
+        auth,
+        deployment: deployment === undefined ? undefined : decodeURIComponent(deployment),
+        body: await readBody(req),
+        receivedAt: performance.now(),
+      };
+      requests.push(request);
+
+      if (!azure && url.pathname !== OPENAI_PATH) return sendJson(res, 404, errorBody(`no route for ${url.pathname}`, 'not_found'));
+      if (req.method !== 'POST') return sendJson(res, 405, errorBody(`expected POST, got ${req.method}`, 'method_not_allowed'));
+      if (azure && !url.searchParams.has('api-version')) {
+        return sendJson(res, 400, errorBody('the api-version query parameter is required', 'missing_api_version'));
+      }
+      const accepted = options.acceptedCredentials;
+      if (credential === '' || (accepted !== undefined && !accepted.includes(credential))) {
+        return sendJson(res, 401, errorBody('invalid credentials for this endpoint', azure ? '401' : 'invalid_api_key'));
+      }
+      if (request.body === undefined) return sendJson(res, 400, errorBody('the body is not JSON', 'invalid_json'));
+      await send(script.shift() ?? (await handler(request)), request, res);
+    })().catch((error: unknown) => sendJson(res, 500, errorBody(`test server failed: ${String(error)}`, 'server_error', 'server_error')));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+
+  return {
+    url,
+    v1BaseUrl: `${url}/v1`,
+    requests,
+    reply: (...replies) => void script.push(...replies),
+    setHandler: (next) => {
+      handler = next;
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        for (const timer of timers) clearTimeout(timer);
+        timers.clear();
+        server.close((error) => (error === undefined ? resolve() : reject(error)));
+        server.closeAllConnections();
+      }),
+  };
+}
