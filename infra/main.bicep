@@ -94,9 +94,17 @@ param modelTimeoutMs string = ''
 param modelMaxRetries string = ''
 param defaultProfile string = ''
 param profileRules string = ''
+@description('PROFILES_FILE: the profile file (user-defined profiles, path rules, manifest-only prefixes) relative to the app root; empty reads profiles.yaml when the package has one. See docs/profiles.md.')
+param profilesFile string = ''
+@description('MAX_COMPARE_IMAGES: the most images one comparison manifest may name (1-50; empty = 10, the Azure OpenAI GPT-4o per-request limit).')
+param maxCompareImages string = ''
 param logLevel string = ''
 param priceInputPerMTok string = ''
 param priceOutputPerMTok string = ''
+
+@description('METRICS_SCHEDULE: six-field NCRONTAB schedule of the emitMetrics timer. Never empty: the timer binding reads it as %METRICS_SCHEDULE%.')
+@minLength(11)
+param metricsSchedule string = '0 */1 * * * *'
 
 @description('OPENAI_BASE_URL / OPENAI_MODEL only matter with OPENAI_API_KEY, which infra never sets.')
 param openAiBaseUrl string = ''
@@ -279,7 +287,10 @@ var appSettings = {
   PRICE_OUTPUT_PER_MTOK: priceOutputPerMTok
   DEFAULT_PROFILE: defaultProfile
   PROFILE_RULES: profileRules
+  PROFILES_FILE: profilesFile
+  MAX_COMPARE_IMAGES: maxCompareImages
   LOG_LEVEL: logLevel
+  METRICS_SCHEDULE: metricsSchedule
 }
 
 module functionApp 'app/function-app.bicep' = {

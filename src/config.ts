@@ -1,21 +1,26 @@
 /**
  * The one place that reads settings. Values are trimmed, empty means unset, and every problem is
- * reported at start with the name of the variable to fix.
+ * reported at start with the name of the variable (or the profile file and field) to fix.
  */
+import { existsSync } from 'node:fs';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from './errors.js';
 import { DATA_CONNECTION, DEFAULT_NAMES, HOST_CONNECTION, SETTINGS, poisonQueueName } from './names.js';
 import { isLogLevel, type LogLevel } from './log.js';
+import { buildCatalog, type ProfileCatalog } from './profiles/catalog.js';
+import { builtInProfiles } from './profiles/index.js';
+import { readProfileFile } from './profiles/profileConfig.js';
+import type { PathRule } from './profiles/types.js';
+
+export { ConfigError };
 
 export type Env = Record<string, string | undefined>;
 
-export class ConfigError extends Error {
-  constructor(
-    readonly setting: string,
-    message: string,
-  ) {
-    super(`${setting}: ${message}`);
-    this.name = 'ConfigError';
-  }
-}
+/** The package root (this file is src/config.ts or dist/config.js): where `profiles.yaml` is looked for. */
+export const APP_ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** Read when PROFILES_FILE is unset and this file exists in the app root. */
+export const DEFAULT_PROFILES_FILE = 'profiles.yaml';
 
 export type StorageConnection =
   | { kind: 'connectionString'; connectionString: string; setting: string }
@@ -49,11 +54,6 @@ export type ProviderSettings =
     }
   | { kind: 'openai'; apiKey: string; baseUrl?: string; model: string };
 
-export interface PathRule {
-  prefix: string;
-  profile: string;
-}
-
 export interface Config {
   /** Undefined when no storage is configured; the local host then starts its own Azurite. */
   storage: StorageConnection | undefined;
@@ -62,9 +62,13 @@ export interface Config {
   maxInputPixels: number;
   provider: ProviderSettings;
   model: ModelSettings;
-  defaultProfile: string;
-  profileRules: PathRule[];
+  /** Built-in and user-defined profiles, path rules, default profile and manifest-only prefixes. */
+  profiles: ProfileCatalog;
+  /** The most images one comparison manifest may name (one model request carries them all). */
+  maxCompareImages: number;
   logLevel: LogLevel;
+  /** Six-field NCRONTAB schedule of the timer that emits the ops metrics. */
+  metricsSchedule: string;
 }
 
 export const DEVELOPMENT_STORAGE = 'UseDevelopmentStorage=true';
@@ -114,15 +118,30 @@ function readConnection(env: Env, prefix: string): StorageConnection | undefined
   return { kind: 'identity', blobServiceUri, queueServiceUri, setting: prefix, ...(clientId === undefined ? {} : { clientId }) };
 }
 
+/** An http(s) URL with a host (a prefix check would let "https://" or a space through), or undefined when unset. */
+function readUrl(env: Env, name: string): string | undefined {
+  const value = read(env, name);
+  if (value === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || !['https:', 'http:'].includes(url.protocol) || url.hostname === '') {
+    throw new ConfigError(name, `expected an https:// (or http://) URL, got "${value}"`);
+  }
+  return value;
+}
+
 function readProvider(env: Env): ProviderSettings {
   const choice = read(env, SETTINGS.provider) ?? 'auto';
   if (!['auto', 'openai', 'offline'].includes(choice)) {
     throw new ConfigError(SETTINGS.provider, `expected auto, openai or offline, got "${choice}"`);
   }
   if (choice === 'offline') return { kind: 'offline' };
-  const endpoint = read(env, SETTINGS.azureOpenAiEndpoint);
+  const endpoint = readUrl(env, SETTINGS.azureOpenAiEndpoint);
   if (endpoint !== undefined) {
-    if (!/^https?:\/\//.test(endpoint)) throw new ConfigError(SETTINGS.azureOpenAiEndpoint, `expected an https:// URL, got "${endpoint}"`);
     const apiKey = read(env, SETTINGS.azureOpenAiApiKey);
     return {
       kind: 'azure-openai',
@@ -134,7 +153,7 @@ function readProvider(env: Env): ProviderSettings {
   }
   const apiKey = read(env, SETTINGS.openAiApiKey);
   if (apiKey !== undefined) {
-    const baseUrl = read(env, SETTINGS.openAiBaseUrl);
+    const baseUrl = readUrl(env, SETTINGS.openAiBaseUrl);
     return { kind: 'openai', apiKey, model: read(env, SETTINGS.openAiModel) ?? 'gpt-4o', ...(baseUrl === undefined ? {} : { baseUrl }) };
   }
   if (choice === 'openai') {
@@ -156,6 +175,39 @@ export function parseProfileRules(raw: string, setting: string): PathRule[] {
       }
       return { prefix, profile };
     });
+}
+
+export const DEFAULT_METRICS_SCHEDULE = '0 */1 * * * *';
+
+/** `{second} {minute} {hour} {day} {month} {day-of-week}`, as the Functions timer trigger reads it. */
+function readSchedule(env: Env, name: string, fallback: string): string {
+  const value = read(env, name) ?? fallback;
+  if (!/^\S+(\s+\S+){5}$/.test(value)) {
+    throw new ConfigError(name, `expected a six-field NCRONTAB schedule such as "${fallback}" (second minute hour day month day-of-week), got "${value}"`);
+  }
+  return value.split(/\s+/).join(' ');
+}
+
+/** PROFILES_FILE (relative to the app root) must exist; without it, `profiles.yaml` is read when present. */
+function readProfilesFile(env: Env): { path: string; label: string } | undefined {
+  const configured = read(env, SETTINGS.profilesFile);
+  const path = resolve(APP_ROOT, configured ?? DEFAULT_PROFILES_FILE);
+  if (!existsSync(path)) {
+    if (configured === undefined) return undefined;
+    throw new ConfigError(SETTINGS.profilesFile, `"${configured}" does not exist (looked for ${path})`);
+  }
+  const inside = relative(APP_ROOT, path);
+  return { path, label: inside.startsWith('..') || isAbsolute(inside) ? path : inside };
+}
+
+function readProfiles(env: Env): ProfileCatalog {
+  const file = readProfilesFile(env);
+  const rules = read(env, SETTINGS.profileRules);
+  return buildCatalog({
+    file: file === undefined ? undefined : readProfileFile(file.path, file.label, new Set(builtInProfiles.keys())),
+    envRules: rules === undefined ? undefined : parseProfileRules(rules, SETTINGS.profileRules),
+    envDefault: read(env, SETTINGS.defaultProfile),
+  });
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -187,9 +239,11 @@ export function loadConfig(env: Env = process.env): Config {
         ...(outputPerMTok === undefined ? {} : { outputPerMTok }),
       },
     },
-    defaultProfile: read(env, SETTINGS.defaultProfile) ?? 'describe',
-    profileRules: parseProfileRules(read(env, SETTINGS.profileRules) ?? 'invoices/=invoice', SETTINGS.profileRules),
+    profiles: readProfiles(env),
+    // Azure OpenAI's GPT-4o deployments accept at most 10 images per chat request.
+    maxCompareImages: readInt(env, SETTINGS.maxCompareImages, 10, 1, 50),
     logLevel,
+    metricsSchedule: readSchedule(env, SETTINGS.metricsSchedule, DEFAULT_METRICS_SCHEDULE),
   };
 }
 

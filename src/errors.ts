@@ -13,6 +13,9 @@ export const PERMANENT_CODES = [
   'image_too_large',
   'unknown_profile',
   'schema_validation_failed',
+  'manifest_invalid',
+  'manifest_image_missing',
+  'manifest_too_many_images',
   'content_filtered',
   'model_rejected',
 ] as const;
@@ -65,6 +68,20 @@ export class TransientError extends WorkerError {
   override readonly retryable = true;
   constructor(code: TransientCode, message: string, options?: WorkerErrorOptions) {
     super(code, message, options);
+  }
+}
+
+/**
+ * A setting or the profile file is wrong: reported at start, before any job runs. `setting` names what
+ * to fix (an environment variable, or the profile file) and starts the message.
+ */
+export class ConfigError extends Error {
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(`${setting}: ${message}`);
+    this.name = 'ConfigError';
   }
 }
 

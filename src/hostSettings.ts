@@ -30,6 +30,10 @@ export function parseTimeSpan(value: string): number {
   const match = TIMESPAN.exec(value);
   if (match === null) throw new Error(`host.json: expected a time span like "00:00:30", got "${value}"`);
   const [, days = '0', hours = '0', minutes = '0', seconds = '0', millis = '0'] = match;
+  // .NET's TimeSpan (which the Functions host uses) rejects these, so the local host must too.
+  if (Number(hours) > 23 || Number(minutes) > 59 || Number(seconds) > 59) {
+    throw new Error(`host.json: time span "${value}" is out of range (hours 0-23, minutes and seconds 0-59)`);
+  }
   return (((Number(days) * 24 + Number(hours)) * 60 + Number(minutes)) * 60 + Number(seconds)) * 1000 + Number(millis.padEnd(3, '0'));
 }
 

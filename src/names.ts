@@ -8,6 +8,15 @@ export const FUNCTION_NAMES = {
   enqueueUpload: 'enqueueUpload',
   analyzeImage: 'analyzeImage',
   recordPoison: 'recordPoison',
+  health: 'health',
+  metrics: 'metrics',
+  emitMetrics: 'emitMetrics',
+} as const;
+
+/** Routes of the HTTP functions, under the host's `api/` prefix. */
+export const HTTP_ROUTES = {
+  health: 'health',
+  metrics: 'metrics',
 } as const;
 
 /** The storage connection the data lives in (blob trigger, queues, results). */
@@ -38,7 +47,10 @@ export const SETTINGS = {
   priceOutputPerMTok: 'PRICE_OUTPUT_PER_MTOK',
   defaultProfile: 'DEFAULT_PROFILE',
   profileRules: 'PROFILE_RULES',
+  profilesFile: 'PROFILES_FILE',
+  maxCompareImages: 'MAX_COMPARE_IMAGES',
   logLevel: 'LOG_LEVEL',
+  metricsSchedule: 'METRICS_SCHEDULE',
 } as const;
 
 export const DEFAULT_NAMES = {
@@ -59,6 +71,7 @@ export const BINDING_EXPRESSIONS = {
   inputContainer: `%${SETTINGS.inputContainer}%`,
   jobsQueue: `%${SETTINGS.jobsQueue}%`,
   poisonQueue: `%${SETTINGS.jobsQueue}%-poison`,
+  metricsSchedule: `%${SETTINGS.metricsSchedule}%`,
 } as const;
 
 /** Blob metadata key a user sets to choose the profile of one upload. */

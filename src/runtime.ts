@@ -4,32 +4,20 @@
  */
 import { loadConfig, ConfigError, type Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
-import { builtInProfiles, type ProfileRegistry } from './profiles/index.js';
 import type { Worker } from './pipeline/worker.js';
 import { createProvider } from './providers/createProvider.js';
 import type { VisionProvider } from './providers/types.js';
 import { AttemptLog } from './storage/attemptLog.js';
 import { createStorageClients, type StorageClients } from './storage/clients.js';
 import { ResultStore } from './storage/resultStore.js';
-import { SETTINGS } from './names.js';
 
 export interface WorkerOptions {
   storage?: StorageClients;
   provider?: VisionProvider;
   logger?: Logger;
-  profiles?: ProfileRegistry;
 }
 
 export function createWorker(config: Config, options: WorkerOptions = {}): Worker {
-  const profiles = options.profiles ?? builtInProfiles;
-  for (const rule of config.profileRules) {
-    if (!profiles.has(rule.profile)) {
-      throw new ConfigError(SETTINGS.profileRules, `rule "${rule.prefix}=${rule.profile}" names an unknown profile; known: ${[...profiles.keys()].join(', ')}`);
-    }
-  }
-  if (!profiles.has(config.defaultProfile)) {
-    throw new ConfigError(SETTINGS.defaultProfile, `"${config.defaultProfile}" is not a known profile; known: ${[...profiles.keys()].join(', ')}`);
-  }
   const storage = options.storage ?? storageFor(config);
   const blobs = storage.blobs;
   return {
@@ -38,7 +26,6 @@ export function createWorker(config: Config, options: WorkerOptions = {}): Worke
     results: new ResultStore(blobs.getContainerClient(config.names.resultsContainer)),
     attempts: new AttemptLog(blobs.getContainerClient(config.names.stateContainer)),
     provider: options.provider ?? createProvider(config),
-    profiles,
     logger: options.logger ?? createLogger(config.logLevel),
     now: () => performance.now(),
   };
@@ -51,17 +38,36 @@ function storageFor(config: Config): StorageClients {
   return createStorageClients(config.storage);
 }
 
-let current: Worker | undefined;
+/** The worker and the storage it works on: what the function handlers use. */
+export interface Runtime {
+  worker: Worker;
+  storage: StorageClients;
+}
 
-/** The worker the function handlers use. */
-export function currentWorker(): Worker {
-  current ??= createWorker(loadConfig());
+let current: Runtime | undefined;
+
+function runtime(): Runtime {
+  if (current === undefined) {
+    const config = loadConfig();
+    const storage = storageFor(config);
+    current = { worker: createWorker(config, { storage }), storage };
+  }
   return current;
 }
 
-/** The local host (and tests) install the worker the handlers should use. */
-export function useWorker(worker: Worker | undefined): void {
-  current = worker;
+/** The worker the function handlers use. */
+export function currentWorker(): Worker {
+  return runtime().worker;
+}
+
+/** The storage the worker works on: the ops functions read its queues and results. */
+export function currentStorage(): StorageClients {
+  return runtime().storage;
+}
+
+/** The local host (and tests) install the runtime the handlers should use. */
+export function useRuntime(next: Runtime | undefined): void {
+  current = next;
 }
 
 /** Creates the containers and queues the worker uses (the local host; infra does this in Azure). */

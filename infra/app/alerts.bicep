@@ -1,15 +1,17 @@
-// Log alerts on the worker's own custom metrics in Application Insights (table customMetrics).
+// Log alerts on the worker's own metrics, which it writes as structured log lines (Application
+// Insights table traces): the emitMetrics timer (METRICS_SCHEDULE, every minute by default) logs one line
+// per value, {"event":"metric","name":...,"value":...,"dimensions":{...},"snapshot":...}
+// (src/ops/metricLines.ts, docs/operate.md). Node functions have no custom-metric API of their own, and
+// the Functions host already ships the worker's logs with Entra auth, so no telemetry SDK is involved.
 //
-// Alert inputs, the contract with the code: a timer function (to be added) publishes these metric names
-// and the pipeline publishes the results counters. Renaming one on either side silently disables the
-// alert, so test/infra/infra.test.ts pins the list.
+// Alert inputs, the contract with the code; test/infra/infra.test.ts pins the list against the code:
 //   queue_depth_jobs          gauge  approximate message count of the jobs queue (JOBS_QUEUE)
 //   queue_depth_poison        gauge  approximate message count of <JOBS_QUEUE>-poison
-//   queue_oldest_age_seconds  gauge  age in seconds of the oldest message in the jobs queue
-//   results_failed            count  result records written as failures; dimension error_code
-//   results_succeeded         count  result records written as successes
-// Gauges are read with valueMax (the largest sample in a pre-aggregated row), counters with valueSum.
-// No data means no alert: until the timer function ships, the queue alerts stay quiet.
+//   queue_oldest_age_seconds  gauge  age of the oldest visible jobs-queue message (no line when none is visible)
+//   results_failed            gauge  failure records written in the trailing hour; dimension error_code
+//   results_succeeded         gauge  success records written in the trailing hour
+// Every line restates the current value, so the results figures are read from the latest snapshot, never
+// summed over time. No data means no alert.
 param namePrefix string
 param location string
 param tags object = {}
@@ -28,12 +30,12 @@ param jobsQueueDepthThreshold int
 @minValue(60)
 param oldestMessageAgeThresholdSeconds int
 
-@description('Alert when more than this percentage of results in the window are failures.')
+@description('Alert when more than this percentage of the last hour\'s results are failures.')
 @minValue(1)
 @maxValue(100)
 param failureRatePercentThreshold int
 
-@description('The failure-rate alert needs at least this many results in the window to judge.')
+@description('The failure-rate alert needs at least this many results in the last hour to judge.')
 @minValue(1)
 param failureRateMinimumResults int
 
@@ -44,6 +46,9 @@ var metricNames = {
   resultsFailed: 'results_failed'
   resultsSucceeded: 'results_succeeded'
 }
+
+// One metric's values with their time (the alert service bins rows by timestamp).
+var metricLine = 'traces | where message has "metric" | extend m = parse_json(message) | where tostring(m.event) == "metric"'
 
 var actionGroupName = '${namePrefix}ops'
 
@@ -72,7 +77,7 @@ var rules = [
     displayName: 'blob-vision-worker: poison queue is not empty'
     description: 'A job failed every delivery and was moved to the poison queue; recordPoison should have written a failure result. Inspect and replay or discard.'
     severity: 1
-    query: 'customMetrics | where name == "${metricNames.poisonDepth}" | project depth = valueMax'
+    query: '${metricLine} and tostring(m.name) == "${metricNames.poisonDepth}" | project timestamp, depth = todouble(m.value)'
     measure: 'depth'
     threshold: 0
     windowSize: 'PT15M'
@@ -83,7 +88,7 @@ var rules = [
     displayName: 'blob-vision-worker: jobs queue backlog'
     description: 'The jobs queue holds more messages than the threshold: the worker is not keeping up (scale limit, model throttling) or not running.'
     severity: 2
-    query: 'customMetrics | where name == "${metricNames.jobsDepth}" | project depth = valueMax'
+    query: '${metricLine} and tostring(m.name) == "${metricNames.jobsDepth}" | project timestamp, depth = todouble(m.value)'
     measure: 'depth'
     threshold: jobsQueueDepthThreshold
     windowSize: 'PT15M'
@@ -94,7 +99,7 @@ var rules = [
     displayName: 'blob-vision-worker: oldest job is too old'
     description: 'The oldest message in the jobs queue is older than the threshold: jobs are stuck or failing and being redelivered.'
     severity: 2
-    query: 'customMetrics | where name == "${metricNames.oldestAgeSeconds}" | project ageSeconds = valueMax'
+    query: '${metricLine} and tostring(m.name) == "${metricNames.oldestAgeSeconds}" | project timestamp, ageSeconds = todouble(m.value)'
     measure: 'ageSeconds'
     threshold: oldestMessageAgeThresholdSeconds
     windowSize: 'PT15M'
@@ -103,9 +108,9 @@ var rules = [
   {
     suffix: 'failure-rate'
     displayName: 'blob-vision-worker: failure rate'
-    description: 'More than the threshold percentage of results in the last 30 minutes were failures (all error_code values together; split customMetrics by customDimensions.error_code to see which).'
+    description: 'More than the threshold percentage of the results written in the last hour were failures, as of the latest metrics snapshot (all error_code values together; the snapshot\'s results_failed lines name each code).'
     severity: 2
-    query: 'customMetrics | where name in ("${metricNames.resultsFailed}", "${metricNames.resultsSucceeded}") | summarize failed = sumif(valueSum, name == "${metricNames.resultsFailed}"), total = sum(valueSum) | where total >= ${failureRateMinimumResults} | project failurePercent = 100.0 * failed / total'
+    query: 'let results = ${metricLine} and tostring(m.name) in ("${metricNames.resultsFailed}", "${metricNames.resultsSucceeded}") | extend snapshot = todatetime(m.snapshot), metric = tostring(m.name), value = todouble(m.value); results | where snapshot == toscalar(results | summarize max(snapshot)) | summarize timestamp = max(timestamp), failed = sumif(value, metric == "${metricNames.resultsFailed}"), total = sum(value) | where total >= ${failureRateMinimumResults} | project timestamp, failurePercent = 100.0 * failed / total'
     measure: 'failurePercent'
     threshold: failureRatePercentThreshold
     windowSize: 'PT30M'

@@ -57,23 +57,26 @@ async function main(): Promise<void> {
     console.log(USAGE);
     process.exit(values.help ? 0 : 2);
   }
+  // npm runs scripts in the package folder; INIT_CWD is where the user typed the command.
+  const cwd = process.env['INIT_CWD'] ?? process.cwd();
   const prefix = values.prefix === '' || values.prefix.endsWith('/') ? values.prefix : `${values.prefix}/`;
   const uploads: Upload[] = [];
   for (const argument of positionals) {
     let files: string[];
     try {
-      files = walk(argument);
+      files = walk(resolve(cwd, argument));
     } catch {
       console.error(`Not found: ${argument}`);
       process.exit(2);
     }
-    uploads.push(...files.map((path) => ({ path, blob: blobNameFor(path, argument, process.cwd(), prefix) })));
+    uploads.push(...files.map((path) => ({ path, blob: blobNameFor(path, argument, cwd, prefix) })));
   }
   if (uploads.length === 0) {
     console.error('No files to upload.');
     process.exit(2);
   }
 
+  console.log(`Found ${uploads.length} file(s).`);
   const { config, storage } = cliContext();
   const container = storage.blobs.getContainerClient(config.names.inputContainer);
   const metadata = values.profile === undefined ? undefined : { [PROFILE_METADATA_KEY]: values.profile };

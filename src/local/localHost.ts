@@ -1,19 +1,23 @@
 /**
  * The local host: drives the function app's own registrations against real storage with the trigger
- * semantics of the Functions host (host.json's queue settings, leases, poison queues, blob receipts).
- * It is a development host; the pipeline does not know which host it runs under.
+ * semantics of the Functions host (host.json's queue settings, leases, poison queues, blob receipts,
+ * HTTP routes, timer schedules). It is a development host; the pipeline does not know which host it runs
+ * under. It opens no port itself: `invokeHttp` serves whoever listens (the ops server).
  */
+import { randomUUID } from 'node:crypto';
 import functions from '@azure/functions';
 import type { Config } from '../config.js';
 import { hostSettings as readHostSettings, encodeMessage, type HostSettings } from '../hostSettings.js';
 import type { Logger } from '../log.js';
 import { DATA_CONNECTION, SETTINGS } from '../names.js';
 import type { Worker } from '../pipeline/worker.js';
-import { createWorker, ensureStorage, useWorker, type WorkerOptions } from '../runtime.js';
+import { createWorker, ensureStorage, useRuntime, type WorkerOptions } from '../runtime.js';
 import type { StorageClients } from '../storage/clients.js';
 import { BlobTrigger, BLOB_TRIGGER_POISON_QUEUE, RECEIPTS_CONTAINER } from './blobTrigger.js';
 import { loadFunctionApp, resolveBindingExpression, triggerOf, type Binding, type RegisteredFunction } from './functionApp.js';
+import { httpRouteOf, matchRoute, toHttpRequest, toLocalResponse, type HttpRoute, type LocalHttpRequest, type LocalHttpResponse } from './httpTrigger.js';
 import { QueueTrigger } from './queueTrigger.js';
+import { TimerTrigger, parseSchedule } from './timerTrigger.js';
 
 const { InvocationContext } = functions;
 const RETURN_KEY = '$return';
@@ -39,13 +43,16 @@ export class LocalHost {
     private readonly storage: StorageClients,
     private readonly triggers: Trigger[],
     private readonly logger: Logger,
+    private readonly routes: HttpRoute[],
+    private readonly settings: Record<string, string>,
+    private readonly host: HostSettings,
   ) {}
 
   static async start(options: LocalHostOptions): Promise<LocalHost> {
     const { config, storage, logger } = options;
     const host = options.host ?? readHostSettings();
     const worker = createWorker(config, { ...options.worker, storage, logger });
-    useWorker(worker);
+    useRuntime({ worker, storage });
     await ensureStorage(storage, config);
     const registered = await loadFunctionApp();
     // Binding expressions resolve from the same settings the worker was configured with.
@@ -53,12 +60,15 @@ export class LocalHost {
       [SETTINGS.inputContainer]: config.names.inputContainer,
       [SETTINGS.resultsContainer]: config.names.resultsContainer,
       [SETTINGS.jobsQueue]: config.names.jobsQueue,
+      [SETTINGS.metricsSchedule]: config.metricsSchedule,
     };
     const triggers: Trigger[] = [];
-    const local = new LocalHost(worker, registered, storage, triggers, logger);
+    const routes: HttpRoute[] = [];
+    const local = new LocalHost(worker, registered, storage, triggers, logger, routes, settings, host);
     for (const fn of registered) {
       const trigger = triggerOf(fn);
-      if (trigger['connection'] !== DATA_CONNECTION) throw new Error(`${fn.name}: the local host serves only the "${DATA_CONNECTION}" connection`);
+      const storageTrigger = trigger.type === 'queueTrigger' || trigger.type === 'blobTrigger';
+      if (storageTrigger && trigger['connection'] !== DATA_CONNECTION) throw new Error(`${fn.name}: the local host serves only the "${DATA_CONNECTION}" connection`);
       if (trigger.type === 'queueTrigger') {
         const queueName = resolveBindingExpression(String(trigger['queueName']), settings);
         const queueTrigger = new QueueTrigger({
@@ -90,6 +100,19 @@ export class LocalHost {
         });
         await blobTrigger.start();
         triggers.push(blobTrigger);
+      } else if (trigger.type === 'httpTrigger') {
+        routes.push(httpRouteOf(fn, trigger));
+      } else if (trigger.type === 'timerTrigger') {
+        const timerTrigger = new TimerTrigger({
+          functionName: fn.name,
+          schedule: parseSchedule(resolveBindingExpression(String(trigger['schedule']), settings)),
+          logger,
+          handler: async ({ timer, invocationId }) => {
+            await local.invoke(fn, trigger, timer, {}, invocationId, settings, host);
+          },
+        });
+        timerTrigger.start();
+        triggers.push(timerTrigger);
       } else {
         logger.warn('host.trigger_not_emulated', { function: fn.name, type: trigger.type });
       }
@@ -102,11 +125,25 @@ export class LocalHost {
   async stop(): Promise<void> {
     await Promise.all(this.triggers.map((trigger) => trigger.stop()));
     await this.worker.provider.close();
-    useWorker(undefined);
+    useRuntime(undefined);
     this.logger.info('host.stopped');
   }
 
-  /** Calls a handler with a context shaped as the Node worker shapes it, then writes its output bindings. */
+  /**
+   * Serves a request as the host's HTTP trigger does; undefined when no function's route matches, so
+   * the caller can serve its own paths.
+   */
+  async invokeHttp(request: LocalHttpRequest): Promise<LocalHttpResponse | undefined> {
+    const match = matchRoute(this.routes, request.method, request.url.pathname);
+    if (match === undefined) return undefined;
+    if ('methodNotAllowed' in match) return { status: 405, headers: [], body: Buffer.alloc(0) };
+    const { route, params } = match;
+    const invocationId = randomUUID();
+    const returned = await this.invoke(route.fn, route.trigger, toHttpRequest(request, params), {}, invocationId, this.settings, this.host);
+    return toLocalResponse(returned);
+  }
+
+  /** Calls a handler with a context shaped as the Node worker shapes it, writes its output bindings, and returns its value. */
   private async invoke(
     fn: RegisteredFunction,
     trigger: Binding,
@@ -115,7 +152,7 @@ export class LocalHost {
     invocationId: string,
     settings: Record<string, string>,
     host: HostSettings,
-  ): Promise<void> {
+  ): Promise<unknown> {
     // The return value's binding is keyed `$return`; the others by their own names.
     const outputs = Object.entries(fn.bindings).filter(([, binding]) => binding.direction === 'out');
     const context = new InvocationContext({
@@ -137,12 +174,14 @@ export class LocalHost {
     }
     for (const [key, binding] of outputs) {
       const value = key === RETURN_KEY ? returned : context.extraOutputs.get(binding.name);
-      if (value === undefined || value === null) continue;
+      // An HTTP response is the caller's to send (invokeHttp).
+      if (value === undefined || value === null || binding.type === 'http') continue;
       if (binding.type !== 'queue') throw new Error(`${fn.name}: output binding type "${binding.type}" is not emulated`);
       const queue = this.storage.queues.getQueueClient(resolveBindingExpression(String(binding['queueName']), settings));
       const text = typeof value === 'string' ? value : JSON.stringify(value);
       // The host writes output messages in the encoding host.json declares, as its trigger reads them.
       await queue.sendMessage(encodeMessage(text, host.queues.messageEncoding));
     }
+    return returned;
   }
 }

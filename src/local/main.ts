@@ -1,20 +1,36 @@
 /**
  * `npm start`: the local host with embedded storage. Reads local.settings.json like `func start` does
- * (the environment wins), starts Azurite unless real storage is configured, and runs until Ctrl+C.
+ * (the environment wins), starts Azurite unless real storage is configured, serves the HTTP functions and
+ * the ops page on `--port` (else Host.LocalHttpPort, else 7071; a free port when that one is taken), and
+ * runs until Ctrl+C.
  */
+import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError, isDevelopmentStorage, type Config } from '../config.js';
 import { createLogger } from '../log.js';
 import { DATA_CONNECTION, HOST_CONNECTION } from '../names.js';
 import { createStorageClients } from '../storage/clients.js';
 import { startAzurite, type RunningAzurite } from './azurite.js';
 import { LocalHost } from './localHost.js';
-import { loadLocalSettings } from './localSettings.js';
+import { loadLocalSettings, localHttpPort } from './localSettings.js';
+import { DEFAULT_PORT, startOpsServer } from './opsServer.js';
 
 export const LOCAL_DATA_DIR = '.azurite';
 const AZURITE_BLOB_PORT = 10000;
 const AZURITE_QUEUE_PORT = 10001;
 
+function requestedPort(): number | undefined {
+  const { values } = parseArgs({ options: { port: { type: 'string' } } });
+  if (values.port === undefined) return undefined;
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`--port: expected a port number, got "${values.port}"`);
+    process.exit(2);
+  }
+  return port;
+}
+
 async function main(): Promise<void> {
+  const port = requestedPort();
   loadLocalSettings(process.env);
   let config: Config;
   try {
@@ -34,7 +50,17 @@ async function main(): Promise<void> {
     storage = { kind: 'connectionString', connectionString: azurite.connectionString, setting: DATA_CONNECTION };
   }
   if (storage === undefined) throw new ConfigError(DATA_CONNECTION, `set ${DATA_CONNECTION} or ${HOST_CONNECTION}`);
-  const host = await LocalHost.start({ config: { ...config, storage }, storage: createStorageClients(storage), logger });
+  const clients = createStorageClients(storage);
+  const host = await LocalHost.start({ config: { ...config, storage }, storage: clients, logger });
+  const ops = await startOpsServer({
+    host,
+    config,
+    storage: clients,
+    logger,
+    port: port ?? localHttpPort() ?? DEFAULT_PORT,
+    // An explicit --port must be honoured or fail; the default may move to a free port.
+    fallbackToFreePort: port === undefined,
+  });
 
   const provider =
     config.provider.kind === 'offline'
@@ -51,9 +77,12 @@ async function main(): Promise<void> {
       `  provider:  ${provider}`,
       `  functions: ${host.functions.map((fn) => fn.name).join(', ')}`,
       `  watching:  container "${config.names.inputContainer}" -> queue "${config.names.jobsQueue}" -> container "${config.names.resultsContainer}"`,
+      `  ops page:  ${ops.url}/ops/`,
+      `  http:      ${ops.url}/api/health  ${ops.url}/api/metrics`,
       '',
       'Submit files from another terminal:   npm run submit -- ./some/folder photo.jpg',
       'List results:                         npm run results        (one in full: npm run results -- <blob name>)',
+      'Queue depths, failures, tokens, cost: npm run stats',
       'Stop: Ctrl+C (running jobs finish first)',
       '',
     ].join('\n'),
@@ -64,8 +93,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.error(`\n${signal}: finishing running jobs...`);
-    void host
-      .stop()
+    void ops
+      .close()
+      .then(() => host.stop())
       .then(() => azurite?.stop())
       .then(() => process.exit(0));
   };

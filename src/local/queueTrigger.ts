@@ -2,7 +2,8 @@
  * The queue trigger as the Functions Storage extension runs it: batches of `batchSize`, a new batch once
  * in-flight work drops to `newBatchThreshold`, each message leased while its handler runs, deleted when
  * the handler returns, made visible again after `visibilityTimeout` when it throws, and copied to
- * `<queue>-poison` once its dequeue count reaches `maxDequeueCount`.
+ * `<queue>-poison` once its dequeue count reaches `maxDequeueCount`. Under `messageEncoding: base64`, text
+ * that is not base64 is poisoned without running, as the host does when decoding a message fails.
  */
 import { randomUUID } from 'node:crypto';
 import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
@@ -29,6 +30,12 @@ export interface QueueTriggerOptions {
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** What .NET's Convert.FromBase64String accepts: the base64 alphabet, whitespace ignored, whole 4-character groups. */
+function isBase64(text: string): boolean {
+  const compact = text.replace(/[\t\n\r ]/g, '');
+  return compact.length % 4 === 0 && BASE64.test(compact);
+}
 
 /** The Node worker parses JSON strings (and leaves other text as it is). */
 function toHandlerItem(text: string): unknown {
@@ -116,10 +123,14 @@ export class QueueTrigger {
       await this.poison(message, log);
       return;
     }
+    if (settings.messageEncoding === 'base64' && !isBase64(message.messageText)) {
+      // The host's decoding-failed handler moves such a message to the poison queue as it is, unrun.
+      log.warn('host.message_decoding_failed', { encoding: settings.messageEncoding });
+      await this.poison(message, log);
+      return;
+    }
     const lease = new Lease(queue, message, this.options.leaseMs, log);
-    const encoded = message.messageText;
-    // Text that is not base64 reaches the handler as it is, which records it as an invalid message.
-    const text = settings.messageEncoding === 'base64' && BASE64.test(encoded) ? decodeMessage(encoded, 'base64') : encoded;
+    const text = decodeMessage(message.messageText, settings.messageEncoding);
     let failure: Error | undefined;
     try {
       await this.options.handler({

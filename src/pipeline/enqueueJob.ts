@@ -4,13 +4,23 @@
  */
 import { PermanentError } from '../errors.js';
 import { PROFILE_METADATA_KEY } from '../names.js';
+import { isManifestOnly } from '../profiles/catalog.js';
 import { isStatus, storageUnavailable } from '../storage/storageErrors.js';
+import { isManifest } from './compareManifest.js';
 import { InvalidMessageError, parseJobMessage, type JobMessage } from './jobMessage.js';
 import { failureRecord, recordInvalidMessage } from './processJob.js';
 import type { Worker } from './worker.js';
 
-/** The job for `blobName`, or undefined when the upload already has its final record (it is gone, or its name is unusable). */
+/**
+ * The job for `blobName`, or undefined when the upload gets none: it already has its final record (it is
+ * gone, or its name is unusable), or it is an image under a manifest-only prefix, which is analysed only
+ * through the comparison manifests that name it.
+ */
 export async function jobForUpload(worker: Worker, blobName: string): Promise<JobMessage | undefined> {
+  if (!isManifest(blobName) && isManifestOnly(worker.config.profiles, blobName)) {
+    worker.logger.info('upload.manifest_only', { blob: blobName });
+    return undefined;
+  }
   const started = worker.now();
   const container = worker.config.names.inputContainer;
   let properties;

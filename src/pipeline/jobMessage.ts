@@ -8,12 +8,14 @@
  */
 import { z } from 'zod';
 import { PermanentError } from '../errors.js';
+import { PROFILE_NAME_PATTERN } from '../profiles/types.js';
 
 /** Far above a real job (a few hundred bytes); a bigger message is not ours. */
 export const MAX_MESSAGE_CHARS = 4096;
 const MAX_BLOB_NAME = 1024;
 
-const blobName = z
+/** A blob name in the input container: never a URL, never a path that climbs out of it. */
+export const blobName = z
   .string()
   .min(1)
   .max(MAX_BLOB_NAME)
@@ -33,7 +35,7 @@ export const jobMessageSchema = z.strictObject({
   contentLength: z.number().int().min(0),
   profile: z
     .string()
-    .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be a profile name (lowercase letters, digits, - and _)')
+    .regex(PROFILE_NAME_PATTERN, 'must be a profile name (lowercase letters, digits, - and _)')
     .optional(),
 });
 
@@ -53,6 +55,31 @@ function excerptOf(text: string): string {
   return text.length > 512 ? `${text.slice(0, 512)}…` : text;
 }
 
+const FIELDS = Object.keys(jobMessageSchema.shape).join(', ');
+
+/** A received value as safe, short text (JSON escapes control characters). */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}
+
+function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>(
+    (at, key) => (typeof at === 'object' && at !== null ? (at as Record<PropertyKey, unknown>)[key] : undefined),
+    value,
+  );
+}
+
+/** Each problem says where, what was expected and what was received. */
+function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
+  const where = issue.path.map(String).join('.') || '(message)';
+  if (issue.code === 'unrecognized_keys') {
+    return `${where}: unexpected ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}; a job message has only ${FIELDS}`;
+  }
+  if (issue.message.includes('received')) return `${where}: ${issue.message}`;
+  return `${where}: ${issue.message}, received ${shown(valueAt(value, issue.path))}`;
+}
+
 /**
  * Accepts what a queue trigger hands over: the Functions host passes JSON message text already parsed,
  * other text as a string, and binary as a Buffer.
@@ -70,12 +97,15 @@ export function parseJobMessage(raw: unknown, inputContainer: string): JobMessag
     try {
       value = JSON.parse(text);
     } catch {
-      throw new InvalidMessageError('job message is not JSON; expected {"v":1,"container","blob","etag","contentLength"}', excerptOf(text));
+      throw new InvalidMessageError(
+        `job message is not JSON; expected {"v":1,"container","blob","etag","contentLength"}, received ${shown(text)}`,
+        excerptOf(text),
+      );
     }
   }
   const parsed = jobMessageSchema.safeParse(value);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(message)'}: ${issue.message}`).join('; ');
+    const problems = parsed.error.issues.map((issue) => describeIssue(issue, value)).join('; ');
     throw new InvalidMessageError(`job message is invalid: ${problems}`, excerptOf(text));
   }
   if (parsed.data.container !== inputContainer) {

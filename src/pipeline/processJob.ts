@@ -4,18 +4,19 @@
  * transient one is noted and rethrown so the queue redelivers it (and, after the host's maxDequeueCount,
  * moves it to the poison queue, where `recordPoisonedJob` writes the final record).
  */
-import { createHash } from 'node:crypto';
 import { PermanentError, asWorkerError, type WorkerError } from '../errors.js';
-import { selectProfileName } from '../profiles/index.js';
+import { selectProfileName } from '../profiles/catalog.js';
 import type { Profile } from '../profiles/types.js';
-import type { AnalysisResponse, PreparedImage, SourceImage } from '../providers/types.js';
+import type { PreparedImage, RequestImage, Usage } from '../providers/types.js';
 import { downloadBlob, type DownloadedBlob } from '../storage/downloadBlob.js';
 import { invalidMessagePath, type WriteOutcome } from '../storage/resultStore.js';
-import { detectMediaType } from './detectMediaType.js';
+import { askModel, type ValidatedAnswer } from './askModel.js';
+import { MANIFEST_DEFAULT_PROFILE, isManifest, loadManifestImages, parseManifest, withPrompt } from './compareManifest.js';
 import { estimateCostUsd } from './imageTokens.js';
 import { InvalidMessageError, parseJobMessage, type JobMessage } from './jobMessage.js';
-import { prepareImage } from './prepareImage.js';
+import type { PrepareOptions } from './prepareImage.js';
 import { EMPTY_USAGE, RESULT_SCHEMA_VERSION, type ResultRecord, type SourceInfo, type Timings } from './resultRecord.js';
+import { prepareUpload, sourceOf } from './uploadedImage.js';
 import type { Delivery, Worker } from './worker.js';
 
 export type JobOutcome =
@@ -25,11 +26,18 @@ export type JobOutcome =
 /** What is known so far; a failure record carries as much of it as the job got to. */
 interface Progress {
   source: SourceInfo;
+  /** The images a comparison manifest named, as far as they were read. */
+  sources?: SourceInfo[];
   profile: string | null;
-  prepared?: PreparedImage;
+  /** Of all images sent together. */
+  prepared?: Pick<PreparedImage, 'detail' | 'imageTokens'>;
+  /** Tokens of every model call so far, repairs included. */
+  spent?: Usage;
   timings: Timings;
   warnings: string[];
 }
+
+type JobProgress = Progress & { job: JobMessage; spent: Usage };
 
 const PROFILE_NOT_FOUND = (name: string, known: string[], from: string): PermanentError =>
   new PermanentError('unknown_profile', `profile "${name}" (from ${from}) is not defined; known profiles: ${known.join(', ')}`);
@@ -48,7 +56,7 @@ export async function processJob(worker: Worker, raw: unknown, delivery: Deliver
     log.info('job.skipped', { reason: 'already succeeded' });
     return { status: 'skipped', blob: job.blob, reason: 'a successful record for this content already exists' };
   }
-  const progress: Progress & { job: JobMessage } = {
+  const progress: JobProgress = {
     job,
     source: {
       container: job.container,
@@ -62,6 +70,7 @@ export async function processJob(worker: Worker, raw: unknown, delivery: Deliver
       lastModified: null,
     },
     profile: null,
+    spent: { promptTokens: null, completionTokens: null },
     timings: { downloadMs: null, prepareMs: null, modelMs: null, totalMs: 0 },
     warnings: [],
   };
@@ -79,6 +88,7 @@ export async function processJob(worker: Worker, raw: unknown, delivery: Deliver
       totalMs: record.timings.totalMs,
       imageTokens: record.usage.imageTokensEstimated,
       promptTokens: record.usage.promptTokens,
+      ...(record.sources === undefined ? {} : { images: record.sources.length }),
     });
     return { status: 'succeeded', blob: job.blob, record: outcome };
   } catch (thrown) {
@@ -102,116 +112,138 @@ export async function processJob(worker: Worker, raw: unknown, delivery: Deliver
 }
 
 /** Returns undefined when the blob's current content already has a successful record. */
-async function analyze(
-  worker: Worker,
-  progress: Progress & { job: JobMessage },
-  delivery: Delivery,
-  started: number,
-): Promise<ResultRecord | undefined> {
-  const { config } = worker;
-  const { job, source, timings } = progress;
-
-  let mark = worker.now();
-  const blob: DownloadedBlob = await downloadBlob(worker.input, job.blob, config.maxBlobBytes);
+async function analyze(worker: Worker, progress: JobProgress, delivery: Delivery, started: number): Promise<ResultRecord | undefined> {
+  const { job, timings } = progress;
+  const mark = worker.now();
+  const blob: DownloadedBlob = await downloadBlob(worker.input, job.blob, worker.config.maxBlobBytes);
   timings.downloadMs = worker.now() - mark;
-  source.size = blob.bytes.length;
-  source.sha256 = createHash('sha256').update(blob.bytes).digest('hex');
-  source.lastModified = blob.lastModified?.toISOString() ?? null;
+  progress.source = { ...sourceOf(job.container, job.blob, blob), etag: job.etag };
   if (blob.etag !== '' && blob.etag !== job.etag) {
     // Overwritten after it was enqueued: the current content is analysed; the newer upload's own job finds this record.
     progress.warnings.push(`the blob changed after it was enqueued (ETag ${job.etag} -> ${blob.etag}); the current content was analysed`);
-    source.etag = blob.etag;
+    progress.source.etag = blob.etag;
     if (await worker.results.hasSucceeded(job.blob, blob.etag)) return undefined;
   }
+  const answered = isManifest(job.blob) ? await compareImages(worker, progress, blob) : await analyzeImage(worker, progress, blob);
+  return successRecord(worker, progress, answered, delivery.dequeueCount, started);
+}
 
-  const profile = chooseProfile(worker, job, blob.metadata);
-  progress.profile = profile.name;
+interface Answered {
+  profile: Profile;
+  answer: ValidatedAnswer;
+}
 
-  mark = worker.now();
-  const detected = await detectMediaType(blob.bytes);
-  source.mime = detected.mime;
-  if (!detected.supported) {
-    throw new PermanentError(
-      'unsupported_media_type',
-      `"${job.blob}" is ${detected.mime}; supported are PNG, JPEG, WebP, GIF, TIFF, AVIF and HEIC images`,
-      {
-        details: { detected: detected.mime },
-      },
-    );
-  }
-  const { image, source: sourceImage } = await prepareImage(blob.bytes, detected.mime, {
-    model: config.model.visionModel,
+function prepareOptions(worker: Worker, profile: Profile): PrepareOptions {
+  return {
+    model: modelOf(worker, profile),
     detail: profile.detail,
     format: profile.prepare.format,
-    maxInputPixels: config.maxInputPixels,
-  });
-  source.width = sourceImage.width;
-  source.height = sourceImage.height;
-  progress.prepared = image;
-  timings.prepareMs = worker.now() - mark;
+    maxInputPixels: worker.config.maxInputPixels,
+  };
+}
 
-  mark = worker.now();
-  const response = await worker.provider.analyze({ profile, image, source: sourceImage satisfies SourceImage });
-  timings.modelMs = worker.now() - mark;
+/** The name that picks the image-token formula and the price: the profile's own model, else VISION_MODEL. */
+const modelOf = (worker: Worker, profile: Profile): string => profile.model ?? worker.config.model.visionModel;
 
-  const data = validate(profile, response);
-  const warnings = [...progress.warnings, ...response.warnings, ...(profile.check?.(data) ?? [])];
-  timings.totalMs = worker.now() - started;
+async function analyzeImage(worker: Worker, progress: JobProgress, blob: DownloadedBlob): Promise<Answered> {
+  const { job } = progress;
+  const fromMetadata = job.profile ?? blob.metadata['profile'];
+  const profile = lookUp(
+    worker,
+    selectProfileName(worker.config.profiles, job.blob, fromMetadata),
+    fromMetadata === undefined ? 'the path rules or default' : 'blob metadata',
+  );
+  progress.profile = profile.name;
+  const mark = worker.now();
+  const image = await prepareUpload(job.blob, blob.bytes, progress.source, prepareOptions(worker, profile));
+  progress.prepared = image.image;
+  progress.timings.prepareMs = worker.now() - mark;
+  return ask(worker, progress, profile, [image]);
+}
+
+/** A comparison manifest: every image it names, in one request, with the manifest's question. */
+async function compareImages(worker: Worker, progress: JobProgress, blob: DownloadedBlob): Promise<Answered> {
+  const { job, source } = progress;
+  const manifest = parseManifest(blob.bytes.toString('utf8'), worker.config.maxCompareImages, job.container);
+  // Only now is it known to be JSON; `source.mime` is never taken from the name alone.
+  source.mime = 'application/json';
+  const fromMetadata = job.profile ?? blob.metadata['profile'];
+  const [name, from] =
+    manifest.profile !== undefined
+      ? [manifest.profile, 'the manifest']
+      : fromMetadata !== undefined
+        ? [fromMetadata, 'blob metadata']
+        : [MANIFEST_DEFAULT_PROFILE, 'the default for manifests'];
+  const profile = lookUp(worker, name, from);
+  progress.profile = profile.name;
+  const sources: SourceInfo[] = [];
+  progress.sources = sources;
+  const images = await loadManifestImages(worker, manifest, prepareOptions(worker, profile), { timings: progress.timings, sources });
+  progress.prepared = {
+    detail: images[0]?.image.detail ?? 'low',
+    imageTokens: images.reduce((sum, { image }) => sum + image.imageTokens, 0),
+  };
+  return ask(worker, progress, withPrompt(profile, manifest.prompt), images);
+}
+
+async function ask(worker: Worker, progress: JobProgress, profile: Profile, images: RequestImage[]): Promise<Answered> {
+  const mark = worker.now();
+  try {
+    return { profile, answer: await askModel(worker.provider, { profile, images }, progress.spent) };
+  } finally {
+    progress.timings.modelMs = worker.now() - mark;
+  }
+}
+
+function successRecord(
+  worker: Worker,
+  progress: JobProgress,
+  { profile, answer }: Answered,
+  attempt: number,
+  started: number,
+): ResultRecord {
+  const { config } = worker;
+  const { response } = answer;
+  const { spent } = progress;
+  const imageTokens = progress.prepared?.imageTokens ?? 0;
+  const warnings = [...progress.warnings, ...answer.warnings, ...(profile.check?.(answer.data) ?? [])];
+  progress.timings.totalMs = worker.now() - started;
   return {
     schemaVersion: RESULT_SCHEMA_VERSION,
     status: 'succeeded',
-    source,
+    source: progress.source,
+    ...(progress.sources === undefined ? {} : { sources: progress.sources }),
     profile: profile.name,
     provider: { name: worker.provider.name, model: response.model, ...(response.info === undefined ? {} : { info: response.info }) },
-    detail: image.detail,
+    detail: progress.prepared?.detail ?? null,
     usage: {
-      imageTokensEstimated: image.imageTokens,
-      promptTokens: response.usage.promptTokens,
-      completionTokens: response.usage.completionTokens,
+      imageTokensEstimated: imageTokens,
+      promptTokens: spent.promptTokens,
+      completionTokens: spent.completionTokens,
       estimatedCostUsd:
         worker.provider.name === 'offline'
           ? 0
           : estimateCostUsd(
-              config.model.visionModel,
-              response.usage.promptTokens ?? image.imageTokens,
-              response.usage.completionTokens ?? 0,
+              modelOf(worker, profile),
+              spent.promptTokens ?? imageTokens,
+              spent.completionTokens ?? 0,
               config.model.priceOverride,
             ),
     },
-    timings,
-    attempt: delivery.dequeueCount,
-    data,
+    timings: progress.timings,
+    attempt,
+    data: answer.data,
     ...(response.evidence === undefined ? {} : { evidence: response.evidence }),
     warnings,
     createdAt: new Date().toISOString(),
   };
 }
 
-function chooseProfile(worker: Worker, job: JobMessage, metadata: Record<string, string>): Profile {
-  const { config, profiles } = worker;
-  const fromMetadata = job.profile ?? metadata['profile'];
-  const name = selectProfileName(job.blob, fromMetadata, config.profileRules, config.defaultProfile);
+function lookUp(worker: Worker, name: string, from: string): Profile {
+  const { profiles } = worker.config.profiles;
   const profile = profiles.get(name);
-  if (profile === undefined) {
-    throw PROFILE_NOT_FOUND(name, [...profiles.keys()], fromMetadata === undefined ? 'the path rules or default' : 'blob metadata');
-  }
+  if (profile === undefined) throw PROFILE_NOT_FOUND(name, [...profiles.keys()], from);
   return profile;
-}
-
-const RAW_TEXT_KEPT = 4000;
-
-/** Every provider's output is checked against the profile's schema; a mismatch keeps the raw text for diagnosis. */
-function validate(profile: Profile, response: AnalysisResponse): unknown {
-  const parsed = profile.schema.safeParse(response.data);
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.slice(0, 10).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  throw new PermanentError(
-    'schema_validation_failed',
-    `the model's output does not match the "${profile.name}" schema: ${issues.join('; ')}`,
-    {
-      details: { issues, rawText: response.rawText.slice(0, RAW_TEXT_KEPT) },
-    },
-  );
 }
 
 export function failureRecord(progress: Omit<Progress, 'job'>, error: WorkerError, attempt: number): ResultRecord {
@@ -219,10 +251,11 @@ export function failureRecord(progress: Omit<Progress, 'job'>, error: WorkerErro
     schemaVersion: RESULT_SCHEMA_VERSION,
     status: 'failed',
     source: progress.source,
+    ...(progress.sources === undefined ? {} : { sources: progress.sources }),
     profile: progress.profile,
     provider: { name: null, model: null },
     detail: progress.prepared?.detail ?? null,
-    usage: { ...EMPTY_USAGE, imageTokensEstimated: progress.prepared?.imageTokens ?? null },
+    usage: { ...EMPTY_USAGE, ...progress.spent, imageTokensEstimated: progress.prepared?.imageTokens ?? null },
     timings: progress.timings,
     attempt,
     error: {

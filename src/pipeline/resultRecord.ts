@@ -49,7 +49,11 @@ export const evidenceSchema = z.record(
 export const resultRecordSchema = z.object({
   schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
   status: z.enum(['succeeded', 'failed']),
-  source: sourceSchema,
+  source: sourceSchema.describe('The uploaded blob: an image, or a comparison manifest'),
+  sources: z
+    .array(sourceSchema)
+    .optional()
+    .describe('The images a comparison manifest named, in the order they were sent, each with the ETag that was analysed'),
   profile: z.string().nullable(),
   provider: z.object({
     name: z.enum(['openai', 'offline']).nullable(),

@@ -1,7 +1,6 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
-import type { ProfileRegistry } from '../profiles/index.js';
 import type { VisionProvider } from '../providers/types.js';
 import type { AttemptLog } from '../storage/attemptLog.js';
 import type { ResultStore } from '../storage/resultStore.js';
@@ -13,7 +12,6 @@ export interface Worker {
   results: ResultStore;
   attempts: AttemptLog;
   provider: VisionProvider;
-  profiles: ProfileRegistry;
   logger: Logger;
   /** Milliseconds; injectable so durations are testable. */
   now: () => number;

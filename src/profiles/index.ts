@@ -1,16 +1,17 @@
-import type { PathRule } from '../config.js';
+import { architectureProfile } from './architecture.js';
+import { chartProfile } from './chart.js';
+import { compareProfile } from './compare.js';
 import { describeProfile } from './describe.js';
+import { formProfile } from './form.js';
 import { invoiceProfile } from './invoice.js';
+import { receiptProfile } from './receipt.js';
 import type { Profile } from './types.js';
 
 export type ProfileRegistry = ReadonlyMap<string, Profile>;
 
 export const builtInProfiles: ProfileRegistry = new Map<string, Profile>(
-  [describeProfile, invoiceProfile].map((profile) => [profile.name, profile as Profile]),
+  [describeProfile, invoiceProfile, receiptProfile, formProfile, architectureProfile, chartProfile, compareProfile].map((profile) => [
+    profile.name,
+    profile as Profile,
+  ]),
 );
-
-/** Blob metadata first, then the first matching path prefix, then the default. */
-export function selectProfileName(blobName: string, requested: string | undefined, rules: readonly PathRule[], fallback: string): string {
-  if (requested !== undefined && requested.trim() !== '') return requested.trim();
-  return rules.find((rule) => blobName.startsWith(rule.prefix))?.profile ?? fallback;
-}

@@ -5,10 +5,12 @@
  */
 import sharp from 'sharp';
 import { SETTINGS } from '../names.js';
+import { compareProfile } from '../profiles/compare.js';
 import { describeProfile, type DescribeData } from '../profiles/describe.js';
 import type { Profile } from '../profiles/types.js';
+import { compareFromFacts } from './offline/compareFacts.js';
 import { imageFacts, type ImageFacts } from './offline/imageFacts.js';
-import type { AnalysisResponse, VisionProvider } from './types.js';
+import type { AnalysisRequest, AnalysisResponse, VisionProvider } from './types.js';
 
 function describeFromFacts(facts: ImageFacts): DescribeData {
   const upright =
@@ -68,22 +70,39 @@ export function emptyValue(schema: JsonSchema): unknown {
   }
 }
 
+const NEEDS_MODEL = `without a model endpoint (set ${SETTINGS.azureOpenAiEndpoint} or ${SETTINGS.openAiApiKey})`;
+
 function answer(profile: Profile, facts: ImageFacts): { data: unknown; warnings: string[] } {
   if (profile.name === describeProfile.name) return { data: describeFromFacts(facts), warnings: [] };
   return {
     data: emptyValue(profile.jsonSchema),
-    warnings: [
-      `the offline provider cannot read the fields of profile "${profile.name}" without a model endpoint ` +
-        `(set ${SETTINGS.azureOpenAiEndpoint} or ${SETTINGS.openAiApiKey}); every field is empty`,
-    ],
+    warnings: [`the offline provider cannot read the fields of profile "${profile.name}" ${NEEDS_MODEL}; every field is empty`],
+  };
+}
+
+/** A comparison gets the facts of every image; any other profile answers for the first image and says so. */
+async function answerAll({ profile, images }: AnalysisRequest): Promise<{ data: unknown; warnings: string[] }> {
+  if (profile.name === compareProfile.name) {
+    const named = await Promise.all(images.map(async ({ name, image, source }) => ({ name, facts: await imageFacts(image, source) })));
+    return {
+      data: compareFromFacts(named),
+      warnings: [`the offline provider cannot compare the content of images ${NEEDS_MODEL}; each image is described by its pixel facts`],
+    };
+  }
+  const [first] = images;
+  if (first === undefined) throw new Error('an analysis request carries at least one image');
+  const { data, warnings } = answer(profile, await imageFacts(first.image, first.source));
+  return {
+    data,
+    warnings: images.length > 1 ? [...warnings, `the offline provider answered for the first of ${images.length} images only`] : warnings,
   };
 }
 
 export function createOfflineProvider(): VisionProvider {
   return {
     name: 'offline',
-    async analyze({ profile, image, source }): Promise<AnalysisResponse> {
-      const { data, warnings } = answer(profile, await imageFacts(image, source));
+    async analyze(request): Promise<AnalysisResponse> {
+      const { data, warnings } = await answerAll(request);
       return {
         data,
         rawText: JSON.stringify(data),

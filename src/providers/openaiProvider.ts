@@ -1,10 +1,15 @@
 /**
  * The vision provider for Azure OpenAI and any OpenAI-compatible endpoint (OpenAI, Ollama, vLLM,
- * llama.cpp): one chat completion with the image inline and a strict JSON Schema as response format.
+ * llama.cpp): one chat completion with the images inline and a strict JSON Schema as response format.
  */
 import { DefaultAzureCredential, getBearerTokenProvider, type TokenCredential } from '@azure/identity';
 import { APIConnectionError, APIConnectionTimeoutError, APIError, AzureOpenAI, OpenAI, OpenAIError, type ClientOptions } from 'openai';
-import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import type {
+  ChatCompletion,
+  ChatCompletionContentPart,
+  ChatCompletionCreateParamsNonStreaming,
+  ChatCompletionMessageParam,
+} from 'openai/resources/chat/completions';
 import type { ModelSettings, ProviderSettings } from '../config.js';
 import { PermanentError, TransientError, asWorkerError, type WorkerError } from '../errors.js';
 import type { AnalysisRequest, AnalysisResponse, VisionProvider } from './types.js';
@@ -59,7 +64,8 @@ export function createOpenAiProvider(settings: ApiSettings, model: ModelSettings
     client = new AzureOpenAI({
       // The base URL rather than `endpoint`: the SDK would otherwise also read OPENAI_BASE_URL from the environment.
       baseURL: `${settings.endpoint.replace(/\/+$/, '')}/openai`,
-      deployment: settings.deployment,
+      // No fixed `deployment`: the SDK then takes the deployment from each request's `model`, which lets a
+      // profile name its own.
       apiVersion: settings.apiVersion,
       ...auth,
       ...common,
@@ -73,22 +79,12 @@ export function createOpenAiProvider(settings: ApiSettings, model: ModelSettings
 
   return {
     name: 'openai',
-    async analyze({ profile, image, signal }: AnalysisRequest): Promise<AnalysisResponse> {
+    async analyze(request: AnalysisRequest): Promise<AnalysisResponse> {
+      const { profile, signal } = request;
+      const requested = profile.model ?? modelName;
       const body: ChatCompletionCreateParamsNonStreaming = {
-        model: modelName,
-        messages: [
-          { role: 'system', content: profile.system },
-          {
-            role: 'user',
-            content: [
-              { type: 'text', text: profile.user },
-              {
-                type: 'image_url',
-                image_url: { url: `data:${image.mime};base64,${image.bytes.toString('base64')}`, detail: image.detail },
-              },
-            ],
-          },
-        ],
+        model: requested,
+        messages: messagesFor(request),
         response_format: { type: 'json_schema', json_schema: { name: schemaName(profile.name), schema: profile.jsonSchema, strict: true } },
         // max_tokens, not max_completion_tokens: both Azure 2024-10-21 and OpenAI accept either for gpt-4o, but
         // OpenAI-compatible local servers have long understood only max_tokens (reasoning models would need the other).
@@ -113,7 +109,7 @@ export function createOpenAiProvider(settings: ApiSettings, model: ModelSettings
       return {
         data: parseJson(rawText),
         rawText,
-        model: completion.model || modelName,
+        model: completion.model || requested,
         usage: { promptTokens: completion.usage?.prompt_tokens ?? null, completionTokens: completion.usage?.completion_tokens ?? null },
         warnings,
         info: { api: settings.kind, ...(typeof requestId === 'string' ? { requestId } : {}) },
@@ -121,6 +117,41 @@ export function createOpenAiProvider(settings: ApiSettings, model: ModelSettings
     },
     close: async () => undefined,
   };
+}
+
+/** The instructions, then each image; several images are each introduced by name so that the answer can refer to them. */
+function userContent({ profile, images }: AnalysisRequest): ChatCompletionContentPart[] {
+  return [
+    { type: 'text', text: profile.user },
+    ...images.flatMap(({ name, image }, index): ChatCompletionContentPart[] => [
+      ...(images.length > 1 ? [{ type: 'text' as const, text: `Image ${index + 1}: ${name}` }] : []),
+      { type: 'image_url', image_url: { url: `data:${image.mime};base64,${image.bytes.toString('base64')}`, detail: image.detail } },
+    ]),
+  ];
+}
+
+/** What the repair turn tells the model after its answer failed validation. */
+export function repairInstruction(issues: readonly string[]): string {
+  return [
+    'Your answer does not match the required JSON schema:',
+    ...issues.map((issue) => `- ${issue}`),
+    'Answer again with the complete, corrected JSON object only.',
+  ].join('\n');
+}
+
+/** A repair resends the whole conversation (images included) with the failed answer and what is wrong with it. */
+function messagesFor(request: AnalysisRequest): ChatCompletionMessageParam[] {
+  const messages: ChatCompletionMessageParam[] = [
+    { role: 'system', content: request.profile.system },
+    { role: 'user', content: userContent(request) },
+  ];
+  if (request.repair !== undefined) {
+    messages.push(
+      { role: 'assistant', content: request.repair.rawText },
+      { role: 'user', content: repairInstruction(request.repair.issues) },
+    );
+  }
+  return messages;
 }
 
 /** `response_format.json_schema.name` allows [a-zA-Z0-9_-], at most 64 characters. */

@@ -24,10 +24,24 @@ export interface SourceImage {
   orientation?: number;
 }
 
-export interface AnalysisRequest {
-  profile: Profile;
+/** One image of a request: as it is sent, as it was uploaded, and the blob name the model is told. */
+export interface RequestImage {
+  name: string;
   image: PreparedImage;
   source: SourceImage;
+}
+
+/** An answer that failed validation: the provider asks once more, showing it the answer and what is wrong. */
+export interface RepairTurn {
+  rawText: string;
+  issues: string[];
+}
+
+export interface AnalysisRequest {
+  profile: Profile;
+  /** At least one; a comparison sends several, in the order the model should see them. */
+  images: RequestImage[];
+  repair?: RepairTurn;
   signal?: AbortSignal;
 }
 

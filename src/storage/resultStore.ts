@@ -17,8 +17,24 @@ interface ExistingRecord {
   status: string | undefined;
 }
 
-/** Metadata mirrors the record's identity so a decision needs one HEAD, not a download. */
-const META = { sourceEtag: 'sourceetag', sourceLastModified: 'sourcelastmodified', status: 'status', errorCode: 'errorcode' } as const;
+/**
+ * Metadata mirrors the record's identity so a decision needs one HEAD, not a download, and its status and
+ * usage so that the ops figures come from one container listing (with metadata), not from the bodies.
+ */
+export const RESULT_METADATA = {
+  sourceEtag: 'sourceetag',
+  sourceLastModified: 'sourcelastmodified',
+  status: 'status',
+  errorCode: 'errorcode',
+  promptTokens: 'prompttokens',
+  completionTokens: 'completiontokens',
+  imageTokens: 'imagetokens',
+  costUsd: 'costusd',
+} as const;
+const META = RESULT_METADATA;
+
+/** Metadata values are strings; an unknown figure is the empty string. */
+const figure = (value: number | null): string => (value === null ? '' : String(value));
 
 const MAX_CONFLICT_RETRIES = 8;
 
@@ -78,6 +94,10 @@ export class ResultStore {
             [META.sourceLastModified]: record.source.lastModified ?? '',
             [META.status]: record.status,
             [META.errorCode]: record.error?.code ?? '',
+            [META.promptTokens]: figure(record.usage.promptTokens),
+            [META.completionTokens]: figure(record.usage.completionTokens),
+            [META.imageTokens]: figure(record.usage.imageTokensEstimated),
+            [META.costUsd]: figure(record.usage.estimatedCostUsd),
           },
           conditions: existing === undefined ? { ifNoneMatch: '*' } : { ifMatch: existing.etag },
         });

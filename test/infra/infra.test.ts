@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { DATA_CONNECTION, DEFAULT_NAMES, FUNCTION_NAMES, HOST_CONNECTION, SETTINGS, poisonQueueName } from '../../src/names.js';
+import { METRIC_EVENT, METRIC_NAMES } from '../../src/ops/metricLines.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const INFRA = join(ROOT, 'infra');
@@ -62,7 +63,7 @@ const ROLE_CAPABILITIES: Readonly<Record<string, readonly Capability[]>> = {
   'Monitoring Metrics Publisher': ['telemetry:publish'],
 };
 
-/** Alert inputs: custom metric names the worker will publish (see infra/app/alerts.bicep). */
+/** Alert inputs: metric names the emitMetrics timer logs (see infra/app/alerts.bicep, src/ops/metricLines.ts). */
 const ALERT_METRICS = ['queue_depth_jobs', 'queue_depth_poison', 'queue_oldest_age_seconds', 'results_failed', 'results_succeeded'];
 
 const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
@@ -730,6 +731,10 @@ describe('templates', () => {
     const names = topLevelEntries(file, body ?? { start: 0, end: 0 });
     expect([...names.values()].map((v) => evaluateString(file, v)).sort()).toEqual([...ALERT_METRICS].sort());
     for (const key of names.keys()) expect(file.code, `metricNames.${key} is not used by any alert`).toContain(`\${metricNames.${key}}`);
+    // The code logs these names, as lines whose event the queries select.
+    for (const name of ALERT_METRICS) expect(Object.values(METRIC_NAMES), `src/ops/metricLines.ts does not emit ${name}`).toContain(name);
+    expect(file.code).toContain(`tostring(m.event) == "${METRIC_EVENT}"`);
+    expect(file.code).toMatch(/'traces \|/);
     expect(moduleCall((c) => c.path === 'app/alerts.bicep', 'alerts').params.has('applicationInsightsId')).toBe(true);
   });
 });

@@ -18,7 +18,7 @@ async function analyze(name: string, profile: Profile) {
     format: profile.prepare.format,
     maxInputPixels: 100_000_000,
   });
-  return provider.analyze({ profile, image, source });
+  return provider.analyze({ profile, images: [{ name, image, source }] });
 }
 
 describe('offline provider: describe', () => {

@@ -56,8 +56,13 @@ function requestFor<T>(profile: Profile<T>, signal?: AbortSignal): AnalysisReque
   const detail = profile.detail === 'high' ? 'high' : 'low';
   return {
     profile: profile as Profile,
-    image: { bytes: png, mime: 'image/png', width: 4, height: 3, detail, imageTokens: 85 },
-    source: { bytes: png, mime: 'image/png', width: 4, height: 3 },
+    images: [
+      {
+        name: 'test.png',
+        image: { bytes: png, mime: 'image/png', width: 4, height: 3, detail, imageTokens: 85 },
+        source: { bytes: png, mime: 'image/png', width: 4, height: 3 },
+      },
+    ],
     ...(signal === undefined ? {} : { signal }),
   };
 }

@@ -1,0 +1,67 @@
+/**
+ * One validated answer from the provider. Every provider's output is checked against the profile's
+ * schema, strict structured outputs or not: a compatible server may ignore the schema, and checks such
+ * as "a date as YYYY-MM-DD" are not in the JSON Schema at all. An answer that fails gets exactly one
+ * repair request (the answer and what is wrong with it go back to the model); a second failure is
+ * permanent, because asking again the same way would only spend the same tokens again.
+ */
+import { PermanentError } from '../errors.js';
+import type { Profile } from '../profiles/types.js';
+import { describeIssues } from '../profiles/zodIssues.js';
+import type { AnalysisRequest, AnalysisResponse, Usage, VisionProvider } from '../providers/types.js';
+
+export interface ValidatedAnswer {
+  data: unknown;
+  /** The response whose answer validated (the repair's, after a repair). */
+  response: AnalysisResponse;
+  warnings: string[];
+}
+
+/** Failure records keep this much of each raw answer for diagnosis. */
+const RAW_TEXT_KEPT = 4000;
+
+type Validation = { valid: true; data: unknown } | { valid: false; issues: string[] };
+
+export function validateAnswer(profile: Profile, response: AnalysisResponse): Validation {
+  if (response.data === undefined) {
+    return { valid: false, issues: [response.rawText.trim() === '' ? '(root): the answer is empty' : '(root): the answer is not JSON'] };
+  }
+  const parsed = profile.schema.safeParse(response.data);
+  return parsed.success ? { valid: true, data: parsed.data } : { valid: false, issues: describeIssues(parsed.error) };
+}
+
+const add = (a: number | null, b: number | null): number | null => (a === null && b === null ? null : (a ?? 0) + (b ?? 0));
+
+/** `spent` accumulates the tokens of every call, so that a failure record can show what a failed job cost too. */
+export async function askModel(provider: VisionProvider, request: AnalysisRequest, spent: Usage): Promise<ValidatedAnswer> {
+  const call = async (next: AnalysisRequest): Promise<AnalysisResponse> => {
+    const response = await provider.analyze(next);
+    spent.promptTokens = add(spent.promptTokens, response.usage.promptTokens);
+    spent.completionTokens = add(spent.completionTokens, response.usage.completionTokens);
+    return response;
+  };
+  const { profile } = request;
+  const first = await call(request);
+  const checked = validateAnswer(profile, first);
+  if (checked.valid) return { data: checked.data, response: first, warnings: first.warnings };
+
+  const second = await call({ ...request, repair: { rawText: first.rawText, issues: checked.issues } });
+  const rechecked = validateAnswer(profile, second);
+  if (rechecked.valid) {
+    const repaired = `the first answer did not match the "${profile.name}" schema (${checked.issues.join('; ')}); a repair request corrected it`;
+    return { data: rechecked.data, response: second, warnings: [...second.warnings, repaired] };
+  }
+  throw new PermanentError(
+    'schema_validation_failed',
+    `the model's answer does not match the "${profile.name}" schema, also after one repair request: ${rechecked.issues.join('; ')}`,
+    {
+      details: {
+        model: second.model,
+        issues: rechecked.issues,
+        rawText: second.rawText.slice(0, RAW_TEXT_KEPT),
+        firstIssues: checked.issues,
+        firstRawText: first.rawText.slice(0, RAW_TEXT_KEPT),
+      },
+    },
+  );
+}

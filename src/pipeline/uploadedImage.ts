@@ -1,0 +1,42 @@
+/** From downloaded bytes to an image the model can be sent, noting what is learnt on the way for the record. */
+import { createHash } from 'node:crypto';
+import { PermanentError } from '../errors.js';
+import type { RequestImage } from '../providers/types.js';
+import type { DownloadedBlob } from '../storage/downloadBlob.js';
+import { detectMediaType } from './detectMediaType.js';
+import { prepareImage, type PrepareOptions } from './prepareImage.js';
+import type { SourceInfo } from './resultRecord.js';
+
+/** What the record says about a downloaded blob before it is decoded. */
+export function sourceOf(container: string, name: string, blob: DownloadedBlob): SourceInfo {
+  return {
+    container,
+    blob: name,
+    etag: blob.etag,
+    size: blob.bytes.length,
+    sha256: createHash('sha256').update(blob.bytes).digest('hex'),
+    mime: null,
+    width: null,
+    height: null,
+    lastModified: blob.lastModified?.toISOString() ?? null,
+  };
+}
+
+/** Refuses what is not a supported image and prepares the rest; fills in `source` as it learns, so a failure record has it too. */
+export async function prepareUpload(name: string, bytes: Buffer, source: SourceInfo, options: PrepareOptions): Promise<RequestImage> {
+  const detected = await detectMediaType(bytes);
+  source.mime = detected.mime;
+  if (!detected.supported) {
+    throw new PermanentError(
+      'unsupported_media_type',
+      `"${name}" is ${detected.mime}; supported are PNG, JPEG, WebP, GIF, TIFF, AVIF and HEIC images`,
+      {
+        details: { detected: detected.mime },
+      },
+    );
+  }
+  const { image, source: uploaded } = await prepareImage(bytes, detected.mime, options);
+  source.width = uploaded.width;
+  source.height = uploaded.height;
+  return { name, image, source: uploaded };
+}

@@ -1,0 +1,291 @@
+/**
+ * Settings are read in one place: trimmed, empty treated as unset, validated at start, and every
+ * problem names the variable to fix.
+ */
+import { describe, expect, it } from 'vitest';
+import { ConfigError, isDevelopmentStorage, loadConfig, parseProfileRules, type Env } from '../src/config.js';
+
+function configError(env: Env): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`accepted ${JSON.stringify(env)}`);
+}
+
+/** The error names the variable, first, and quotes the value it refused. */
+function expectRejected(env: Env, setting: string, quoted?: string): void {
+  const error = configError(env);
+  expect(error.setting, JSON.stringify(env)).toBe(setting);
+  expect(error.message.startsWith(`${setting}: `), error.message).toBe(true);
+  if (quoted !== undefined) expect(error.message).toContain(quoted);
+}
+
+describe('loadConfig defaults', () => {
+  it('runs with nothing set: local storage, default names and limits, the offline provider', () => {
+    const config = loadConfig({});
+    expect(config.storage).toBeUndefined();
+    expect(isDevelopmentStorage(config.storage)).toBe(true);
+    expect(config.names).toEqual({
+      inputContainer: 'uploads',
+      resultsContainer: 'results',
+      jobsQueue: 'image-jobs',
+      poisonQueue: 'image-jobs-poison',
+      stateContainer: 'worker-state',
+    });
+    expect(config.maxBlobBytes).toBe(20 * 1024 * 1024);
+    expect(config.maxInputPixels).toBe(100_000_000);
+    expect(config.provider).toEqual({ kind: 'offline' });
+    expect(config.model).toEqual({ visionModel: 'gpt-4o', timeoutMs: 120_000, maxRetries: 2, priceOverride: {} });
+    expect(config.logLevel).toBe('info');
+  });
+
+  it('does not read process.env when given an env', () => {
+    const saved = process.env['INPUT_CONTAINER'];
+    process.env['INPUT_CONTAINER'] = 'from-process-env';
+    try {
+      expect(loadConfig({}).names.inputContainer).toBe('uploads');
+    } finally {
+      if (saved === undefined) delete process.env['INPUT_CONTAINER'];
+      else process.env['INPUT_CONTAINER'] = saved;
+    }
+  });
+});
+
+describe('loadConfig trimming and empty values', () => {
+  it('trims values', () => {
+    const config = loadConfig({
+      INPUT_CONTAINER: '  photos \n',
+      JOBS_QUEUE: '\tjobs ',
+      MAX_BLOB_BYTES: ' 1024 ',
+      LOG_LEVEL: ' warn ',
+      DataStorage: '  UseDevelopmentStorage=true  ',
+    });
+    expect(config.names.inputContainer).toBe('photos');
+    expect(config.names.jobsQueue).toBe('jobs');
+    expect(config.names.poisonQueue).toBe('jobs-poison');
+    expect(config.maxBlobBytes).toBe(1024);
+    expect(config.logLevel).toBe('warn');
+    expect(config.storage).toEqual({ kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true', setting: 'DataStorage' });
+  });
+
+  it('treats empty and blank values as unset', () => {
+    const config = loadConfig({
+      INPUT_CONTAINER: '',
+      RESULTS_CONTAINER: '   ',
+      MAX_BLOB_BYTES: '',
+      VISION_PROVIDER: ' ',
+      AZURE_OPENAI_ENDPOINT: '',
+      OPENAI_API_KEY: '  ',
+      LOG_LEVEL: '',
+      DataStorage: ' ',
+      PRICE_INPUT_PER_MTOK: '',
+    });
+    expect(config.names.inputContainer).toBe('uploads');
+    expect(config.names.resultsContainer).toBe('results');
+    expect(config.maxBlobBytes).toBe(20 * 1024 * 1024);
+    expect(config.provider).toEqual({ kind: 'offline' });
+    expect(config.logLevel).toBe('info');
+    expect(config.storage).toBeUndefined();
+    expect(config.model.priceOverride).toEqual({});
+  });
+});
+
+describe('loadConfig storage connection', () => {
+  it('prefers DataStorage and falls back to AzureWebJobsStorage', () => {
+    expect(
+      loadConfig({ DataStorage: 'DefaultEndpointsProtocol=https;AccountName=data', AzureWebJobsStorage: 'other' }).storage,
+    ).toMatchObject({
+      kind: 'connectionString',
+      setting: 'DataStorage',
+    });
+    const fallback = loadConfig({ DataStorage: '', AzureWebJobsStorage: 'UseDevelopmentStorage=true' }).storage;
+    expect(fallback).toEqual({ kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true', setting: 'AzureWebJobsStorage' });
+    expect(isDevelopmentStorage(fallback)).toBe(true);
+    expect(isDevelopmentStorage(loadConfig({ DataStorage: 'AccountName=real' }).storage)).toBe(false);
+  });
+
+  it('reads an identity connection from __blobServiceUri and __queueServiceUri, with an optional client id', () => {
+    const config = loadConfig({
+      DataStorage__blobServiceUri: 'https://acct.blob.core.windows.net',
+      DataStorage__queueServiceUri: 'https://acct.queue.core.windows.net',
+      DataStorage__clientId: ' 00000000-0000-0000-0000-000000000001 ',
+    });
+    expect(config.storage).toEqual({
+      kind: 'identity',
+      blobServiceUri: 'https://acct.blob.core.windows.net',
+      queueServiceUri: 'https://acct.queue.core.windows.net',
+      clientId: '00000000-0000-0000-0000-000000000001',
+      setting: 'DataStorage',
+    });
+    expect(isDevelopmentStorage(config.storage)).toBe(false);
+    const hostIdentity = loadConfig({
+      AzureWebJobsStorage__blobServiceUri: 'https://h.blob.core.windows.net',
+      AzureWebJobsStorage__queueServiceUri: 'https://h.queue.core.windows.net',
+    }).storage;
+    expect(hostIdentity).toMatchObject({ kind: 'identity', setting: 'AzureWebJobsStorage' });
+    expect(hostIdentity).not.toHaveProperty('clientId');
+  });
+
+  it('names the missing half of an identity connection', () => {
+    expectRejected({ DataStorage__blobServiceUri: 'https://acct.blob.core.windows.net' }, 'DataStorage__queueServiceUri');
+    expectRejected({ DataStorage__queueServiceUri: 'https://acct.queue.core.windows.net' }, 'DataStorage__blobServiceUri');
+    expectRejected({ AzureWebJobsStorage__blobServiceUri: 'https://h.blob.core.windows.net' }, 'AzureWebJobsStorage__queueServiceUri');
+  });
+});
+
+describe('loadConfig numbers', () => {
+  it('accepts the bounds', () => {
+    const config = loadConfig({ MAX_BLOB_BYTES: '1', MAX_INPUT_PIXELS: '1000000000', MODEL_TIMEOUT_MS: '1000', MODEL_MAX_RETRIES: '0' });
+    expect([config.maxBlobBytes, config.maxInputPixels, config.model.timeoutMs, config.model.maxRetries]).toEqual([
+      1, 1_000_000_000, 1_000, 0,
+    ]);
+  });
+
+  it('names the variable of every number out of range or not a whole number', () => {
+    const cases: [string, string][] = [
+      ['MAX_BLOB_BYTES', '0'],
+      ['MAX_BLOB_BYTES', String(512 * 1024 * 1024 + 1)],
+      ['MAX_BLOB_BYTES', '20MB'],
+      ['MAX_BLOB_BYTES', '-5'],
+      ['MAX_BLOB_BYTES', '1.5'],
+      ['MAX_BLOB_BYTES', '1e6'],
+      ['MAX_INPUT_PIXELS', '1000000001'],
+      ['MODEL_TIMEOUT_MS', '999'],
+      ['MODEL_TIMEOUT_MS', '1800001'],
+      ['MODEL_MAX_RETRIES', '11'],
+      ['MODEL_MAX_RETRIES', 'two'],
+      ['PRICE_INPUT_PER_MTOK', '-1'],
+      ['PRICE_OUTPUT_PER_MTOK', 'cheap'],
+      ['PRICE_OUTPUT_PER_MTOK', 'Infinity'],
+    ];
+    for (const [setting, value] of cases)
+      expectRejected({ [setting]: value }, setting, value.startsWith('-') || /\D/.test(value) ? value : undefined);
+    expect(configError({ MODEL_MAX_RETRIES: '11' }).message).toContain('0..10');
+  });
+
+  it('reads prices as overrides', () => {
+    expect(loadConfig({ PRICE_INPUT_PER_MTOK: '2.5', PRICE_OUTPUT_PER_MTOK: '0' }).model.priceOverride).toEqual({
+      inputPerMTok: 2.5,
+      outputPerMTok: 0,
+    });
+  });
+});
+
+describe('loadConfig storage names', () => {
+  it('names the variable of every invalid container or queue name', () => {
+    const bad = ['Uploads', 'up', 'up--loads', '-uploads', 'uploads-', 'up_loads', 'up.loads', 'a'.repeat(64)];
+    for (const setting of ['INPUT_CONTAINER', 'RESULTS_CONTAINER', 'STATE_CONTAINER', 'JOBS_QUEUE']) {
+      for (const value of bad) expectRejected({ [setting]: value }, setting, `"${value}"`);
+    }
+  });
+
+  it('keeps room for "-poison" in the jobs queue name', () => {
+    expect(loadConfig({ JOBS_QUEUE: 'q'.repeat(56) }).names.poisonQueue).toBe(`${'q'.repeat(56)}-poison`);
+    expectRejected({ JOBS_QUEUE: 'q'.repeat(57) }, 'JOBS_QUEUE');
+    expect(loadConfig({ INPUT_CONTAINER: 'c'.repeat(63) }).names.inputContainer).toHaveLength(63);
+  });
+});
+
+describe('loadConfig provider selection', () => {
+  const azure = { AZURE_OPENAI_ENDPOINT: 'https://res.openai.azure.com/' };
+  const openai = { OPENAI_API_KEY: 'sk-test' };
+
+  it('chooses Azure OpenAI when an endpoint is set, keyless unless a key is given', () => {
+    expect(loadConfig(azure).provider).toEqual({
+      kind: 'azure-openai',
+      endpoint: 'https://res.openai.azure.com/',
+      deployment: 'gpt-4o',
+      apiVersion: '2024-10-21',
+    });
+    const keyed = loadConfig({
+      ...azure,
+      AZURE_OPENAI_API_KEY: 'k',
+      AZURE_OPENAI_DEPLOYMENT: 'vision',
+      AZURE_OPENAI_API_VERSION: '2025-01-01',
+    });
+    expect(keyed.provider).toEqual({
+      kind: 'azure-openai',
+      endpoint: azure.AZURE_OPENAI_ENDPOINT,
+      deployment: 'vision',
+      apiVersion: '2025-01-01',
+      apiKey: 'k',
+    });
+    // The deployment is the model unless VISION_MODEL says which model it runs.
+    expect(keyed.model.visionModel).toBe('vision');
+    expect(loadConfig({ ...azure, AZURE_OPENAI_DEPLOYMENT: 'prod', VISION_MODEL: 'gpt-4o-mini' }).model.visionModel).toBe('gpt-4o-mini');
+  });
+
+  it('chooses OpenAI (or a compatible server) when only an API key is set', () => {
+    expect(loadConfig(openai).provider).toEqual({ kind: 'openai', apiKey: 'sk-test', model: 'gpt-4o' });
+    const custom = loadConfig({ ...openai, OPENAI_BASE_URL: 'http://127.0.0.1:8080/v1', OPENAI_MODEL: 'llava' });
+    expect(custom.provider).toEqual({ kind: 'openai', apiKey: 'sk-test', model: 'llava', baseUrl: 'http://127.0.0.1:8080/v1' });
+    expect(custom.model.visionModel).toBe('llava');
+  });
+
+  it('prefers Azure OpenAI when both are configured', () => {
+    expect(loadConfig({ ...azure, ...openai }).provider.kind).toBe('azure-openai');
+    expect(loadConfig({ ...azure, ...openai, VISION_PROVIDER: 'openai' }).provider.kind).toBe('azure-openai');
+  });
+
+  it('uses the offline provider when nothing is configured or when asked, whatever else is set', () => {
+    expect(loadConfig({ VISION_PROVIDER: 'auto' }).provider).toEqual({ kind: 'offline' });
+    expect(loadConfig({ ...azure, ...openai, VISION_PROVIDER: 'offline' }).provider).toEqual({ kind: 'offline' });
+  });
+
+  it('refuses "openai" without an endpoint or a key, naming VISION_PROVIDER and what to set', () => {
+    const error = configError({ VISION_PROVIDER: 'openai' });
+    expect(error.setting).toBe('VISION_PROVIDER');
+    expect(error.message).toContain('AZURE_OPENAI_ENDPOINT');
+    expect(error.message).toContain('OPENAI_API_KEY');
+  });
+
+  it('names VISION_PROVIDER for an unknown choice', () => {
+    expectRejected({ VISION_PROVIDER: 'gemini' }, 'VISION_PROVIDER', '"gemini"');
+    expectRejected({ VISION_PROVIDER: 'OpenAI' }, 'VISION_PROVIDER', '"OpenAI"');
+  });
+
+  it('names AZURE_OPENAI_ENDPOINT when it is not a URL', () => {
+    for (const endpoint of ['res.openai.azure.com', 'ftp://res.openai.azure.com', 'https://', 'https://exa mple.com', 'not a url']) {
+      expectRejected({ AZURE_OPENAI_ENDPOINT: endpoint }, 'AZURE_OPENAI_ENDPOINT', `"${endpoint}"`);
+    }
+  });
+
+  it('names OPENAI_BASE_URL when it is not a URL', () => {
+    for (const baseUrl of ['localhost:8080/v1', 'https://'])
+      expectRejected({ ...openai, OPENAI_BASE_URL: baseUrl }, 'OPENAI_BASE_URL', `"${baseUrl}"`);
+  });
+});
+
+describe('loadConfig log level', () => {
+  it('accepts the four levels and names LOG_LEVEL for anything else', () => {
+    for (const level of ['debug', 'info', 'warn', 'error'] as const) expect(loadConfig({ LOG_LEVEL: level }).logLevel).toBe(level);
+    expectRejected({ LOG_LEVEL: 'verbose' }, 'LOG_LEVEL', '"verbose"');
+  });
+});
+
+describe('PROFILE_RULES', () => {
+  it('parses comma-separated prefix=profile pairs in order, trimming each part and skipping empty ones', () => {
+    expect(parseProfileRules('invoices/=invoice, receipts/ = receipt ,, scans/2024/=describe,', 'PROFILE_RULES')).toEqual([
+      { prefix: 'invoices/', profile: 'invoice' },
+      { prefix: 'receipts/', profile: 'receipt' },
+      { prefix: 'scans/2024/', profile: 'describe' },
+    ]);
+    expect(parseProfileRules(' , ', 'PROFILE_RULES')).toEqual([]);
+  });
+
+  it('names PROFILE_RULES and quotes the malformed pair', () => {
+    for (const part of ['invoices/', '=invoice', 'invoices/=', 'a=b=c']) {
+      expect(() => parseProfileRules(`receipts/=receipt,${part}`, 'PROFILE_RULES')).toThrow(ConfigError);
+      expect(() => parseProfileRules(`receipts/=receipt,${part}`, 'PROFILE_RULES')).toThrow(
+        `PROFILE_RULES: expected "prefix=profile" pairs separated by commas, got "${part}"`,
+      );
+    }
+  });
+
+  it('is validated when the configuration loads', () => {
+    expectRejected({ PROFILE_RULES: 'invoices/' }, 'PROFILE_RULES', '"invoices/"');
+  });
+});
