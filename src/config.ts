@@ -18,9 +18,9 @@ export { ConfigError };
 export type Env = Record<string, string | undefined>;
 
 /** The package root (this file is src/config.ts or dist/config.js): where `profiles.yaml` is looked for. */
-export const APP_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const APP_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Read when PROFILES_FILE is unset and this file exists in the app root. */
-export const DEFAULT_PROFILES_FILE = 'profiles.yaml';
+const DEFAULT_PROFILES_FILE = 'profiles.yaml';
 
 export type StorageConnection =
   | { kind: 'connectionString'; connectionString: string; setting: string }

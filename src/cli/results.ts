@@ -10,7 +10,9 @@ Without a blob name, lists the final records (status, profile, tokens, timing).
 With one, prints its record in full (the name of the upload, e.g. invoices/a.png).`;
 
 function row(record: ResultRecord): string[] {
-  const tokens = record.usage.promptTokens === null ? `~${record.usage.imageTokensEstimated ?? '-'} img` : `${record.usage.promptTokens}/${record.usage.completionTokens ?? 0}`;
+  const { promptTokens, completionTokens, imageTokensEstimated } = record.usage;
+  const tokens =
+    promptTokens !== null ? `${promptTokens}/${completionTokens ?? 0}` : imageTokensEstimated !== null ? `~${imageTokensEstimated} (image, estimated)` : '-';
   return [
     record.status === 'succeeded' ? 'ok' : 'FAILED',
     record.source.blob,

@@ -29,6 +29,10 @@ const isScalar = (value: unknown): boolean => value === null || ['string', 'numb
 function typesOf(node: Node, path: string, problems: string[]): string[] {
   const { type } = node;
   const list = typeof type === 'string' ? [type] : Array.isArray(type) ? type : undefined;
+  if (list?.includes(null) === true) {
+    problems.push(`${path}.type: lists the value null; in YAML write the type name quoted, 'null'`);
+    return [];
+  }
   if (list === undefined || list.length === 0 || !list.every((t): t is string => typeof t === 'string')) {
     problems.push(`${path}.type: must be a type name or a list of them`);
     return [];

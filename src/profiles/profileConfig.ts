@@ -22,7 +22,7 @@ export interface ProfileFile {
   profiles: Profile[];
 }
 
-export const USER_PROFILE_DEFAULTS = { detail: 'auto', maxOutputTokens: 1000, format: 'auto' } as const;
+const USER_PROFILE_DEFAULTS = { detail: 'auto', maxOutputTokens: 1000, format: 'auto' } as const;
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 

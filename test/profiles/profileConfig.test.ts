@@ -133,6 +133,24 @@ describe('profile file: errors name the file and the field', () => {
     ]);
   });
 
+  it('a bare YAML null in a type list', () => {
+    const yaml = [
+      'profiles:',
+      '  tickets:',
+      '    system: s',
+      '    user: u',
+      '    schema:',
+      '      type: object',
+      '      additionalProperties: false',
+      '      required: [fine]',
+      '      properties:',
+      '        fine: { type: [number, null] }',
+    ].join('\n');
+    expect(errorFor(yaml, 'profiles.yaml')).toBe(
+      "profiles.yaml: profiles.tickets.schema.properties.fine.type: lists the value null; in YAML write the type name quoted, 'null'",
+    );
+  });
+
   it('a top level that is not an object', () => {
     expect(errorFor({ profiles: { tickets: { ...profile(), schema: { type: 'array', items: { type: 'string' } } } } })).toContain(
       'profiles.json: profiles.tickets.schema.type: the top level must be "object"',
