@@ -92,12 +92,33 @@ param maxBlobBytes string = ''
 param maxInputPixels string = ''
 param modelTimeoutMs string = ''
 param modelMaxRetries string = ''
+@description('MODEL_TPM: tokens per minute each instance may be charged (docs/scaling.md). Empty: the deployment\'s capacity when this template creates it, else learnt from the rate-limit headers.')
+param modelTpm string = ''
+@description('MODEL_RPM: requests per minute each instance may send. Empty: 6 per 1000 MODEL_TPM, or learnt from the headers.')
+param modelRpm string = ''
+@description('MODEL_RATE_WINDOW_SECONDS: the window the limits are kept over (1-60; empty = 10).')
+param modelRateWindowSeconds string = ''
+@description('MODEL_RATE_MAX_WAIT_MS: how long a model call may wait for quota before its job is retried later (empty = 120000).')
+param modelRateMaxWaitMs string = ''
 param defaultProfile string = ''
 param profileRules string = ''
 @description('PROFILES_FILE: the profile file (user-defined profiles, path rules, manifest-only prefixes) relative to the app root; empty reads profiles.yaml when the package has one. See docs/profiles.md.')
 param profilesFile string = ''
 @description('MAX_COMPARE_IMAGES: the most images one comparison manifest may name (1-50; empty = 10, the Azure OpenAI GPT-4o per-request limit).')
 param maxCompareImages string = ''
+@description('MAX_PAGES: the most pages a PDF or multi-page TIFF may have; more is refused (too_many_pages) before any page is drawn (1-2000; empty = 20).')
+param maxPages string = ''
+@description('MAX_PAGE_PIXELS: the largest rendering of one page; a larger page is drawn at a lower resolution (empty = 20000000).')
+param maxPagePixels string = ''
+@description('MAX_IMAGES_PER_REQUEST: images one model request may carry; longer documents are sent in several requests and merged (1-50; empty = 10, the Azure OpenAI GPT-4o per-request limit).')
+param maxImagesPerRequest string = ''
+@description('DOCUMENT_TOKEN_BUDGET: estimated tokens (images, prompts, maximum output) one document may cost; more is refused (token_budget_exceeded) before any call (empty = 100000).')
+param documentTokenBudget string = ''
+@description('MAX_RATE_LIMIT_DEFERRALS: how often a job the model keeps rate limiting goes back to the queue with a delay before it gets a rate_limited failure record (0-1000; empty = 20). See docs/failures.md.')
+param maxRateLimitDeferrals string = ''
+@allowed(['', 'on', 'off'])
+@description('RESULT_CACHE: on (empty) reuses the stored analysis of identical bytes with the same profile and model instead of asking the model again; off always asks.')
+param resultCache string = ''
 param logLevel string = ''
 param priceInputPerMTok string = ''
 param priceOutputPerMTok string = ''
@@ -283,12 +304,23 @@ var appSettings = {
   OPENAI_MODEL: openAiModel
   MODEL_TIMEOUT_MS: modelTimeoutMs
   MODEL_MAX_RETRIES: modelMaxRetries
+  // A deployment created here is the whole quota; with several instances the headers share it (docs/scaling.md).
+  MODEL_TPM: !empty(modelTpm) ? modelTpm : (deployOpenAi ? string(openAiDeploymentCapacity * 1000) : '')
+  MODEL_RPM: modelRpm
+  MODEL_RATE_WINDOW_SECONDS: modelRateWindowSeconds
+  MODEL_RATE_MAX_WAIT_MS: modelRateMaxWaitMs
   PRICE_INPUT_PER_MTOK: priceInputPerMTok
   PRICE_OUTPUT_PER_MTOK: priceOutputPerMTok
   DEFAULT_PROFILE: defaultProfile
   PROFILE_RULES: profileRules
   PROFILES_FILE: profilesFile
   MAX_COMPARE_IMAGES: maxCompareImages
+  MAX_PAGES: maxPages
+  MAX_PAGE_PIXELS: maxPagePixels
+  MAX_IMAGES_PER_REQUEST: maxImagesPerRequest
+  DOCUMENT_TOKEN_BUDGET: documentTokenBudget
+  MAX_RATE_LIMIT_DEFERRALS: maxRateLimitDeferrals
+  RESULT_CACHE: resultCache
   LOG_LEVEL: logLevel
   METRICS_SCHEDULE: metricsSchedule
 }

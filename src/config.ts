@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError } from './errors.js';
 import { DATA_CONNECTION, DEFAULT_NAMES, HOST_CONNECTION, SETTINGS, poisonQueueName } from './names.js';
 import { isLogLevel, type LogLevel } from './log.js';
+import { DEFERRALS_LIMIT } from './pipeline/jobMessage.js';
 import { buildCatalog, type ProfileCatalog } from './profiles/catalog.js';
 import { builtInProfiles } from './profiles/index.js';
 import { readProfileFile } from './profiles/profileConfig.js';
@@ -42,6 +43,33 @@ export interface ModelSettings {
   priceOverride: { inputPerMTok?: number; outputPerMTok?: number };
 }
 
+/**
+ * The model-call rate limiter (src/providers/rateLimiter.ts). Unset limits are learnt from the service's
+ * `x-ratelimit-remaining-*` headers.
+ */
+export interface RateLimitSettings {
+  /** Tokens per minute this instance may be charged. */
+  tokensPerMinute?: number;
+  /** Requests per minute; 6 per 1000 tokensPerMinute (Azure's ratio) when only that is set. */
+  requestsPerMinute?: number;
+  /** The window the limits are kept over (Azure enforces over 1 or 10 s). */
+  windowMs: number;
+  /** How long a call may wait for quota before its job goes back to the queue as rate_limited. */
+  maxWaitMs: number;
+}
+
+/** Limits that protect the worker and the bill from multi-page uploads (src/documents/). */
+export interface DocumentSettings {
+  /** Documents with more pages are refused (`too_many_pages`) before any page is drawn. */
+  maxPages: number;
+  /** No page is rendered larger than this; a larger page is drawn at a lower resolution. */
+  maxPagePixels: number;
+  /** Images one model request may carry; more pages are sent in several requests and the answers merged. */
+  maxImagesPerRequest: number;
+  /** Estimated tokens (images, prompts, maximum output) one document may cost; more is refused before any call. */
+  tokenBudget: number;
+}
+
 export type ProviderSettings =
   | { kind: 'offline' }
   | {
@@ -62,10 +90,17 @@ export interface Config {
   maxInputPixels: number;
   provider: ProviderSettings;
   model: ModelSettings;
+  rateLimit: RateLimitSettings;
   /** Built-in and user-defined profiles, path rules, default profile and manifest-only prefixes. */
   profiles: ProfileCatalog;
   /** The most images one comparison manifest may name (one model request carries them all). */
   maxCompareImages: number;
+  /** Limits for multi-page uploads (PDF, multi-page TIFF). */
+  documents: DocumentSettings;
+  /** How often a rate-limited job is put back on the queue before it gets a `rate_limited` failure record. */
+  maxRateLimitDeferrals: number;
+  /** Reuse the stored analysis of the same bytes, profile and model instead of asking the model again. */
+  resultCache: boolean;
   logLevel: LogLevel;
   /** Six-field NCRONTAB schedule of the timer that emits the ops metrics. */
   metricsSchedule: string;
@@ -85,6 +120,33 @@ function readInt(env: Env, name: string, fallback: number, min: number, max: num
   const value = Number(raw);
   if (value < min || value > max) throw new ConfigError(name, `expected ${min}..${max}, got ${value}`);
   return value;
+}
+
+function readOptionalInt(env: Env, name: string, min: number, max: number): number | undefined {
+  return read(env, name) === undefined ? undefined : readInt(env, name, min, min, max);
+}
+
+/** Azure OpenAI's standard deployments get 6 requests per minute for every 1000 tokens per minute. */
+const RPM_PER_1000_TPM = 6;
+
+function readRateLimit(env: Env): RateLimitSettings {
+  const tokensPerMinute = readOptionalInt(env, SETTINGS.modelTpm, 1, 1_000_000_000);
+  const requestsPerMinute =
+    readOptionalInt(env, SETTINGS.modelRpm, 1, 100_000_000) ??
+    (tokensPerMinute === undefined ? undefined : Math.max(1, Math.floor((tokensPerMinute * RPM_PER_1000_TPM) / 1000)));
+  return {
+    ...(tokensPerMinute === undefined ? {} : { tokensPerMinute }),
+    ...(requestsPerMinute === undefined ? {} : { requestsPerMinute }),
+    windowMs: readInt(env, SETTINGS.modelRateWindowSeconds, 10, 1, 60) * 1000,
+    maxWaitMs: readInt(env, SETTINGS.modelRateMaxWaitMs, 120_000, 0, 1_800_000),
+  };
+}
+
+function readSwitch(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (raw !== 'on' && raw !== 'off') throw new ConfigError(name, `expected on or off, got "${raw}"`);
+  return raw === 'on';
 }
 
 function readPrice(env: Env, name: string): number | undefined {
@@ -239,9 +301,21 @@ export function loadConfig(env: Env = process.env): Config {
         ...(outputPerMTok === undefined ? {} : { outputPerMTok }),
       },
     },
+    rateLimit: readRateLimit(env),
     profiles: readProfiles(env),
     // Azure OpenAI's GPT-4o deployments accept at most 10 images per chat request.
     maxCompareImages: readInt(env, SETTINGS.maxCompareImages, 10, 1, 50),
+    documents: {
+      maxPages: readInt(env, SETTINGS.maxPages, 20, 1, 2000),
+      // A3 at 300 dpi (17.4 MP) fits; a 20 MP RGBA canvas is 80 MB.
+      maxPagePixels: readInt(env, SETTINGS.maxPagePixels, 20_000_000, 10_000, 200_000_000),
+      // Azure OpenAI's GPT-4o deployments accept at most 10 images per chat request.
+      maxImagesPerRequest: readInt(env, SETTINGS.maxImagesPerRequest, 10, 1, 50),
+      // 20 gpt-4o pages at high detail with prompts and output fit (~35k); 100k is ~$0.25 at gpt-4o's input price.
+      tokenBudget: readInt(env, SETTINGS.documentTokenBudget, 100_000, 1_000, 100_000_000),
+    },
+    maxRateLimitDeferrals: readInt(env, SETTINGS.maxRateLimitDeferrals, 20, 0, DEFERRALS_LIMIT),
+    resultCache: readSwitch(env, SETTINGS.resultCache, true),
     logLevel,
     metricsSchedule: readSchedule(env, SETTINGS.metricsSchedule, DEFAULT_METRICS_SCHEDULE),
   };

@@ -18,6 +18,10 @@ export const PERMANENT_CODES = [
   'manifest_too_many_images',
   'content_filtered',
   'model_rejected',
+  'pdf_encrypted',
+  'pdf_corrupt',
+  'too_many_pages',
+  'token_budget_exceeded',
 ] as const;
 
 export const TRANSIENT_CODES = [

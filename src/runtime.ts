@@ -2,33 +2,60 @@
  * Builds the worker from configuration. Under the Functions host the handlers use one worker per
  * process built lazily from the app settings; the local host installs its own (embedded Azurite).
  */
+import type { ContainerClient } from '@azure/storage-blob';
 import { loadConfig, ConfigError, type Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
+import { hostSettings, type MessageEncoding } from './hostSettings.js';
 import type { Worker } from './pipeline/worker.js';
 import { createProvider } from './providers/createProvider.js';
 import type { VisionProvider } from './providers/types.js';
 import { AttemptLog } from './storage/attemptLog.js';
+import { PoisonedJobs } from './storage/poisonedJobs.js';
+import { ResultCache } from './storage/resultCache.js';
 import { createStorageClients, type StorageClients } from './storage/clients.js';
+import { LimiterStateStore } from './storage/limiterStateStore.js';
 import { ResultStore } from './storage/resultStore.js';
+import { isStatus } from './storage/storageErrors.js';
 
 export interface WorkerOptions {
   storage?: StorageClients;
   provider?: VisionProvider;
   logger?: Logger;
+  /** How the host decodes job messages; host.json's `messageEncoding` by default. */
+  messageEncoding?: MessageEncoding;
 }
 
 export function createWorker(config: Config, options: WorkerOptions = {}): Worker {
   const storage = options.storage ?? storageFor(config);
   const blobs = storage.blobs;
+  const state = blobs.getContainerClient(config.names.stateContainer);
+  const input = blobs.getContainerClient(config.names.inputContainer);
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const limiterStates = new LimiterStateStore(state);
   return {
     config,
-    input: blobs.getContainerClient(config.names.inputContainer),
-    results: new ResultStore(blobs.getContainerClient(config.names.resultsContainer)),
-    attempts: new AttemptLog(blobs.getContainerClient(config.names.stateContainer)),
-    provider: options.provider ?? createProvider(config),
-    logger: options.logger ?? createLogger(config.logLevel),
+    input,
+    results: new ResultStore(blobs.getContainerClient(config.names.resultsContainer), (name) => currentEtagOf(input, name)),
+    attempts: new AttemptLog(state),
+    jobs: {
+      queue: storage.queues.getQueueClient(config.names.jobsQueue),
+      encoding: options.messageEncoding ?? hostSettings().queues.messageEncoding,
+    },
+    cache: new ResultCache(state),
+    poisoned: new PoisonedJobs(state),
+    provider: options.provider ?? createProvider(config, { logger, reportLimiter: (limiter) => limiterStates.publish(limiter) }),
+    logger,
     now: () => performance.now(),
   };
+}
+
+async function currentEtagOf(input: ContainerClient, name: string): Promise<string | undefined> {
+  try {
+    return (await input.getBlobClient(name).getProperties()).etag;
+  } catch (error) {
+    if (isStatus(error, 404)) return undefined;
+    throw error;
+  }
 }
 
 function storageFor(config: Config): StorageClients {

@@ -289,3 +289,49 @@ describe('PROFILE_RULES', () => {
     expectRejected({ PROFILE_RULES: 'invoices/' }, 'PROFILE_RULES', '"invoices/"');
   });
 });
+
+describe('loadConfig failure handling', () => {
+  it('defers rate-limited jobs up to 20 times and caches analyses unless told otherwise', () => {
+    const config = loadConfig({});
+    expect(config.maxRateLimitDeferrals).toBe(20);
+    expect(config.resultCache).toBe(true);
+  });
+
+  it('reads MAX_RATE_LIMIT_DEFERRALS (0 records at once) and RESULT_CACHE on/off in any case', () => {
+    expect(loadConfig({ MAX_RATE_LIMIT_DEFERRALS: '0' }).maxRateLimitDeferrals).toBe(0);
+    expect(loadConfig({ MAX_RATE_LIMIT_DEFERRALS: '1000' }).maxRateLimitDeferrals).toBe(1000);
+    expect(loadConfig({ RESULT_CACHE: ' OFF ' }).resultCache).toBe(false);
+    expect(loadConfig({ RESULT_CACHE: 'on' }).resultCache).toBe(true);
+  });
+
+  it('names the variable of a deferral cap out of range or a cache switch that is not on or off', () => {
+    expectRejected({ MAX_RATE_LIMIT_DEFERRALS: '1001' }, 'MAX_RATE_LIMIT_DEFERRALS');
+    expectRejected({ MAX_RATE_LIMIT_DEFERRALS: 'many' }, 'MAX_RATE_LIMIT_DEFERRALS', 'many');
+    expectRejected({ RESULT_CACHE: 'false' }, 'RESULT_CACHE', 'expected on or off, got "false"');
+  });
+});
+
+describe('loadConfig document limits', () => {
+  it('defaults to 20 pages, 20 MP a page, 10 images a request and 100k tokens a document', () => {
+    expect(loadConfig({}).documents).toEqual({ maxPages: 20, maxPagePixels: 20_000_000, maxImagesPerRequest: 10, tokenBudget: 100_000 });
+  });
+
+  it('reads each from its setting', () => {
+    const env = { MAX_PAGES: '200', MAX_PAGE_PIXELS: '8000000', MAX_IMAGES_PER_REQUEST: ' 1 ', DOCUMENT_TOKEN_BUDGET: '250000' };
+    expect(loadConfig(env).documents).toEqual({
+      maxPages: 200,
+      maxPagePixels: 8_000_000,
+      maxImagesPerRequest: 1,
+      tokenBudget: 250_000,
+    });
+  });
+
+  it.each([
+    ['MAX_PAGES', '0'],
+    ['MAX_PAGE_PIXELS', 'lots'],
+    ['MAX_IMAGES_PER_REQUEST', '51'],
+    ['DOCUMENT_TOKEN_BUDGET', '-5'],
+  ])('rejects %s=%s, naming the setting', (setting, value) => {
+    expectRejected({ [setting]: value }, setting, value);
+  });
+});

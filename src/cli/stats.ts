@@ -1,14 +1,30 @@
 /** `npm run stats [-- --json]`: the ops figures (the same as GET /api/metrics) in the terminal. */
 import { parseArgs } from 'node:util';
-import { collectMetrics, type MetricsSnapshot } from '../ops/snapshot.js';
+import { LIMITER_FRESH_SECONDS, collectMetrics, type MetricsSnapshot } from '../ops/snapshot.js';
+import type { BudgetState, LimiterState } from '../providers/rateLimiter.js';
 import { cliContext, explainConnectionError } from './cliContext.js';
 
 const USAGE = `Usage: npm run stats -- [--json]
 
 Queue depths (jobs, poison) with the age of the oldest message, and the results written in the last
-hour: succeeded, failed by error code, tokens used and estimated cost. --json prints GET /api/metrics's shape.`;
+hour: succeeded, failed by error code, tokens used and estimated cost, and the model-call rate limiter of
+each instance. --json prints GET /api/metrics's shape.`;
 
 const age = (seconds: number | null): string => (seconds === null ? '-' : `${seconds} s`);
+
+const budget = (b: BudgetState, window: number): string =>
+  b.capacity === null
+    ? `${b.used} (${b.source})`
+    : `${b.used}+${b.external} of ${b.capacity} per ${window} s (${b.perMinute}/min ${b.source}${b.lastRemaining === null ? '' : `, service says ${b.lastRemaining} left`})`;
+
+function formatLimiter(state: LimiterState): string[] {
+  return [
+    `  ${state.instance} at ${state.at}`,
+    `    tokens    ${budget(state.tokens, state.windowSeconds)}`,
+    `    requests  ${budget(state.requests, state.windowSeconds)}`,
+    `    factor ${state.factor}, in flight ${state.inFlight}, waiting ${state.waiting}, admitted ${state.admitted}, 429s ${state.rateLimited}, wait timeouts ${state.waitTimeouts}, longest wait ${state.maxWaitedMs} ms`,
+  ];
+}
 
 function formatStats(m: MetricsSnapshot): string {
   const { jobs, poison } = m.queues;
@@ -28,7 +44,10 @@ function formatStats(m: MetricsSnapshot): string {
     `  tokens used ${r.tokens.used} (prompt ${r.tokens.prompt}, completion ${r.tokens.completion}; image tokens estimated ${r.tokens.imageEstimated})`,
     `  estimated cost $${r.estimatedCostUsd.toFixed(6)}`,
     '',
-    `Rate limiter: ${m.limiter === null ? 'none configured' : JSON.stringify(m.limiter)}`,
+    m.limiter === null
+      ? `Rate limiter: no instance reported in the last ${LIMITER_FRESH_SECONDS} s (offline provider, or no model calls)`
+      : `Rate limiter (own+others' charges in the window)`,
+    ...(m.limiter?.instances.flatMap(formatLimiter) ?? []),
   ].join('\n');
 }
 

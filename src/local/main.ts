@@ -2,7 +2,7 @@
  * `npm start`: the local host with embedded storage. Reads local.settings.json like `func start` does
  * (the environment wins), starts Azurite unless real storage is configured, serves the HTTP functions and
  * the ops page on `--port` (else Host.LocalHttpPort, else 7071; a free port when that one is taken), and
- * runs until Ctrl+C.
+ * runs until Ctrl+C. `--lease-seconds` sets how long a running job's message stays leased.
  */
 import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError, isDevelopmentStorage, type Config } from '../config.js';
@@ -18,19 +18,33 @@ export const LOCAL_DATA_DIR = '.azurite';
 const AZURITE_BLOB_PORT = 10000;
 const AZURITE_QUEUE_PORT = 10001;
 
-function requestedPort(): number | undefined {
-  const { values } = parseArgs({ options: { port: { type: 'string' } } });
-  if (values.port === undefined) return undefined;
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    console.error(`--port: expected a port number, got "${values.port}"`);
+/** A whole number in min..max, or exit naming the option. */
+function wholeNumber(option: string, raw: string | undefined, min: number, max: number, expected: string): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    console.error(`--${option}: expected ${expected}, got "${raw}"`);
     process.exit(2);
   }
-  return port;
+  return value;
+}
+
+/**
+ * `--lease-seconds` shortens how long a running message stays leased (default 600 s, as the Functions
+ * host does; renewed at half-life). A message leased by a host that was killed comes back only when its
+ * lease ends, so tests that kill the host use a few seconds. A local-host option, not an app setting.
+ */
+function options(): { port: number | undefined; leaseMs: number | undefined } {
+  const { values } = parseArgs({ options: { port: { type: 'string' }, 'lease-seconds': { type: 'string' } } });
+  const leaseSeconds = wholeNumber('lease-seconds', values['lease-seconds'], 2, 3600, 'seconds (2-3600)');
+  return {
+    port: wholeNumber('port', values.port, 0, 65535, 'a port number'),
+    leaseMs: leaseSeconds === undefined ? undefined : leaseSeconds * 1000,
+  };
 }
 
 async function main(): Promise<void> {
-  const port = requestedPort();
+  const { port, leaseMs } = options();
   loadLocalSettings(process.env);
   let config: Config;
   try {
@@ -51,7 +65,7 @@ async function main(): Promise<void> {
   }
   if (storage === undefined) throw new ConfigError(DATA_CONNECTION, `set ${DATA_CONNECTION} or ${HOST_CONNECTION}`);
   const clients = createStorageClients(storage);
-  const host = await LocalHost.start({ config: { ...config, storage }, storage: clients, logger });
+  const host = await LocalHost.start({ config: { ...config, storage }, storage: clients, logger, ...(leaseMs === undefined ? {} : { leaseMs }) });
   const ops = await startOpsServer({
     host,
     config,

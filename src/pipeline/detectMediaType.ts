@@ -3,11 +3,15 @@
  * uploader chose and are never trusted.
  */
 import { fileTypeFromBuffer } from 'file-type';
+import sharp from 'sharp';
+import type { DocumentKind } from '../documents/documentSource.js';
 
 export interface MediaType {
   mime: string;
-  /** True when `prepareImage` can decode it. */
+  /** True when `prepareImage` can decode it (for a multi-page TIFF: its first page). */
   supported: boolean;
+  /** Set when the upload has pages for src/documents/ to read: a PDF, or a TIFF of more than one page. */
+  document?: DocumentKind;
 }
 
 export const SUPPORTED_IMAGE_TYPES: ReadonlySet<string> = new Set([
@@ -25,6 +29,8 @@ export const EMPTY_MIME = 'application/x-empty';
 export const SVG_MIME = 'image/svg+xml';
 export const TEXT_MIME = 'text/plain';
 export const UNKNOWN_MIME = 'application/octet-stream';
+export const PDF_MIME = 'application/pdf';
+const TIFF_MIME = 'image/tiff';
 
 /** Enough to see past an XML declaration, a comment or a doctype to the root element. */
 const SNIFF_BYTES = 4096;
@@ -49,11 +55,22 @@ const SVG_ROOT = /^(?:\s|<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<![^>]*>)*<svg[\s>/]/;
 /** Text has no control characters other than tab, line feed, form feed and carriage return. */
 const looksLikeText = (text: string): boolean => !/[^\P{Cc}\t\n\f\r]/u.test(text);
 
+/** Reads the chain of image directories only; a TIFF too broken to count is left to fail as an image, as before. */
+async function tiffPages(bytes: Buffer): Promise<number> {
+  try {
+    return (await sharp(bytes, { limitInputPixels: false }).metadata()).pages ?? 1;
+  } catch {
+    return 1;
+  }
+}
+
 export async function detectMediaType(bytes: Buffer): Promise<MediaType> {
   if (bytes.length === 0) return { mime: EMPTY_MIME, supported: false };
   const text = textHead(bytes);
   if (text !== undefined && SVG_ROOT.test(text)) return { mime: SVG_MIME, supported: false };
   const detected = await fileTypeFromBuffer(bytes);
+  if (detected?.mime === PDF_MIME) return { mime: PDF_MIME, supported: false, document: 'pdf' };
+  if (detected?.mime === TIFF_MIME && (await tiffPages(bytes)) > 1) return { mime: TIFF_MIME, supported: true, document: 'tiff' };
   if (detected !== undefined) return { mime: detected.mime, supported: SUPPORTED_IMAGE_TYPES.has(detected.mime) };
   return { mime: text !== undefined && looksLikeText(text) ? TEXT_MIME : UNKNOWN_MIME, supported: false };
 }

@@ -5,6 +5,7 @@
 import { PermanentError } from '../errors.js';
 import { PROFILE_METADATA_KEY } from '../names.js';
 import { isManifestOnly } from '../profiles/catalog.js';
+import { PROFILE_NAME_PATTERN } from '../profiles/types.js';
 import { isStatus, storageUnavailable } from '../storage/storageErrors.js';
 import { isManifest } from './compareManifest.js';
 import { InvalidMessageError, parseJobMessage, type JobMessage } from './jobMessage.js';
@@ -54,14 +55,16 @@ export async function jobForUpload(worker: Worker, blobName: string): Promise<Jo
     );
     return undefined;
   }
-  const profile = properties.metadata?.[PROFILE_METADATA_KEY];
+  const profile = properties.metadata?.[PROFILE_METADATA_KEY]?.trim().toLowerCase();
   const candidate = {
     v: 1,
     container,
     blob: blobName,
     etag: properties.etag ?? '',
     contentLength: properties.contentLength ?? 0,
-    ...(profile === undefined || profile === '' ? {} : { profile: profile.trim().toLowerCase() }),
+    // A name no profile can have stays out of the message: the job then reads it from the blob's metadata
+    // and records `unknown_profile` at the upload's own path, rather than an invalid message elsewhere.
+    ...(profile !== undefined && PROFILE_NAME_PATTERN.test(profile) ? { profile } : {}),
   };
   try {
     return parseJobMessage(candidate, container);

@@ -27,6 +27,9 @@ export const blobName = z
     'must not contain empty, "." or ".." path segments',
   );
 
+/** The most deferrals a job message may carry: the upper bound of the MAX_RATE_LIMIT_DEFERRALS setting. */
+export const DEFERRALS_LIMIT = 1000;
+
 export const jobMessageSchema = z.strictObject({
   v: z.literal(1),
   container: z.string().min(3).max(63),
@@ -37,6 +40,8 @@ export const jobMessageSchema = z.strictObject({
     .string()
     .regex(PROFILE_NAME_PATTERN, 'must be a profile name (lowercase letters, digits, - and _)')
     .optional(),
+  /** How often the job was put back on the queue because the model was rate limiting (absent: never). */
+  deferrals: z.number().int().min(1).max(DEFERRALS_LIMIT).optional(),
 });
 
 export type JobMessage = z.infer<typeof jobMessageSchema>;

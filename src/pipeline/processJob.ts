@@ -1,17 +1,25 @@
 /**
  * The job: message -> blob -> bytes -> image -> model -> validated result. This is the one place that
  * decides what a failure means: a permanent error writes a failure record and completes the message; a
- * transient one is noted and rethrown so the queue redelivers it (and, after the host's maxDequeueCount,
- * moves it to the poison queue, where `recordPoisonedJob` writes the final record).
+ * rate limit puts the job back on the queue with a delay (deferJob.ts) until MAX_RATE_LIMIT_DEFERRALS,
+ * then writes a `rate_limited` record; any other transient error is noted and rethrown so the queue
+ * redelivers it (and, after the host's maxDequeueCount, moves it to the poison queue, where
+ * `recordPoisonedJob` writes the final record). Retryable failure records are parked for replay.
  */
-import { PermanentError, asWorkerError, type WorkerError } from '../errors.js';
+import { PermanentError, WorkerError, asWorkerError, ensureError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { PROFILE_METADATA_KEY } from '../names.js';
 import { selectProfileName } from '../profiles/catalog.js';
 import type { Profile } from '../profiles/types.js';
 import type { PreparedImage, RequestImage, Usage } from '../providers/types.js';
 import { downloadBlob, type DownloadedBlob } from '../storage/downloadBlob.js';
+import type { CachedAnalysis } from '../storage/resultCache.js';
 import { invalidMessagePath, type WriteOutcome } from '../storage/resultStore.js';
+import { isStorageFailure, storageUnavailable } from '../storage/storageErrors.js';
+import { analysisKey } from './analysisKey.js';
 import { askModel, type ValidatedAnswer } from './askModel.js';
 import { MANIFEST_DEFAULT_PROFILE, isManifest, loadManifestImages, parseManifest, withPrompt } from './compareManifest.js';
+import { deferJob, deferralsExhausted, type Deferral } from './deferJob.js';
 import { estimateCostUsd } from './imageTokens.js';
 import { InvalidMessageError, parseJobMessage, type JobMessage } from './jobMessage.js';
 import type { PrepareOptions } from './prepareImage.js';
@@ -21,7 +29,8 @@ import type { Delivery, Worker } from './worker.js';
 
 export type JobOutcome =
   | { status: 'succeeded' | 'failed'; blob: string; record: WriteOutcome; code?: string }
-  | { status: 'skipped'; blob: string; reason: string };
+  | { status: 'skipped'; blob: string; reason: string }
+  | ({ status: 'deferred'; blob: string } & Deferral);
 
 /** What is known so far; a failure record carries as much of it as the job got to. */
 interface Progress {
@@ -42,7 +51,28 @@ type JobProgress = Progress & { job: JobMessage; spent: Usage };
 const PROFILE_NOT_FOUND = (name: string, known: string[], from: string): PermanentError =>
   new PermanentError('unknown_profile', `profile "${name}" (from ${from}) is not defined; known profiles: ${known.join(', ')}`);
 
+/**
+ * Storage can fail anywhere in a job (throttling, an emulator restart, a reset connection): such a
+ * failure is never the file's, so it is `storage_unavailable` and the queue retries it.
+ */
+function classify(thrown: unknown): WorkerError {
+  if (!(thrown instanceof WorkerError) && isStorageFailure(thrown)) return storageUnavailable(thrown, 'running the job');
+  return asWorkerError(thrown);
+}
+
+/**
+ * Returns once the job has its final record, was skipped (its content already succeeded) or was deferred
+ * (put back on the queue for a rate limit); throws a retryable WorkerError for the queue to redeliver.
+ */
 export async function processJob(worker: Worker, raw: unknown, delivery: Delivery): Promise<JobOutcome> {
+  try {
+    return await runJob(worker, raw, delivery);
+  } catch (thrown) {
+    throw classify(thrown);
+  }
+}
+
+async function runJob(worker: Worker, raw: unknown, delivery: Delivery): Promise<JobOutcome> {
   const started = worker.now();
   let job: JobMessage;
   try {
@@ -51,7 +81,7 @@ export async function processJob(worker: Worker, raw: unknown, delivery: Deliver
     if (!(error instanceof InvalidMessageError)) throw error;
     return recordInvalidMessage(worker, error, delivery, started);
   }
-  const log = worker.logger.child({ blob: job.blob, etag: job.etag, attempt: delivery.dequeueCount });
+  const log = worker.logger.child({ blob: job.blob, etag: job.etag, attempt: delivery.dequeueCount, ...(job.deferrals === undefined ? {} : { deferrals: job.deferrals }) });
   if (await worker.results.hasSucceeded(job.blob, job.etag)) {
     log.info('job.skipped', { reason: 'already succeeded' });
     return { status: 'skipped', blob: job.blob, reason: 'a successful record for this content already exists' };
@@ -75,7 +105,7 @@ export async function processJob(worker: Worker, raw: unknown, delivery: Deliver
     warnings: [],
   };
   try {
-    const record = await analyze(worker, progress, delivery, started);
+    const record = await analyze(worker, progress, delivery, started, log);
     if (record === undefined) {
       log.info('job.skipped', { reason: 'current content already succeeded' });
       return { status: 'skipped', blob: job.blob, reason: 'a successful record for the current content already exists' };
@@ -88,12 +118,20 @@ export async function processJob(worker: Worker, raw: unknown, delivery: Deliver
       totalMs: record.timings.totalMs,
       imageTokens: record.usage.imageTokensEstimated,
       promptTokens: record.usage.promptTokens,
+      ...(record.cached === true ? { cached: true } : {}),
       ...(record.sources === undefined ? {} : { images: record.sources.length }),
     });
     return { status: 'succeeded', blob: job.blob, record: outcome };
   } catch (thrown) {
-    const error = asWorkerError(thrown);
-    if (error.retryable) {
+    let error = classify(thrown);
+    if (error.code === 'rate_limited') {
+      const deferrals = job.deferrals ?? 0;
+      if (deferrals < worker.config.maxRateLimitDeferrals) {
+        const deferral = await deferJob(worker, job, error, log);
+        return { status: 'deferred', blob: job.blob, ...deferral };
+      }
+      error = deferralsExhausted(error, deferrals);
+    } else if (error.retryable) {
       log.warn('job.retry', { code: error.code, message: error.message });
       await worker.attempts.append(job.blob, job.etag, {
         at: new Date().toISOString(),
@@ -104,6 +142,8 @@ export async function processJob(worker: Worker, raw: unknown, delivery: Deliver
       throw error;
     }
     progress.timings.totalMs = worker.now() - started;
+    // Parked before the record is written: a failure in between leaves a redelivery to write it, not a record nobody can replay.
+    if (error.retryable) await worker.poisoned.park(job, error.code);
     const outcome = await worker.results.writeFinal(failureRecord(progress, error, delivery.dequeueCount));
     await worker.attempts.clear(job.blob);
     log.warn('job.failed', { code: error.code, message: error.message, record: outcome });
@@ -112,7 +152,13 @@ export async function processJob(worker: Worker, raw: unknown, delivery: Deliver
 }
 
 /** Returns undefined when the blob's current content already has a successful record. */
-async function analyze(worker: Worker, progress: JobProgress, delivery: Delivery, started: number): Promise<ResultRecord | undefined> {
+async function analyze(
+  worker: Worker,
+  progress: JobProgress,
+  delivery: Delivery,
+  started: number,
+  log: Logger,
+): Promise<ResultRecord | undefined> {
   const { job, timings } = progress;
   const mark = worker.now();
   const blob: DownloadedBlob = await downloadBlob(worker.input, job.blob, worker.config.maxBlobBytes);
@@ -124,8 +170,77 @@ async function analyze(worker: Worker, progress: JobProgress, delivery: Delivery
     progress.source.etag = blob.etag;
     if (await worker.results.hasSucceeded(job.blob, blob.etag)) return undefined;
   }
-  const answered = isManifest(job.blob) ? await compareImages(worker, progress, blob) : await analyzeImage(worker, progress, blob);
-  return successRecord(worker, progress, answered, delivery.dequeueCount, started);
+  if (isManifest(job.blob)) return successRecord(worker, progress, await compareImages(worker, progress, blob), delivery.dequeueCount, started);
+  const profile = profileOf(worker, job, blob);
+  progress.profile = profile.name;
+  const key = cacheKey(worker, profile, progress.source);
+  const hit = key === undefined ? undefined : await readCache(worker, key, profile, log);
+  if (hit !== undefined) return cachedRecord(worker, progress, profile, hit, delivery.dequeueCount, started);
+  const answered = await analyzeImage(worker, progress, blob, profile);
+  const record = successRecord(worker, progress, answered, delivery.dequeueCount, started);
+  if (key !== undefined) await writeCache(worker, key, record, answered.answer, log);
+  return record;
+}
+
+/**
+ * Only model answers are cached: they are what costs. The offline provider's answers come from this
+ * code, which a deployment may change while the key would not.
+ */
+function cacheKey(worker: Worker, profile: Profile, source: SourceInfo): string | undefined {
+  if (!worker.config.resultCache || worker.provider.name === 'offline' || source.sha256 === null) return undefined;
+  return analysisKey(worker.config, profile, source.sha256);
+}
+
+/** A cache that cannot be read is a miss: the job can still be answered by the model. */
+async function readCache(worker: Worker, key: string, profile: Profile, log: Logger): Promise<CachedAnalysis | undefined> {
+  try {
+    const entry = await worker.cache.get(key);
+    // The schema is part of the key; checking again costs nothing and guards against a damaged entry.
+    return entry !== undefined && profile.schema.safeParse(entry.data).success ? entry : undefined;
+  } catch (error) {
+    log.warn('cache.read_failed', { key, message: ensureError(error).message });
+    return undefined;
+  }
+}
+
+/** The record is what matters; a cache entry that could not be written only costs a model call later. */
+async function writeCache(worker: Worker, key: string, record: ResultRecord, answer: ValidatedAnswer, log: Logger): Promise<void> {
+  try {
+    await worker.cache.put(key, {
+      data: record.data,
+      ...(record.evidence === undefined ? {} : { evidence: record.evidence }),
+      provider: record.provider,
+      detail: record.detail,
+      mime: record.source.mime,
+      width: record.source.width,
+      height: record.source.height,
+      warnings: answer.warnings,
+      analysedFrom: { blob: record.source.blob, etag: record.source.etag, createdAt: record.createdAt },
+    });
+  } catch (error) {
+    log.warn('cache.write_failed', { key, message: ensureError(error).message });
+  }
+}
+
+/** The stored analysis for this content: nothing was spent on it now. */
+function cachedRecord(worker: Worker, progress: JobProgress, profile: Profile, hit: CachedAnalysis, attempt: number, started: number): ResultRecord {
+  progress.timings.totalMs = worker.now() - started;
+  return {
+    schemaVersion: RESULT_SCHEMA_VERSION,
+    status: 'succeeded',
+    source: { ...progress.source, mime: hit.mime, width: hit.width, height: hit.height },
+    profile: profile.name,
+    provider: hit.provider,
+    detail: hit.detail,
+    usage: { imageTokensEstimated: 0, promptTokens: 0, completionTokens: 0, estimatedCostUsd: 0 },
+    timings: progress.timings,
+    attempt,
+    cached: true,
+    data: hit.data,
+    ...(hit.evidence === undefined ? {} : { evidence: hit.evidence }),
+    warnings: [...progress.warnings, ...hit.warnings, ...(profile.check?.(hit.data) ?? [])],
+    createdAt: new Date().toISOString(),
+  };
 }
 
 interface Answered {
@@ -145,15 +260,17 @@ function prepareOptions(worker: Worker, profile: Profile): PrepareOptions {
 /** The name that picks the image-token formula and the price: the profile's own model, else VISION_MODEL. */
 const modelOf = (worker: Worker, profile: Profile): string => profile.model ?? worker.config.model.visionModel;
 
-async function analyzeImage(worker: Worker, progress: JobProgress, blob: DownloadedBlob): Promise<Answered> {
-  const { job } = progress;
-  const fromMetadata = job.profile ?? blob.metadata['profile'];
-  const profile = lookUp(
+function profileOf(worker: Worker, job: JobMessage, blob: DownloadedBlob): Profile {
+  const fromMetadata = job.profile ?? blob.metadata[PROFILE_METADATA_KEY];
+  return lookUp(
     worker,
     selectProfileName(worker.config.profiles, job.blob, fromMetadata),
     fromMetadata === undefined ? 'the path rules or default' : 'blob metadata',
   );
-  progress.profile = profile.name;
+}
+
+async function analyzeImage(worker: Worker, progress: JobProgress, blob: DownloadedBlob, profile: Profile): Promise<Answered> {
+  const { job } = progress;
   const mark = worker.now();
   const image = await prepareUpload(job.blob, blob.bytes, progress.source, prepareOptions(worker, profile));
   progress.prepared = image.image;

@@ -1,6 +1,7 @@
 /**
  * The last stop for a job whose retries ran out: the final record says how many attempts ran and what
- * the last one saw, so that no upload is left without a record.
+ * the last one saw, so that no upload is left without a record, and the job is parked so that
+ * `npm run replay-poison` can send it back once the cause is fixed.
  */
 import { POISONED_CODE, WorkerError, type ErrorCode } from '../errors.js';
 import { InvalidMessageError, parseJobMessage } from './jobMessage.js';
@@ -29,7 +30,14 @@ export async function recordPoisonedJob(worker: Worker, raw: unknown, delivery: 
   const error = new PoisonedError(
     lastCode,
     `gave up after ${attemptCount} attempts; the last error was: ${last?.message ?? 'not recorded'}`,
-    { details: { attempts: attemptCount, lastError: last ?? null, history: attempts } },
+    {
+      details: {
+        attempts: attemptCount,
+        lastError: last ?? null,
+        history: attempts,
+        ...(job.deferrals === undefined ? {} : { deferrals: job.deferrals }),
+      },
+    },
   );
   const source = {
     container: job.container,
@@ -52,6 +60,8 @@ export async function recordPoisonedJob(worker: Worker, raw: unknown, delivery: 
     error,
     attemptCount,
   );
+  // Parked first, so that a record is never left without the job to replay it (a failure in between redelivers this message).
+  await worker.poisoned.park(job, lastCode);
   const outcome = await worker.results.writeFinal(record);
   await worker.attempts.clear(job.blob);
   worker.logger.warn('job.poisoned', {

@@ -46,6 +46,50 @@ export const evidenceSchema = z.record(
   z.object({ confidence: z.number().min(0).max(1), text: z.string(), page: z.number().int().min(1).optional() }),
 );
 
+const pageNumbers = z.array(z.number().int().min(1));
+
+export const documentEstimateSchema = z.object({
+  model: z.string().describe('The name that picked the image-token formula and the price'),
+  requests: z.number().int().min(1),
+  imageTokens: z.number().int().min(0),
+  textTokens: z.number().int().min(0).describe('Instructions, schema and text layer, estimated from characters'),
+  maxCompletionTokens: z.number().int().min(0).describe("The profile's maximum output per request, for every request"),
+  totalTokens: z.number().int().min(0).describe('What DOCUMENT_TOKEN_BUDGET is compared with'),
+  costUsd: z.number().min(0),
+});
+
+export const documentSchema = z.object({
+  kind: z.enum(['pdf', 'tiff']),
+  pageCount: z.number().int().min(1),
+  pages: z
+    .array(
+      z.object({
+        page: z.number().int().min(1),
+        width: z.number().int().min(1).describe('Pixels of the image sent'),
+        height: z.number().int().min(1),
+        imageTokens: z.number().int().min(0).describe('Computed before the call from the size sent and the detail level'),
+        textLayer: z.boolean().describe('Whether the page has its own text layer'),
+        request: z.number().int().min(0).describe('Index in `requests` of the request that carried the page'),
+      }),
+    )
+    .describe('Every page, in order'),
+  requests: z
+    .array(
+      z.object({
+        pages: pageNumbers,
+        imageTokensEstimated: z.number().int().min(0),
+        promptTokens: nullableInt.describe('As reported by the model for this request, its repair included'),
+        completionTokens: nullableInt,
+      }),
+    )
+    .describe('The model requests, in order: one when the pages fit MAX_IMAGES_PER_REQUEST, else several whose answers were merged'),
+  fields: z
+    .record(z.string(), pageNumbers)
+    .optional()
+    .describe('Field path (`total`, `line_items[2]`) -> the pages it came from (succeeded only)'),
+  estimate: documentEstimateSchema.describe('Worked out before any model call'),
+});
+
 export const resultRecordSchema = z.object({
   schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
   status: z.enum(['succeeded', 'failed']),
@@ -64,8 +108,15 @@ export const resultRecordSchema = z.object({
   usage: usageSchema,
   timings: timingsSchema,
   attempt: z.number().int().min(1).describe('Dequeue count of the message that produced this record'),
+  cached: z
+    .literal(true)
+    .optional()
+    .describe('Present when the analysis of identical bytes with the same profile and model was reused without a model call (succeeded only)'),
   data: z.unknown().optional().describe("The profile's validated output (succeeded only)"),
   evidence: evidenceSchema.optional(),
+  document: documentSchema
+    .optional()
+    .describe('For a PDF or multi-page TIFF: its pages, the requests that carried them and where each field came from'),
   error: errorSchema.optional().describe('Why the job failed (failed only)'),
   warnings: z.array(z.string()),
   createdAt: z.string(),
@@ -75,6 +126,7 @@ export type ResultRecord = z.infer<typeof resultRecordSchema>;
 export type SourceInfo = z.infer<typeof sourceSchema>;
 export type UsageInfo = z.infer<typeof usageSchema>;
 export type Timings = z.infer<typeof timingsSchema>;
+export type DocumentInfo = z.infer<typeof documentSchema>;
 
 export function resultJsonSchema(): Record<string, unknown> {
   return {

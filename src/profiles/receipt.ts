@@ -41,7 +41,11 @@ export function checkReceipt(data: ReceiptData): string[] {
     const expected = data.subtotal + (data.tax ?? 0) + (data.tip ?? 0);
     if (differs(expected, data.total)) {
       const parts = [`subtotal ${data.subtotal}`, ...(data.tax === null ? [] : [`tax ${data.tax}`]), ...(data.tip === null ? [] : [`tip ${data.tip}`])];
-      warnings.push(`${parts.join(' + ')} = ${round2(expected)}, but total is ${data.total}`);
+      warnings.push(
+        parts.length === 1
+          ? `subtotal ${data.subtotal} differs from total ${data.total} and no tax or tip is given`
+          : `${parts.join(' + ')} = ${round2(expected)}, but total is ${data.total}`,
+      );
     }
   }
   return [...warnings, ...checkCurrencyCode(data.currency), ...checkDocumentDate(data.date)];

@@ -28,12 +28,15 @@ export async function downloadBlob(container: ContainerClient, name: string, max
       }
       throw storageUnavailable(error, `downloading "${name}"`);
     }
-    const declared = response.contentLength ?? 0;
-    if (declared > maxBytes) {
-      abort.abort();
-      throw tooLarge(declared);
-    }
     const stream = response.readableStreamBody;
+    /** Ends a refused download. Aborting makes the stream emit an error, which nobody else listens for: unhandled, it would end the process. */
+    const refuse = (size: number): PermanentError => {
+      stream?.on('error', () => undefined);
+      abort.abort();
+      return tooLarge(size);
+    };
+    const declared = response.contentLength ?? 0;
+    if (declared > maxBytes) throw refuse(declared);
     const chunks: Buffer[] = [];
     let total = 0;
     if (stream !== undefined) {
@@ -41,10 +44,7 @@ export async function downloadBlob(container: ContainerClient, name: string, max
         for await (const chunk of stream) {
           const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
           total += buffer.length;
-          if (total > maxBytes) {
-            abort.abort();
-            throw tooLarge(total);
-          }
+          if (total > maxBytes) throw refuse(total);
           chunks.push(buffer);
         }
       } catch (error) {

@@ -49,10 +49,19 @@ export function invalidMessagePath(messageText: string): string {
   return `${INVALID_MESSAGES_PREFIX}${createHash('sha256').update(messageText).digest('hex').slice(0, 32)}.json`;
 }
 
-/** Why a record replaces the existing one (or not). A success is never replaced by a failure of the same content. */
-export function shouldReplace(existing: Omit<ExistingRecord, 'etag'>, next: ResultRecord): boolean {
+/**
+ * Why a record replaces the existing one (or not). A success is never replaced by a failure of the same
+ * content. Between two versions of a blob, the one the blob holds now (`currentEtag`, when known) wins;
+ * otherwise the later Last-Modified, which only has whole seconds and so cannot order two uploads made
+ * within the same second.
+ */
+export function shouldReplace(existing: Omit<ExistingRecord, 'etag'>, next: ResultRecord, currentEtag?: string): boolean {
   if (existing.sourceEtag === next.source.etag) {
     return existing.status === 'failed' && next.status === 'succeeded';
+  }
+  if (currentEtag !== undefined) {
+    if (next.source.etag === currentEtag) return true;
+    if (existing.sourceEtag === currentEtag) return false;
   }
   const before = existing.sourceLastModified;
   const after = next.source.lastModified;
@@ -61,8 +70,15 @@ export function shouldReplace(existing: Omit<ExistingRecord, 'etag'>, next: Resu
   return existing.status !== 'succeeded';
 }
 
+/** The ETag the uploaded blob has now; undefined when it no longer exists. */
+export type CurrentEtag = (blobName: string) => Promise<string | undefined>;
+
 export class ResultStore {
-  constructor(private readonly container: ContainerClient) {}
+  /** `currentEtag` decides between records for two versions of a blob; without it, their dates do. */
+  constructor(
+    private readonly container: ContainerClient,
+    private readonly currentEtag?: CurrentEtag,
+  ) {}
 
   async read(path: string): Promise<ResultRecord | undefined> {
     try {
@@ -85,7 +101,12 @@ export class ResultStore {
     const client = this.container.getBlockBlobClient(path);
     for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
       const existing = await this.head(path);
-      if (existing !== undefined && !shouldReplace(existing, record)) return 'kept-existing';
+      // Asked only when two versions meet, which is rare: an overwrite racing its predecessor's job.
+      const current =
+        existing !== undefined && existing.sourceEtag !== record.source.etag && record.source.blob !== '' && this.currentEtag !== undefined
+          ? await this.currentEtag(record.source.blob)
+          : undefined;
+      if (existing !== undefined && !shouldReplace(existing, record, current)) return 'kept-existing';
       try {
         await client.upload(body, Buffer.byteLength(body), {
           blobHTTPHeaders: { blobContentType: 'application/json; charset=utf-8' },

@@ -49,6 +49,8 @@ const AZURE_ENV = (server: OpenAiCompatibleServer) => ({
   AZURE_OPENAI_DEPLOYMENT: 'vision',
   MODEL_MAX_RETRIES: '0',
   MODEL_TIMEOUT_MS: '5000',
+  // The same fixtures are uploaded with a different scripted answer each time: every upload must ask.
+  RESULT_CACHE: 'off',
 });
 
 describe('built-in profiles end to end with the openai provider', () => {

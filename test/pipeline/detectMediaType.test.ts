@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { detectMediaType } from '../../src/pipeline/detectMediaType.js';
 
@@ -13,7 +14,6 @@ describe('detectMediaType', () => {
     ['photo.webp', 'image/webp'],
     ['screenshot-lossless.webp', 'image/webp'],
     ['animation.gif', 'image/gif'],
-    ['two-pages.tiff', 'image/tiff'],
     ['photo.avif', 'image/avif'],
     ['photo.heic', 'image/heic'],
     // Detection reads the header only; the truncation is found when decoding.
@@ -43,9 +43,33 @@ describe('detectMediaType', () => {
     expect(await detectMediaType(fixture('notes.txt'))).toEqual({ mime: 'text/plain', supported: false });
   });
 
-  it('reports other known formats by their type, unsupported', async () => {
+  it('reports a PDF as a document, not as an image prepareImage decodes', async () => {
     expect(await detectMediaType(Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n', 'latin1'))).toEqual({
       mime: 'application/pdf',
+      supported: false,
+      document: 'pdf',
+    });
+    for (const name of ['invoice.pdf', 'scanned-invoice.pdf', 'encrypted.pdf', 'truncated.pdf']) {
+      expect((await detectMediaType(fixture(`documents/${name}`))).document, name).toBe('pdf');
+    }
+  });
+
+  it('reports a TIFF of several pages as a document whose first page is still a supported image', async () => {
+    for (const name of ['two-pages.tiff', 'documents/three-pages.tiff']) {
+      expect(await detectMediaType(fixture(name)), name).toEqual({ mime: 'image/tiff', supported: true, document: 'tiff' });
+    }
+  });
+
+  it('reports a single-page TIFF as an image only', async () => {
+    const tiff = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } })
+      .tiff()
+      .toBuffer();
+    expect(await detectMediaType(tiff)).toStrictEqual({ mime: 'image/tiff', supported: true });
+  });
+
+  it('reports other known formats by their type, unsupported', async () => {
+    expect(await detectMediaType(Buffer.from('PK\x03\x04\x14\x00\x00\x00\x08\x00', 'latin1'))).toStrictEqual({
+      mime: 'application/zip',
       supported: false,
     });
   });

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { PermanentError } from '../../src/errors.js';
 import {
+  DEFERRALS_LIMIT,
   InvalidMessageError,
   MAX_MESSAGE_CHARS,
   parseJobMessage,
@@ -164,5 +165,20 @@ describe('parseJobMessage rejects', () => {
   it('every problem at once rather than the first', () => {
     const error = rejection({ v: 1, container: CONTAINER, blob: '../x', etag: 5, contentLength: -2 });
     expect(error.message).toMatch(/blob: .*; etag: .*; contentLength: /);
+  });
+});
+
+describe('the deferral count', () => {
+  it('is accepted as a whole number from 1 to DEFERRALS_LIMIT and kept when serialized', () => {
+    for (const deferrals of [1, DEFERRALS_LIMIT]) {
+      const job = { ...valid, deferrals };
+      expect(parseJobMessage(serializeJobMessage(job), CONTAINER)).toEqual(job);
+    }
+  });
+
+  it('is rejected as 0, negative, fractional, past the limit or not a number', () => {
+    for (const deferrals of [0, -1, 1.5, DEFERRALS_LIMIT + 1, '3', null]) {
+      expect(rejection({ ...valid, deferrals }).message).toMatch(/^job message is invalid: deferrals: /);
+    }
   });
 });

@@ -61,6 +61,21 @@ describe('shouldReplace', () => {
   });
 });
 
+describe('shouldReplace with the blob\'s current ETag', () => {
+  it('prefers the version the blob holds now over dates, which have whole seconds only', () => {
+    // Two uploads within the same second: Last-Modified cannot tell them apart.
+    expect(shouldReplace(existing('succeeded', 'new', EARLY), record('succeeded', 'old', EARLY), 'new')).toBe(false);
+    expect(shouldReplace(existing('succeeded', 'old', EARLY), record('succeeded', 'new', EARLY), 'new')).toBe(true);
+    expect(shouldReplace(existing('succeeded', 'old', LATE), record('failed', 'new', EARLY), 'new')).toBe(true);
+  });
+
+  it('falls back to dates when neither version is current, and keeps the rule for the same content', () => {
+    expect(shouldReplace(existing('succeeded', 'e1', EARLY), record('succeeded', 'e2', LATE), 'e3')).toBe(true);
+    expect(shouldReplace(existing('succeeded', 'e2', LATE), record('succeeded', 'e1', EARLY), 'e3')).toBe(false);
+    expect(shouldReplace(existing('succeeded', 'e1', EARLY), record('failed', 'e1', EARLY), 'e1')).toBe(false);
+  });
+});
+
 describe('ResultStore.writeFinal on blob storage', () => {
   let container: ContainerClient;
   let store: ResultStore;
@@ -118,6 +133,16 @@ describe('ResultStore.writeFinal on blob storage', () => {
       expect(stored?.source.etag).toBe('new');
       expect(stored?.status).toBe(newer.status);
       expect(await store.hasSucceeded(blob, 'old')).toBe(false);
+    }
+  });
+
+  it('two versions written within the same second keep the record of the one the blob holds now, in either order', async () => {
+    for (const order of [0, 1]) {
+      const blob = `${uniqueName('second')}/photo.jpg`;
+      const current = new ResultStore(container, (name) => Promise.resolve(name === blob ? 'new' : undefined));
+      const writes = [record('succeeded', 'new', EARLY, blob), record('succeeded', 'old', EARLY, blob)];
+      for (const next of order === 0 ? writes : writes.reverse()) await current.writeFinal(next);
+      expect((await current.read(resultPath(blob)))?.source.etag).toBe('new');
     }
   });
 

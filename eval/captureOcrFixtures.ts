@@ -1,0 +1,32 @@
+/**
+ * Captures the OCR output (word boxes) of a few generated documents as JSON fixtures, so the
+ * extraction rules can be tested quickly and deterministically without running OCR:
+ *
+ *   npx tsx eval/captureOcrFixtures.ts
+ *
+ * Each fixture keeps where it came from (seed, index, degradations) and the ground truth.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createOcrPool } from '../src/providers/offline/ocrPool.js';
+import { DEFAULT_STEPS } from '../src/providers/offline/prepareForOcr.js';
+import { readPage } from '../src/providers/offline/readPage.js';
+import { generateSample } from './generate.js';
+
+/** name -> document `index` of the set for seed FIXTURE_SEED. */
+export const FIXTURES: Readonly<Record<string, number>> = JSON.parse(process.env.FIXTURES ?? '{}') as Record<string, number>;
+const FIXTURE_SEED = 1;
+const DIR = new URL('../test/fixtures/ocr/', import.meta.url);
+
+const pool = createOcrPool();
+try {
+  await mkdir(DIR, { recursive: true });
+  for (const [name, index] of Object.entries(FIXTURES)) {
+    const { sample, bytes } = await generateSample(FIXTURE_SEED, index);
+    const { page } = await readPage(pool, bytes, DEFAULT_STEPS, 100_000_000);
+    const fixture = { source: { seed: FIXTURE_SEED, index, layout: sample.layout, degradations: sample.degradations }, profile: sample.profile, expected: sample.expected, page };
+    await writeFile(new URL(`${name}.json`, DIR), `${JSON.stringify(fixture)}\n`);
+    console.log(`${name}: ${sample.id} (${sample.layout}${sample.degradations.length > 0 ? `; ${sample.degradations.join(', ')}` : ''})`);
+  }
+} finally {
+  await pool.close();
+}

@@ -1,0 +1,108 @@
+/**
+ * Dates as printed on invoices and receipts, normalised to YYYY-MM-DD: 2024-03-05, 05/03/2024,
+ * 03/05/2024 (US order, from a hint), 05.03.2024, 5 March 2024, Mar 5, 2024, 05-Mar-2024, 05/03/24.
+ * Times as HH:MM (24-hour), from 14:32, 2:32 PM, 14:32:10.
+ */
+
+/** Which of two numbers ≤ 12 is the day in 05/03/2024. */
+export type DateOrder = 'DMY' | 'MDY';
+
+export interface DateMatch {
+  iso: string;
+  start: number;
+  end: number;
+  /** Numeric day and month both ≤ 12: the order hint decided. */
+  ambiguous: boolean;
+}
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+const MONTH_NAME = String.raw`(?<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)(?![a-z])\.?`;
+
+const PATTERNS: readonly RegExp[] = [
+  /(?<!\d)(?<year>(?:19|20)\d{2})[-/.](?<a>\d{1,2})[-/.](?<b>\d{1,2})(?!\d)/giu,
+  // The second separator may be a space before a four-digit year: OCR drops dots ("15.01 2022").
+  /(?<!\d)(?<a>\d{1,2})(?<sep>[-/.])(?<b>\d{1,2})(?:\k<sep>|\s(?=\d{4}))(?<year>(?:19|20)\d{2}|\d{2})(?!\d)/giu,
+  new RegExp(String.raw`(?<!\d)(?<day>\d{1,2})(?:st|nd|rd|th)?[\s\-/.]*(?:of\s+)?${MONTH_NAME}[\s\-/.,]*(?<year>(?:19|20)\d{2}|\d{2})(?!\d)`, 'giu'),
+  new RegExp(String.raw`\b${MONTH_NAME}[\s\-/.]*(?<day>\d{1,2})(?:st|nd|rd|th)?[\s,.]+(?<year>(?:19|20)\d{2})(?!\d)`, 'giu'),
+];
+
+/** Every date in `text`, left to right; overlapping readings keep the first pattern's. */
+export function findDates(text: string, order: DateOrder): DateMatch[] {
+  const found: DateMatch[] = [];
+  PATTERNS.forEach((pattern, index) => {
+    for (const match of text.matchAll(pattern)) {
+      const groups = match.groups ?? {};
+      const parsed = index === 0 ? fromParts(groups.year, groups.a, groups.b) : index === 1 ? numeric(groups, order) : named(groups);
+      if (parsed === null) continue;
+      const start = match.index;
+      const end = start + match[0].length;
+      if (found.some((other) => start < other.end && other.start < end)) continue;
+      found.push({ ...parsed, start, end });
+    }
+  });
+  return found.sort((a, b) => a.start - b.start);
+}
+
+export function parseDate(text: string, order: DateOrder): string | null {
+  return findDates(text, order)[0]?.iso ?? null;
+}
+
+/**
+ * The day/month order of a document: a numeric date with a part above 12 settles it; otherwise the
+ * currency hints (US dollars: month first), and day first everywhere else.
+ */
+export function dateOrderOf(text: string, currency: string | null): DateOrder {
+  for (const match of text.matchAll(PATTERNS[1] as RegExp)) {
+    const a = Number(match.groups?.a);
+    const b = Number(match.groups?.b);
+    if (match.groups?.sep === '.') return 'DMY';
+    if (a > 12 && b <= 12) return 'DMY';
+    if (b > 12 && a <= 12) return 'MDY';
+  }
+  return currency === 'USD' ? 'MDY' : 'DMY';
+}
+
+function numeric(groups: Record<string, string | undefined>, order: DateOrder): Omit<DateMatch, 'start' | 'end'> | null {
+  const a = Number(groups.a);
+  const b = Number(groups.b);
+  // Dotted dates are day-first wherever they are printed.
+  const effective: DateOrder = groups.sep === '.' ? 'DMY' : a > 12 ? 'DMY' : b > 12 ? 'MDY' : order;
+  const [day, month] = effective === 'DMY' ? [groups.a, groups.b] : [groups.b, groups.a];
+  const parsed = fromParts(groups.year, month, day);
+  return parsed === null ? null : { ...parsed, ambiguous: a <= 12 && b <= 12 && a !== b && groups.sep !== '.' };
+}
+
+function named(groups: Record<string, string | undefined>): Omit<DateMatch, 'start' | 'end'> | null {
+  const month = MONTHS.indexOf((groups.month ?? '').slice(0, 3).toLowerCase()) + 1;
+  return fromParts(groups.year, String(month), groups.day);
+}
+
+function fromParts(yearText: string | undefined, monthText: string | undefined, dayText: string | undefined): Omit<DateMatch, 'start' | 'end'> | null {
+  if (yearText === undefined || monthText === undefined || dayText === undefined) return null;
+  const shortYear = Number(yearText);
+  const year = yearText.length === 2 ? (shortYear < 70 ? 2000 + shortYear : 1900 + shortYear) : shortYear;
+  const month = Number(monthText);
+  const day = Number(dayText);
+  if (month < 1 || month > 12 || day < 1) return null;
+  if (day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return null;
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return { iso: `${year}-${pad(month)}-${pad(day)}`, ambiguous: false };
+}
+
+const TIME = /(?<![\d:])(?<hour>[01]?\d|2[0-3])[:.](?<minute>[0-5]\d)(?::[0-5]\d)?(?:\s?(?<meridiem>[AaPp])\.?[Mm]\.?)?(?![\d:])/gu;
+
+/** The first clock time in `text` as 24-hour HH:MM. */
+export function findTime(text: string): { time: string; start: number; end: number } | null {
+  for (const match of text.matchAll(TIME)) {
+    const { hour: hourText, minute, meridiem } = match.groups ?? {};
+    // "14.32" is a time only with am/pm; otherwise it is more likely an amount.
+    if (match[0].includes('.') && meridiem === undefined && !/:/.test(match[0])) continue;
+    let hour = Number(hourText);
+    if (meridiem !== undefined) {
+      if (hour < 1 || hour > 12) continue;
+      hour = (hour % 12) + (meridiem.toLowerCase() === 'p' ? 12 : 0);
+    }
+    return { time: `${String(hour).padStart(2, '0')}:${minute ?? '00'}`, start: match.index, end: match.index + match[0].length };
+  }
+  return null;
+}

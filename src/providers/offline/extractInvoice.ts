@@ -1,0 +1,92 @@
+/** Invoice fields from an OCR page, by layout rules: labels and the values beside or below them. */
+import type { InvoiceData } from '../../profiles/invoice.js';
+import { checkInvoice, differs } from '../../profiles/invoice.js';
+import type { FieldEvidence } from '../types.js';
+import { dateOrderOf, findDates } from './dates.js';
+import type { Extraction, LabelledValue } from './fieldRules.js';
+import { assign, currencyOf, issuer, labelledAmount, labelledDate } from './fieldRules.js';
+import { readItems } from './lineItems.js';
+import type { Layout, Parser } from './ocrLayout.js';
+import { PLACEMENT_TRUST, analyseLayout, evidence, findLabelled } from './ocrLayout.js';
+import type { OcrPage } from './ocrPage.js';
+
+export const TOTAL_LABELS = [
+  /\b(amount\s+due|balance\s+due|total\s+due|grand\s+total|total\s+amount|amount\s+payable|total\s+payable|total\s+to\s+pay)\b/i,
+  /(?<!sub[\s-]?)\btotal\b/i,
+];
+export const TOTAL_EXCLUDE = /sub[\s-]?total|total\s+(excl|before|net|tax|vat|items?|qty|quantity)|(net|tax|vat)\s+total/i;
+export const SUBTOTAL_LABELS = [/\b(sub[\s-]?total|net\s+(amount|total)|total\s+(excl\.?|before\s+tax|net)|amount\s+before\s+tax)\b/i];
+export const TAX_LABELS = [/\b(vat|tax|gst|hst|pst|qst|sales\s+tax|mwst|iva|tva)\b/i];
+export const TAX_EXCLUDE = /\b(invoice|total|subtotal|excl|incl|included|number|no\.|id|reg)\b/i;
+/** Rows below the items: the totals block. */
+export const TOTALS_START = /^(sub[\s-]?total|total|net\s+(amount|total)|amount\s+due|balance|grand\s+total|vat|tax|gst|hst|sales\s+tax)\b/i;
+
+const NUMBER_LABELS: readonly { label: RegExp; where: readonly ('inline' | 'right' | 'below')[] }[] = [
+  // OCR reads "No" as "Mo" or "N0" and drops letters at word ends ("Numbe"): the labels allow for it.
+  { label: /\b[il1]nv(oice|olce)?\.?\s*([nm][o0]\b\.?|numb?e?r?\b|nr\b\.?|#)\s*[:.]?/i, where: ['inline', 'right', 'below'] },
+  { label: /^([nm][o0]\.?|numb?e?r?|#|ref(erence)?(\s*no\.?)?)\s*[:.]?$/i, where: ['right', 'below'] },
+  { label: /^(tax\s+)?invoice\b\s*[:#]?/i, where: ['inline'] },
+];
+
+/**
+ * An identifier: the first token with a digit in it that is not a date. Single characters before it
+ * are skipped: OCR often reads the colon of "Invoice No  : 2023/802" as "1", "i" or "+".
+ */
+const invoiceNumberParser: Parser<string> = (text) => {
+  for (const match of text.matchAll(/\S+/g)) {
+    const token = match[0].replace(/^[:#.]+|[.,;:_]+$/g, '');
+    if (match[0].length === 1 || /^(no|nr|number|#)\.?:?$/i.test(match[0])) continue;
+    if (!/^[A-Za-z0-9][A-Za-z0-9\-/._]{1,29}$/.test(token) || !/\d/.test(token) || findDates(token, 'DMY').length > 0) return null;
+    const start = match.index + match[0].indexOf(token);
+    return { value: token, start, end: start + token.length };
+  }
+  return null;
+};
+
+const DATE_LABEL = /\b(invoice\s+date|date\s+of\s+issue|issue\s+date|date\s+issued|issued(\s+on)?|dated|date)\b/i;
+const NOT_INVOICE_DATE = /\b(due|delivery|order|ship(ping)?|paid|period|valid|expir\w*|payment|supply)\b/i;
+
+function invoiceNumber(layout: Layout): LabelledValue<string> | null {
+  for (const { label, where } of NUMBER_LABELS) {
+    const [found] = findLabelled(layout, { label, where, parse: invoiceNumberParser });
+    if (found !== undefined) return { value: found.value, evidence: evidence(found.words, PLACEMENT_TRUST[found.where], found.label), row: found.row };
+  }
+  return null;
+}
+
+export function extractInvoice(page: OcrPage): Extraction<InvoiceData> {
+  const layout = analyseLayout(page);
+  const found: Record<string, FieldEvidence> = {};
+  const currency = assign(found, 'currency', currencyOf(layout));
+  const order = dateOrderOf(layout.text, currency);
+  const table = readItems(layout, TOTALS_START, /^$/, 'line_items');
+  const data: InvoiceData = {
+    vendor: assign(found, 'vendor', issuer(layout)),
+    invoice_number: assign(found, 'invoice_number', invoiceNumber(layout)),
+    date: assign(found, 'date', labelledDate(layout, DATE_LABEL, NOT_INVOICE_DATE, order)),
+    currency,
+    subtotal: assign(found, 'subtotal', labelledAmount(layout, SUBTOTAL_LABELS, undefined, table.rows)),
+    tax: assign(found, 'tax', labelledAmount(layout, TAX_LABELS, TAX_EXCLUDE, table.rows)),
+    total: assign(found, 'total', labelledAmount(layout, TOTAL_LABELS, TOTAL_EXCLUDE, table.rows)),
+    line_items: table.items,
+  };
+  Object.assign(found, table.evidence);
+  const warnings = checkInvoice(data);
+  if (data.subtotal !== null && data.tax !== null && data.total !== null && differs(data.subtotal + data.tax, data.total)) {
+    distrust(found, ['subtotal', 'tax', 'total']);
+  }
+  return { data, evidence: found, warnings: [...warnings, ...missing(data, ['vendor', 'invoice_number', 'date', 'total'])] };
+}
+
+/** When the totals disagree at least one of them was misread: their confidence says so. */
+export function distrust(found: Record<string, FieldEvidence>, fields: readonly string[]): void {
+  for (const field of fields) {
+    const entry = found[field];
+    if (entry !== undefined) found[field] = { ...entry, confidence: Math.round(entry.confidence * 0.6 * 1000) / 1000 };
+  }
+}
+
+export function missing<T extends object>(data: T, fields: readonly (keyof T & string)[]): string[] {
+  const absent = fields.filter((field) => data[field] === null);
+  return absent.length === 0 ? [] : [`offline OCR could not find: ${absent.join(', ')}`];
+}

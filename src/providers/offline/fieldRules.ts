@@ -1,0 +1,112 @@
+/** Rules shared by the invoice and receipt readers: labelled amounts and dates, the issuer, the currency. */
+import type { FieldEvidence } from '../types.js';
+import { findAmounts } from './amounts.js';
+import { detectCurrency } from './currency.js';
+import type { DateOrder } from './dates.js';
+import { findDates } from './dates.js';
+import type { Found, Layout, Parser } from './ocrLayout.js';
+import { PLACEMENT_TRUST, evidence, findLabelled, prominentSegment, wordsIn } from './ocrLayout.js';
+
+/** What a reader returns: the profile's data, where each value came from, and what looks wrong. */
+export interface Extraction<T> {
+  data: T;
+  evidence: Record<string, FieldEvidence>;
+  warnings: string[];
+}
+
+/**
+ * The last amount printed with cents. Bare integers only count on documents that print none with
+ * cents: elsewhere "£69297" is "£692.97" with its decimal point lost, not a number to report.
+ */
+export const moneyParser =
+  (centsRequired: boolean): Parser<number> =>
+  (text) => {
+    const amounts = findAmounts(text);
+    const amount = amounts.filter((a) => a.hasCents).at(-1) ?? (centsRequired ? undefined : amounts.at(-1));
+    return amount === undefined ? null : { value: amount.value, start: amount.start, end: amount.end };
+  };
+
+/** Whether most amounts on the page are printed with cents. */
+export const printsCents = (layout: Layout): boolean => {
+  const amounts = findAmounts(layout.text);
+  return amounts.filter((a) => a.hasCents).length >= amounts.length / 4;
+};
+
+export const dateParser =
+  (order: DateOrder): Parser<string> =>
+  (text) => {
+    const [date] = findDates(text, order);
+    return date === undefined ? null : { value: date.iso, start: date.start, end: date.end };
+  };
+
+export interface LabelledValue<T> {
+  value: T;
+  evidence: FieldEvidence;
+  row: number;
+}
+
+const asValue = <T>(found: Found<T>): LabelledValue<T> => ({
+  value: found.value,
+  evidence: evidence(found.words, PLACEMENT_TRUST[found.where], found.label),
+  row: found.row,
+});
+
+/**
+ * The labelled amount for a field: labels are tried strongest first ("Amount due" before "Total"),
+ * and the bottom-most occurrence wins (the final total sits below running totals).
+ */
+export function labelledAmount(layout: Layout, labels: readonly RegExp[], exclude: RegExp | undefined, skipRows: ReadonlySet<number>): LabelledValue<number> | null {
+  const parse = moneyParser(printsCents(layout));
+  for (const label of labels) {
+    const found = findLabelled(layout, { label, parse, where: ['inline', 'right'], farthest: true, skipRows, ...(exclude === undefined ? {} : { exclude }) });
+    const last = found.at(-1);
+    if (last !== undefined) return asValue(last);
+  }
+  return null;
+}
+
+/** The first date beside a date label; failing that, the first date on the page outside `exclude`d rows. */
+export function labelledDate(layout: Layout, label: RegExp, exclude: RegExp, order: DateOrder): LabelledValue<string> | null {
+  const [first] = findLabelled(layout, { label, exclude, parse: dateParser(order) });
+  if (first !== undefined) return asValue(first);
+  for (const row of layout.rows) {
+    if (exclude.test(row.text)) continue;
+    for (const segment of row.segments) {
+      const [date] = findDates(segment.text, order);
+      if (date !== undefined) return { value: date.iso, evidence: evidence(wordsIn(segment, date.start, date.end), 0.7), row: row.index };
+    }
+  }
+  return null;
+}
+
+/** Headings and field labels, which are never the issuer's name. */
+const NOT_ISSUER =
+  /^(tax\s+)?(invoice|receipt|bill|statement|quotation|quote|credit\s+note|sales\s+receipt)\b|^(page|tel|phone|fax|www\.|https?:)|^(number|no\.?|qty|quantity|item|description|service|date|bill(ed)?\s+to|invoice\s+to|ship\s+to|total|amount|rate|price|due)\b|:$/i;
+
+/**
+ * The issuer: the most prominent line at the top. A logo next to it is often read as a letter: words
+ * far taller than the line's text are dropped, as are stray marks at its edges.
+ */
+export function issuer(layout: Layout): LabelledValue<string> | null {
+  const segment = prominentSegment(layout, NOT_ISSUER);
+  if (segment === undefined) return null;
+  const words = segment.words.filter((word) => word.box.y1 - word.box.y0 <= 1.8 * segment.size);
+  const value = words
+    .map((word) => word.text)
+    .join(' ')
+    .replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}.)]+$/gu, '');
+  return value === '' ? null : { value, evidence: evidence(words, 0.8), row: segment.row };
+}
+
+export function currencyOf(layout: Layout): LabelledValue<string> | null {
+  const found = detectCurrency(layout.text);
+  if (found === null) return null;
+  return { value: found.code, evidence: { confidence: Math.round((0.5 + 0.45 * found.agreement) * 1000) / 1000, text: found.marker }, row: -1 };
+}
+
+/** Sets `data[field]` and its evidence from a found value, or null when nothing was found. */
+export function assign<T>(evidenceOut: Record<string, FieldEvidence>, field: string, found: LabelledValue<T> | null): T | null {
+  if (found === null) return null;
+  evidenceOut[field] = found.evidence;
+  return found.value;
+}

@@ -1,0 +1,24 @@
+/**
+ * OCR text as grounding for a vision model: the model still reads the image, but gets the characters
+ * OCR found, which helps with small print, long numbers and low-resolution uploads. Off by default;
+ * costs about one token per four characters (a typical one-page invoice: ~250-450 tokens, see
+ * eval/README.md).
+ */
+
+/** Cut-off that keeps the note bounded on dense pages (~1,500 tokens). */
+const DEFAULT_MAX_CHARS = 6000;
+
+/** Rough token count of English-like text for OpenAI tokenizers. */
+export const estimateTokens = (text: string): number => Math.ceil(text.length / 4);
+
+/** The note to append to the user prompt, or null when OCR found no text. */
+export function ocrGrounding(text: string, maxChars = DEFAULT_MAX_CHARS): string | null {
+  const trimmed = text.trim();
+  if (trimmed === '') return null;
+  const body = trimmed.length <= maxChars ? trimmed : `${trimmed.slice(0, maxChars)}\n[... OCR text cut at ${maxChars} characters]`;
+  return (
+    'Text read from the image by OCR, one printed row per line, columns separated by two spaces. ' +
+    'It may contain misread characters: where it disagrees with the image, trust the image.\n' +
+    `<ocr>\n${body}\n</ocr>`
+  );
+}

@@ -1,0 +1,77 @@
+/**
+ * A vision provider whose model calls go through the process's rate limiter: each call waits for its
+ * estimated charge to fit the quota, and a call refused with a 429 waits again (the limiter honours the
+ * retry-after) instead of failing the job, until the limiter's max wait runs out.
+ */
+import { WorkerError } from '../errors.js';
+import type { RateLimiter } from './rateLimiter.js';
+import type { AnalysisRequest, AnalysisResponse, VisionProvider } from './types.js';
+
+const CHARS_PER_TOKEN = 4;
+/** A comparison introduces each image by name ("Image 2: <name>"): the name plus about this much. */
+const IMAGE_LABEL_CHARS = 12;
+
+/**
+ * What the service charges a request on arrival: the prompt (text at ~4 characters a token, the
+ * response_format schema included; each image as its token formula says) plus max_tokens. The
+ * limiter learns from the service's headers whatever this misses.
+ */
+export function estimateTokens({ profile, images, repair }: AnalysisRequest): number {
+  let chars = profile.system.length + profile.user.length + JSON.stringify(profile.jsonSchema).length;
+  if (images.length > 1) for (const { name } of images) chars += name.length + IMAGE_LABEL_CHARS;
+  if (repair !== undefined) chars += repair.rawText.length + repair.issues.join('\n').length;
+  const imageTokens = images.reduce((sum, { image }) => sum + image.imageTokens, 0);
+  return Math.ceil(chars / CHARS_PER_TOKEN) + imageTokens + profile.maxOutputTokens;
+}
+
+type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/**
+ * Tells the limiter when each request leaves, shows it every response (status and rate-limit headers)
+ * before the SDK reads it, and keeps
+ * the SDK from retrying a 429 on its own (`x-should-retry: false`, which it obeys before anything else):
+ * a retry must wait for quota like any other call, or the refused calls of a burst would all come back
+ * at the same instant, past the limiter.
+ */
+export function observingFetch(fetch: Fetch, limiter: RateLimiter): Fetch {
+  return async (input, init) => {
+    limiter.sending();
+    const response = await fetch(input, init);
+    limiter.observe(response.status, response.headers);
+    if (response.status !== 429) return response;
+    const headers = new Headers(response.headers);
+    headers.set('x-should-retry', 'false');
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  };
+}
+
+const retryAfterOf = (error: WorkerError): number | undefined => {
+  const wait = error.details?.['retryAfterMs'];
+  return typeof wait === 'number' ? wait : undefined;
+};
+
+export function withRateLimit(inner: VisionProvider, limiter: RateLimiter): VisionProvider {
+  return {
+    name: inner.name,
+    async analyze(request: AnalysisRequest): Promise<AnalysisResponse> {
+      const tokens = estimateTokens(request);
+      // One deadline for the whole call: waiting again after a 429 does not restart the clock.
+      const deadline = performance.now() + limiter.maxWaitMs;
+      const options = { deadline, ...(request.signal === undefined ? {} : { signal: request.signal }) };
+      // Ends: acquire() rejects once the deadline has passed, and every other error is thrown.
+      for (;;) {
+        const ticket = await limiter.acquire(tokens, options);
+        try {
+          return await limiter.run(ticket, () => inner.analyze(request));
+        } catch (error) {
+          if (!(error instanceof WorkerError) || error.code !== 'rate_limited' || performance.now() >= deadline) throw error;
+          limiter.rateLimited(ticket, retryAfterOf(error));
+        }
+      }
+    },
+    close: async () => {
+      await limiter.close();
+      await inner.close();
+    },
+  };
+}

@@ -1,0 +1,559 @@
+/**
+ * The model-call rate limiter of one process. Azure OpenAI charges each request its estimated maximum
+ * tokens (prompt + max_tokens) when it arrives and enforces TPM and RPM over short windows (1 or 10 s);
+ * this limiter keeps the same books so that calls wait here instead of being refused there:
+ *
+ * - A sliding window of `windowMs` holds `TPM x windowMs / 60 s` tokens and the matching requests. A call
+ *   is admitted when its estimated charge fits, first come first served, else it waits until enough of
+ *   the window's charges have expired, the `maxWaitMs` deadline its caller gave, whichever comes first.
+ * - The service's `x-ratelimit-remaining-*` headers are the shared signal: what the window held at the
+ *   service beyond this process's own charges (other instances, estimate error) is booked here as an
+ *   external charge that expires like any other. Without configured limits the capacity is learnt from
+ *   the same headers (remaining + own charges); until then calls go one at a time.
+ * - A 429 pauses every call until its retry-after and scales the capacity down (multiplicative
+ *   decrease, once per window); each success earns it back a little (additive increase). A 429 that
+ *   only says "a moment later" means the books here expire charges early; they keep them longer.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { hostname } from 'node:os';
+import type { RateLimitSettings } from '../config.js';
+import { TransientError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { SETTINGS } from '../names.js';
+
+/** One admitted call: when it was charged and how much. */
+export interface Ticket {
+  /** Admission order. */
+  readonly seq: number;
+  /** When the request was last sent (admission until then). */
+  at: number;
+  readonly tokens: number;
+  /** A 429 for this call has been counted. */
+  rateLimited: boolean;
+}
+
+/** Where a budget's capacity comes from. `unreported`: the service sends no such header, nothing is enforced. */
+export type BudgetSource = 'configured' | 'learned' | 'learning' | 'unreported';
+
+export interface BudgetState {
+  source: BudgetSource;
+  /** The per-minute figure configured or learnt; null while unknown. */
+  perMinute: number | null;
+  /** What the window admits at the current factor; null while unknown. */
+  capacity: number | null;
+  /** Charged by this process within the window. */
+  used: number;
+  /** Charged by others within the window, as the service's headers revealed it. */
+  external: number;
+  /** The last `x-ratelimit-remaining-*` value the service sent. */
+  lastRemaining: number | null;
+}
+
+export interface LimiterState {
+  /** Host name and process id: one instance of the app. */
+  instance: string;
+  at: string;
+  windowSeconds: number;
+  /** 1 = the whole capacity; lowered by 429s (AIMD). */
+  factor: number;
+  tokens: BudgetState;
+  requests: BudgetState;
+  inFlight: number;
+  waiting: number;
+  admitted: number;
+  /** 429s the service answered, SDK retries included. */
+  rateLimited: number;
+  /** Calls that gave up after waiting `maxWaitMs` (their jobs went back to the queue). */
+  waitTimeouts: number;
+  /** The longest any admitted call waited for budget. */
+  maxWaitedMs: number;
+  /** What is left of the pause the last 429's retry-after asked for. */
+  pausedForMs: number;
+  /** How much longer than the window a charge is kept (grows when 429s show the books run early). */
+  expiryMarginMs: number;
+}
+
+export interface RateLimiterOptions extends RateLimitSettings {
+  logger?: Logger;
+  /** Receives the state every `reportEveryMs` while it changes (and once more when it settles). */
+  report?: (state: LimiterState) => Promise<void> | void;
+  reportEveryMs?: number;
+}
+
+export interface AcquireOptions {
+  /** `performance.now()` time after which the call gives up as rate_limited. */
+  deadline: number;
+  signal?: AbortSignal;
+}
+
+/** Multiplicative decrease on a 429, at most once per window (the 429s of one burst are one signal). */
+const DECREASE = 0.7;
+/** Additive increase: a window's worth of successful tokens earns back this much factor. */
+const INCREASE_PER_WINDOW = 0.1;
+const MIN_FACTOR = 0.05;
+/** A 429 without retry-after pauses this long; none pauses for less (a zero would spin). */
+const DEFAULT_PAUSE_MS = 1_000;
+const MIN_PAUSE_MS = 100;
+/**
+ * The service charges a request when it arrives, a little after it leaves here, so its charge also
+ * expires there a little later: a charge is kept this much longer than the window to begin with. A 429
+ * whose retry-after is within MAX_MARGIN_SHARE of the window says the books here run early by about
+ * that much (the transit is longer than the margin): the margin grows by it, up to that share.
+ */
+const EXPIRY_MARGIN_MS = 100;
+const MAX_MARGIN_SHARE = 0.1;
+const DEFAULT_REPORT_EVERY_MS = 10_000;
+
+/** Shared by both budgets: how much longer than the window a charge is kept. */
+interface Expiry {
+  marginMs: number;
+}
+
+interface Charge {
+  at: number;
+  amount: number;
+  /** Admission order of an own charge; external ones have none. */
+  seq?: number;
+  /** When the own call ended: it had certainly reached the service by then. */
+  settledAt: number;
+}
+
+/** One dimension (tokens or requests): its window of charges and where its capacity comes from. */
+class Budget {
+  /** Ordered by `at`; kept for two windows so a response can be compared with the window it was charged in. */
+  private charges: Charge[] = [];
+  private learned: number | undefined;
+  private unreported = false;
+  lastRemaining: number | null = null;
+
+  constructor(
+    /** Per window. */
+    private readonly configured: number | undefined,
+    private readonly windowMs: number,
+    private readonly expiry: Expiry,
+  ) {}
+
+  get source(): BudgetSource {
+    if (this.configured !== undefined) return 'configured';
+    if (this.learned !== undefined) return 'learned';
+    return this.unreported ? 'unreported' : 'learning';
+  }
+
+  /** What the service's window holds, as configured or learnt. */
+  get serviceCapacity(): number | undefined {
+    return this.configured ?? this.learned;
+  }
+
+  capacity(factor: number): number | undefined {
+    const full = this.serviceCapacity;
+    return full === undefined ? undefined : Math.max(1, Math.floor(full * factor));
+  }
+
+  charge(at: number, amount: number, seq?: number): void {
+    let index = this.charges.length;
+    while (index > 0 && (this.charges[index - 1]?.at ?? 0) > at) index -= 1;
+    this.charges.splice(index, 0, { at, amount, settledAt: Number.POSITIVE_INFINITY, ...(seq === undefined ? {} : { seq }) });
+  }
+
+  /** The call's request leaves now: its charge is dated from here. */
+  redate(seq: number, at: number): void {
+    const charge = this.charges.find((candidate) => candidate.seq === seq);
+    if (charge === undefined) return;
+    this.refund(seq);
+    this.charge(at, charge.amount, seq);
+  }
+
+  /** The service refused the call and charged it nothing. */
+  refund(seq: number): void {
+    this.charges = this.charges.filter((charge) => charge.seq !== seq);
+  }
+
+  settle(seq: number, at: number): void {
+    const charge = this.charges.find((candidate) => candidate.seq === seq);
+    if (charge !== undefined) charge.settledAt = at;
+  }
+
+  prune(now: number): void {
+    const keepFrom = now - 2 * this.windowMs - this.expiry.marginMs;
+    const first = this.charges.findIndex((charge) => charge.at > keepFrom);
+    this.charges = first < 0 ? [] : this.charges.slice(first);
+  }
+
+  /** Charges in (from, to] that pass `include`. */
+  private sum(from: number, to: number, include: (charge: Charge) => boolean): number {
+    let total = 0;
+    for (const charge of this.charges) if (charge.at > from && charge.at <= to && include(charge)) total += charge.amount;
+    return total;
+  }
+
+  private live(now: number): Charge[] {
+    const from = now - this.windowMs - this.expiry.marginMs;
+    return this.charges.filter((charge) => charge.at > from && charge.at <= now);
+  }
+
+  used(now: number, own: boolean): number {
+    return this.live(now).reduce((total, charge) => total + ((charge.seq !== undefined) === own ? charge.amount : 0), 0);
+  }
+
+  /**
+   * The earliest time at which `amount` fits: as the oldest charges expire one by one. With no known
+   * capacity nothing is enforced; a charge larger than the whole window waits for an empty one.
+   */
+  readyAt(now: number, amount: number, factor: number): number {
+    const capacity = this.capacity(factor);
+    if (capacity === undefined) return now;
+    const live = this.live(now);
+    let used = live.reduce((total, charge) => total + charge.amount, 0);
+    if (used === 0 || used + amount <= capacity) return now;
+    for (const charge of live) {
+      used -= charge.amount;
+      if (used <= 0 || used + amount <= capacity) return charge.at + this.windowMs + this.expiry.marginMs;
+    }
+    return now;
+  }
+
+  /**
+   * The service said `remaining` was left in its window right after charging `ticket`'s call. Calls
+   * admitted together may reach it in any order, so this process's share of that window is only known
+   * within bounds: at least this call and those that had ended before it was admitted, at most every
+   * call admitted up to it. The capacity learnt uses the lower bound (it only grows, so it must never
+   * overshoot); what is booked as external uses the upper one (an overshoot would idle the quota).
+   */
+  learn(ticket: Ticket, remaining: number): void {
+    this.lastRemaining = remaining;
+    const { at, seq } = ticket;
+    const from = at - this.windowMs;
+    const ownAtLeast = this.sum(from, at, (charge) => charge.seq === seq || (charge.seq !== undefined && charge.settledAt <= at));
+    const ownAtMost = this.sum(from, at, (charge) => charge.seq !== undefined && charge.seq <= seq);
+    if (this.configured === undefined) this.learned = Math.max(this.learned ?? 0, remaining + ownAtLeast);
+    const external = (this.serviceCapacity ?? 0) - remaining - ownAtMost;
+    const booked = this.sum(from, at, (charge) => charge.seq === undefined);
+    if (external > booked) this.charge(at, external - booked);
+  }
+
+  markUnreported(): void {
+    this.unreported = true;
+  }
+
+  state(now: number, factor: number, windowMs: number): BudgetState {
+    const full = this.serviceCapacity;
+    return {
+      source: this.source,
+      perMinute: full === undefined ? null : Math.round((full * 60_000) / windowMs),
+      capacity: this.capacity(factor) ?? null,
+      used: this.used(now, true),
+      external: this.used(now, false),
+      lastRemaining: this.lastRemaining,
+    };
+  }
+}
+
+interface Waiter {
+  tokens: number;
+  enqueuedAt: number;
+  deadline: number;
+  resolve: (ticket: Ticket) => void;
+  reject: (error: Error) => void;
+  detach: () => void;
+}
+
+/** The server's requested wait: `retry-after-ms` first, then `retry-after` (seconds or an HTTP date). */
+export function retryAfterMs(headers: Headers): number | undefined {
+  const ms = Number.parseFloat(headers.get('retry-after-ms') ?? '');
+  if (Number.isFinite(ms) && ms >= 0) return ms;
+  const raw = headers.get('retry-after') ?? '';
+  const seconds = Number.parseFloat(raw);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(raw);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+function readCount(headers: Headers, name: string): number | undefined {
+  const value = Number.parseFloat(headers.get(name) ?? '');
+  return Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+export class RateLimiter {
+  readonly maxWaitMs: number;
+  private readonly windowMs: number;
+  private readonly expiry: Expiry = { marginMs: EXPIRY_MARGIN_MS };
+  private readonly maxMarginMs: number;
+  private readonly tokens: Budget;
+  private readonly requests: Budget;
+  private readonly tickets = new AsyncLocalStorage<Ticket>();
+  private readonly waiters: Waiter[] = [];
+  private readonly instance = `${hostname()}:${process.pid}`;
+  private factor = 1;
+  private pausedUntil = 0;
+  private holdDecreaseUntil = 0;
+  private inFlight = 0;
+  private admitted = 0;
+  private rateLimitedCount = 0;
+  private waitTimeouts = 0;
+  private maxWaitedMs = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private reporter: NodeJS.Timeout | undefined;
+  private reporting: Promise<void> | undefined;
+  private version = 0;
+  private reportedVersion = 0;
+  private settled = true;
+  private closed = false;
+
+  constructor(private readonly options: RateLimiterOptions) {
+    this.windowMs = options.windowMs;
+    this.maxWaitMs = options.maxWaitMs;
+    const perWindow = (perMinute: number | undefined): number | undefined =>
+      perMinute === undefined ? undefined : Math.max(1, Math.floor((perMinute * options.windowMs) / 60_000));
+    this.maxMarginMs = Math.max(EXPIRY_MARGIN_MS, options.windowMs * MAX_MARGIN_SHARE);
+    this.tokens = new Budget(perWindow(options.tokensPerMinute), options.windowMs, this.expiry);
+    this.requests = new Budget(perWindow(options.requestsPerMinute), options.windowMs, this.expiry);
+  }
+
+  /** Resolves when `tokens` fit the budget; rejects as rate_limited at the deadline. */
+  acquire(tokens: number, { deadline, signal }: AcquireOptions): Promise<Ticket> {
+    if (this.closed) return Promise.reject(new TransientError('internal_error', 'the model-call limiter is closed: the host is stopping'));
+    return new Promise<Ticket>((resolve, reject) => {
+      const waiter: Waiter = { tokens, enqueuedAt: performance.now(), deadline, resolve, reject, detach: () => undefined };
+      if (signal !== undefined) {
+        const onAbort = (): void => {
+          this.remove(waiter);
+          const timedOut = signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError';
+          reject(
+            timedOut
+              ? new TransientError('timeout', "the caller's deadline passed while the model call waited for quota")
+              : new TransientError('internal_error', 'the model call was cancelled while it waited for quota'),
+          );
+          this.pump();
+        };
+        if (signal.aborted) return onAbort();
+        signal.addEventListener('abort', onAbort, { once: true });
+        waiter.detach = () => signal.removeEventListener('abort', onAbort);
+      }
+      this.waiters.push(waiter);
+      this.touch();
+      this.pump();
+    });
+  }
+
+  /** Runs the call admitted by `ticket`, so that responses observed during it are matched to its charge. */
+  async run<T>(ticket: Ticket, call: () => Promise<T>): Promise<T> {
+    try {
+      return await this.tickets.run(ticket, call);
+    } finally {
+      const now = performance.now();
+      this.tokens.settle(ticket.seq, now);
+      this.requests.settle(ticket.seq, now);
+      this.inFlight -= 1;
+      this.touch();
+      this.pump();
+    }
+  }
+
+  /**
+   * The current call's request is about to be sent. Its charge is dated from now, not from admission:
+   * the service charges on arrival, and the time in between (sign-in, serialising an image) would
+   * otherwise let the charge expire here before it expires there.
+   */
+  sending(): void {
+    const ticket = this.tickets.getStore();
+    if (ticket === undefined) return;
+    ticket.at = performance.now();
+    this.tokens.redate(ticket.seq, ticket.at);
+    this.requests.redate(ticket.seq, ticket.at);
+  }
+
+  /**
+   * Every HTTP response of a model call passes through here. A 429 was not charged: its charge is
+   * refunded, and the call waits for quota again through `acquire` (see observingFetch).
+   */
+  observe(status: number, headers: Headers): void {
+    const ticket = this.tickets.getStore();
+    const refused = status === 429;
+    if (!refused && (status < 200 || status >= 300)) return;
+    if (refused && ticket !== undefined) {
+      ticket.rateLimited = true;
+      this.tokens.refund(ticket.seq);
+      this.requests.refund(ticket.seq);
+    }
+    const now = performance.now();
+    const readings: [Budget, number | undefined][] = [
+      [this.tokens, readCount(headers, 'x-ratelimit-remaining-tokens')],
+      [this.requests, readCount(headers, 'x-ratelimit-remaining-requests')],
+    ];
+    for (const [budget, remaining] of readings) {
+      if (remaining === undefined) {
+        if (!refused) budget.markUnreported();
+      }
+      // A response slower than the window describes a window whose charges are already gone here.
+      else if (ticket !== undefined && now - ticket.at <= this.windowMs) budget.learn(ticket, remaining);
+    }
+    if (refused) return this.onRateLimited(retryAfterMs(headers));
+    const capacity = this.tokens.serviceCapacity;
+    if (ticket !== undefined && capacity !== undefined) {
+      this.factor = Math.min(1, this.factor + (INCREASE_PER_WINDOW * ticket.tokens) / capacity);
+    }
+    this.touch();
+    this.pump();
+  }
+
+  /**
+   * A call ended in a 429 (`retryAfter` from its error). Counted unless its response was already observed,
+   * so that a provider without a response hook is limited all the same.
+   */
+  rateLimited(ticket: Ticket, retryAfter: number | undefined): void {
+    if (ticket.rateLimited) return;
+    ticket.rateLimited = true;
+    this.tokens.refund(ticket.seq);
+    this.requests.refund(ticket.seq);
+    this.onRateLimited(retryAfter);
+  }
+
+  state(): LimiterState {
+    const now = performance.now();
+    this.tokens.prune(now);
+    this.requests.prune(now);
+    return {
+      instance: this.instance,
+      at: new Date().toISOString(),
+      windowSeconds: this.windowMs / 1000,
+      factor: Math.round(this.factor * 1000) / 1000,
+      tokens: this.tokens.state(now, this.factor, this.windowMs),
+      requests: this.requests.state(now, this.factor, this.windowMs),
+      inFlight: this.inFlight,
+      waiting: this.waiters.length,
+      admitted: this.admitted,
+      rateLimited: this.rateLimitedCount,
+      waitTimeouts: this.waitTimeouts,
+      maxWaitedMs: Math.round(this.maxWaitedMs),
+      pausedForMs: Math.max(0, Math.round(this.pausedUntil - now)),
+      expiryMarginMs: Math.round(this.expiry.marginMs),
+    };
+  }
+
+  /** Stops the timers, turns away whatever still waits, and reports the final state. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    clearInterval(this.reporter);
+    for (const waiter of this.waiters.splice(0)) {
+      waiter.detach();
+      waiter.reject(new TransientError('internal_error', 'the host stopped while the model call waited for quota'));
+    }
+    await this.reporting;
+    if (this.version !== this.reportedVersion) await this.report();
+  }
+
+  private onRateLimited(retryAfter: number | undefined): void {
+    const now = performance.now();
+    const pause = Math.max(MIN_PAUSE_MS, retryAfter ?? DEFAULT_PAUSE_MS);
+    this.rateLimitedCount += 1;
+    this.pausedUntil = Math.max(this.pausedUntil, now + pause);
+    if (retryAfter !== undefined && retryAfter <= this.maxMarginMs) {
+      // Early by a transit's worth, not over the quota: keeping charges longer is the cure, not less capacity.
+      this.expiry.marginMs = Math.min(this.maxMarginMs, this.expiry.marginMs + retryAfter);
+    } else if (now >= this.holdDecreaseUntil) {
+      this.factor = Math.max(MIN_FACTOR, this.factor * DECREASE);
+      this.holdDecreaseUntil = now + this.windowMs;
+    }
+    this.options.logger?.warn('limiter.rate_limited', {
+      retryAfterMs: retryAfter === undefined ? null : Math.round(retryAfter),
+      pausedMs: Math.round(pause),
+      factor: Math.round(this.factor * 1000) / 1000,
+      expiryMarginMs: Math.round(this.expiry.marginMs),
+      rateLimited: this.rateLimitedCount,
+      inFlight: this.inFlight,
+      waiting: this.waiters.length,
+    });
+    this.touch();
+    this.pump();
+  }
+
+  /** Calls go one at a time while a limit is neither configured nor yet learnt from a response. */
+  private get probing(): boolean {
+    return this.tokens.source === 'learning' || this.requests.source === 'learning';
+  }
+
+  private readyAt(tokens: number, now: number): number {
+    if (this.probing && this.inFlight > 0) return Number.POSITIVE_INFINITY;
+    return Math.max(now, this.pausedUntil, this.tokens.readyAt(now, tokens, this.factor), this.requests.readyAt(now, 1, this.factor));
+  }
+
+  /** Admits waiters in order while they fit, turns away those past their deadline, and sets the next wake-up. */
+  private pump(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.closed) return;
+    const now = performance.now();
+    this.tokens.prune(now);
+    this.requests.prune(now);
+    for (let head = this.waiters[0]; head !== undefined && this.readyAt(head.tokens, now) <= now; head = this.waiters[0]) {
+      this.waiters.shift();
+      this.admit(head, now);
+    }
+    for (const waiter of this.waiters.filter((candidate) => candidate.deadline <= now)) this.expire(waiter, now);
+    const head = this.waiters[0];
+    if (head === undefined) return;
+    // Without a finite time the next release or response wakes the queue.
+    const wakeAt = Math.min(this.readyAt(head.tokens, now), ...this.waiters.map((waiter) => waiter.deadline));
+    if (Number.isFinite(wakeAt)) this.timer = setTimeout(() => this.pump(), Math.max(1, Math.ceil(wakeAt - now)));
+  }
+
+  private admit(waiter: Waiter, now: number): void {
+    waiter.detach();
+    const seq = this.admitted;
+    this.tokens.charge(now, waiter.tokens, seq);
+    this.requests.charge(now, 1, seq);
+    this.inFlight += 1;
+    this.admitted += 1;
+    this.maxWaitedMs = Math.max(this.maxWaitedMs, now - waiter.enqueuedAt);
+    waiter.resolve({ seq, at: now, tokens: waiter.tokens, rateLimited: false });
+  }
+
+  private expire(waiter: Waiter, now: number): void {
+    this.remove(waiter);
+    this.waitTimeouts += 1;
+    const waitedMs = Math.round(now - waiter.enqueuedAt);
+    const state = this.state();
+    this.options.logger?.warn('limiter.wait_timeout', { waitedMs, tokens: waiter.tokens, waiting: state.waiting, factor: state.factor });
+    waiter.reject(
+      new TransientError(
+        'rate_limited',
+        `no model quota within ${SETTINGS.modelRateMaxWaitMs} (${this.maxWaitMs} ms; this call waited ${waitedMs} ms for ${waiter.tokens} tokens, ${state.waiting} calls still waiting): the job goes back to the queue`,
+        { details: { waitedMs, tokens: waiter.tokens, waiting: state.waiting, factor: state.factor } },
+      ),
+    );
+  }
+
+  private remove(waiter: Waiter): void {
+    waiter.detach();
+    const index = this.waiters.indexOf(waiter);
+    if (index >= 0) this.waiters.splice(index, 1);
+  }
+
+  /** Something changed: the reporter starts with the first call and reports at once. */
+  private touch(): void {
+    this.version += 1;
+    this.settled = false;
+    if (this.reporter !== undefined || this.closed || this.options.report === undefined) return;
+    this.reporter = setInterval(() => void this.report(), this.options.reportEveryMs ?? DEFAULT_REPORT_EVERY_MS);
+    this.reporter.unref();
+    void this.report();
+  }
+
+  /** Reports while the state changes, and once more after it settled so the last report shows an idle window. */
+  private async report(): Promise<void> {
+    if (this.reporting !== undefined || (this.version === this.reportedVersion && this.settled)) return;
+    this.reportedVersion = this.version;
+    const state = this.state();
+    this.settled = state.inFlight === 0 && state.waiting === 0 && state.tokens.used === 0 && state.tokens.external === 0;
+    this.options.logger?.info('limiter.state', { ...state });
+    try {
+      this.reporting = Promise.resolve(this.options.report?.(state));
+      await this.reporting;
+    } catch (error) {
+      this.options.logger?.warn('limiter.report_failed', { message: error instanceof Error ? error.message : String(error) });
+    } finally {
+      this.reporting = undefined;
+    }
+  }
+}

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { dateOrderOf, findDates, findTime, parseDate } from '../../../src/providers/offline/dates.js';
+
+describe('parseDate', () => {
+  it.each([
+    ['2024-03-05', '2024-03-05'],
+    ['2024/03/05', '2024-03-05'],
+    ['05.03.2024', '2024-03-05'],
+    ['5 March 2024', '2024-03-05'],
+    ['5th of March, 2024', '2024-03-05'],
+    ['Mar 5, 2024', '2024-03-05'],
+    ['March 5 2024', '2024-03-05'],
+    ['05-Mar-2024', '2024-03-05'],
+    ['Sept. 30, 2023', '2023-09-30'],
+    ['Date: 15.01 2022', '2022-01-15'],
+  ])('reads %s', (text, iso) => {
+    expect(parseDate(text, 'DMY')).toBe(iso);
+  });
+
+  it('uses the order hint only when both numbers could be the day', () => {
+    expect(parseDate('05/03/2024', 'DMY')).toBe('2024-03-05');
+    expect(parseDate('05/03/2024', 'MDY')).toBe('2024-05-03');
+    expect(parseDate('25/03/2024', 'MDY')).toBe('2024-03-25');
+    expect(parseDate('03/25/2024', 'DMY')).toBe('2024-03-25');
+  });
+
+  it('reads dotted dates day first whatever the hint', () => {
+    expect(parseDate('05.03.2024', 'MDY')).toBe('2024-03-05');
+  });
+
+  it('expands two-digit years', () => {
+    expect(parseDate('05/03/24', 'DMY')).toBe('2024-03-05');
+    expect(parseDate('05/03/98', 'DMY')).toBe('1998-03-05');
+  });
+
+  it('rejects dates that do not exist', () => {
+    expect(parseDate('31/02/2024', 'DMY')).toBeNull();
+    expect(parseDate('2023-02-29', 'DMY')).toBeNull();
+    expect(parseDate('2024-02-29', 'DMY')).toBe('2024-02-29');
+    expect(parseDate('13/13/2024', 'DMY')).toBeNull();
+  });
+
+  it('does not read amounts, months inside words or invoice numbers as dates', () => {
+    expect(findDates('Total 12.50  Market Road 12  INV-2024-0042  2024/118', 'DMY')).toEqual([]);
+  });
+
+  it('marks a numeric date the hint had to decide as ambiguous', () => {
+    expect(findDates('04/05/2024', 'DMY')[0]?.ambiguous).toBe(true);
+    expect(findDates('24/05/2024', 'DMY')[0]?.ambiguous).toBe(false);
+  });
+});
+
+describe('dateOrderOf', () => {
+  it('follows an unambiguous date on the page', () => {
+    expect(dateOrderOf('Date 04/05/2024  Due 04/19/2024', 'EUR')).toBe('MDY');
+    expect(dateOrderOf('Date 04/05/2024  Due 19/05/2024', 'USD')).toBe('DMY');
+  });
+
+  it('falls back to the currency: month first for US dollars only', () => {
+    expect(dateOrderOf('Date 04/05/2024', 'USD')).toBe('MDY');
+    expect(dateOrderOf('Date 04/05/2024', 'GBP')).toBe('DMY');
+    expect(dateOrderOf('Date 04/05/2024', null)).toBe('DMY');
+  });
+});
+
+describe('findTime', () => {
+  it.each([
+    ['14:32', '14:32'],
+    ['09:05:59', '09:05'],
+    ['2:32 PM', '14:32'],
+    ['12:05 am', '00:05'],
+    ['12:30 p.m.', '12:30'],
+    ['7.45 pm', '19:45'],
+  ])('reads %s as %s', (text, time) => {
+    expect(findTime(text)?.time).toBe(time);
+  });
+
+  it('does not read amounts or impossible times', () => {
+    expect(findTime('Total 14.32')).toBeNull();
+    expect(findTime('25:10')).toBeNull();
+    expect(findTime('13:05 PM')).toBeNull();
+  });
+});

@@ -1,0 +1,403 @@
+/**
+ * An OpenAI-compatible chat completions server under load, for tests and `npm run bench`: it enforces a
+ * deployment's quota the way Azure OpenAI documents it and answers after a realistic delay.
+ *
+ * - Each request is charged on arrival its estimated maximum: prompt tokens (text ~4 characters a token,
+ *   images from their decoded size and detail through the worker's own formula table, the
+ *   response_format schema as text) plus `max_tokens`. A refused request is not charged.
+ * - TPM and RPM (6 per 1000 TPM unless set) are enforced over a sliding window of `windowMs` holding
+ *   `limit x windowMs / 60 s`, so a burst is refused even under the per-minute figure. A request larger
+ *   than a whole window is admitted into an empty one (it could never run otherwise).
+ * - A refusal is a 429 with `retry-after` (whole seconds) and `retry-after-ms`: when the request would fit.
+ *   Every answer carries `x-ratelimit-remaining-requests` / `-tokens`: what the window still admits.
+ * - A success arrives after base + per-output-token time, times a seeded jitter, with a schema-valid
+ *   answer for the requested json_schema and its usage.
+ *
+ * "Arrival" is when the body has been read: bodies are read and measured a few at a time, as an ingress
+ * would, so that a client posting hundreds of multi-megabyte images at once cannot exhaust this process.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import sharp, { type Metadata } from 'sharp';
+import { imageTokens } from '../../src/pipeline/imageTokens.js';
+import type { Detail } from '../../src/profiles/types.js';
+import { exampleFor } from './openaiCompatibleServer.js';
+
+export interface LatencyModel {
+  baseMs: number;
+  perOutputTokenMs: number;
+  /** Each delay is multiplied by a factor drawn uniformly from [1 - jitter, 1 + jitter]. */
+  jitter: number;
+}
+
+export interface LoadSimulatorOptions {
+  tokensPerMinute: number;
+  /** Defaults to Azure's ratio for standard deployments, 6 per 1000 TPM. */
+  requestsPerMinute?: number;
+  /** The enforcement window; Azure evaluates over 1 or 10 s. */
+  windowMs?: number;
+  latency?: LatencyModel;
+  /** Seeds the jitter, so a run can be repeated. */
+  seed?: number;
+  /** Picks the image-token formula (a deployment name says nothing about the model behind it). */
+  model?: string;
+  /** Bodies read and measured at once. */
+  ingestConcurrency?: number;
+}
+
+export interface SimulatorCounters {
+  /** Chat completion requests that reached the quota check. */
+  requests: number;
+  /** Answered 200. */
+  succeeded: number;
+  /** Answered 429. */
+  rateLimited: number;
+  /** Estimated maximum tokens charged for admitted requests (prompt + max_tokens). */
+  tokensCharged: number;
+  promptTokens: number;
+  imageTokens: number;
+  completionTokens: number;
+  /** Request body bytes of every request that reached the quota check. */
+  bytesReceived: number;
+}
+
+export interface Admission {
+  /** `performance.now()` on arrival. */
+  at: number;
+  tokens: number;
+}
+
+export interface Refusal {
+  at: number;
+  retryAfterMs: number;
+}
+
+export interface LoadSimulator {
+  /** The Azure `endpoint`. */
+  url: string;
+  /** The OpenAI `baseURL`. */
+  v1BaseUrl: string;
+  windowMs: number;
+  /** Per window. */
+  tokenCapacity: number;
+  requestCapacity: number;
+  tokensPerMinute: number;
+  requestsPerMinute: number;
+  counters(): SimulatorCounters;
+  /** Every admitted request, in arrival order. */
+  admissions: readonly Admission[];
+  /** Every 429, in order. */
+  refusals: readonly Refusal[];
+  close(): Promise<void>;
+}
+
+const AZURE_PATH = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/;
+const OPENAI_PATH = '/v1/chat/completions';
+const RESPONSE_MODEL = 'gpt-4o-2024-11-20';
+const DEFAULT_LATENCY: LatencyModel = { baseMs: 800, perOutputTokenMs: 15, jitter: 0.2 };
+/** What Azure assumes when a request sets no max_tokens. */
+const DEFAULT_MAX_TOKENS = 4096;
+const CHARS_PER_TOKEN = 4;
+
+/** mulberry32: a small, good-enough seeded generator in [0, 1). */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Charges kept in arrival order; the sum of those inside the window is kept as they enter and leave. */
+class SlidingWindow {
+  private readonly entries: Admission[] = [];
+  private head = 0;
+  private sum = 0;
+
+  constructor(private readonly windowMs: number) {}
+
+  used(now: number): number {
+    while (this.head < this.entries.length && (this.entries[this.head]?.at ?? 0) <= now - this.windowMs) {
+      this.sum -= this.entries[this.head]?.tokens ?? 0;
+      this.head += 1;
+    }
+    // Drop what has left the window once it dominates the array, so a long run stays small.
+    if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries.splice(0, this.head);
+      this.head = 0;
+    }
+    return this.sum;
+  }
+
+  fits(now: number, amount: number, capacity: number): boolean {
+    const used = this.used(now);
+    return used === 0 || used + amount <= capacity;
+  }
+
+  add(at: number, amount: number): void {
+    this.entries.push({ at, tokens: amount });
+    this.sum += amount;
+  }
+
+  /** Milliseconds until `amount` fits: the oldest charges leave one by one. */
+  waitFor(now: number, amount: number, capacity: number): number {
+    let used = this.used(now);
+    for (let i = this.head; i < this.entries.length; i++) {
+      const entry = this.entries[i];
+      if (entry === undefined) break;
+      used -= entry.tokens;
+      if (used === 0 || used + amount <= capacity) return Math.max(0, entry.at + this.windowMs - now);
+    }
+    return 0;
+  }
+}
+
+interface ContentPart {
+  type?: string;
+  text?: string;
+  image_url?: { url?: string; detail?: string };
+}
+
+interface ChatBody {
+  model?: string;
+  messages?: { content?: string | ContentPart[] | null }[];
+  max_tokens?: number;
+  max_completion_tokens?: number;
+  response_format?: { type?: string; json_schema?: { schema?: unknown } };
+}
+
+interface Measured {
+  promptTokens: number;
+  imageTokens: number;
+  maxTokens: number;
+  answer: string;
+}
+
+class BadRequest extends Error {}
+
+const DATA_URL = /^data:image\/[a-z0-9.+-]+;base64,/i;
+
+async function imageTokensOf(part: ContentPart, model: string): Promise<number> {
+  const url = part.image_url?.url ?? '';
+  const header = DATA_URL.exec(url);
+  // Only inline images: this server fetches nothing.
+  if (header === null) throw new BadRequest('expected image_url.url to be a base64 data URL');
+  const bytes = Buffer.from(url.slice(header[0].length), 'base64');
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw new BadRequest(`the image could not be decoded: ${(error as Error).message}`);
+  }
+  const detail = (['low', 'high', 'auto'].includes(part.image_url?.detail ?? '') ? part.image_url?.detail : 'auto') as Detail;
+  return imageTokens(model, detail, meta.width, meta.height);
+}
+
+/** Prompt tokens as the service estimates them on arrival, and the answer it will give. */
+async function measure(body: ChatBody, model: string): Promise<Measured> {
+  let chars = 0;
+  let images = 0;
+  for (const message of body.messages ?? []) {
+    const content = message.content;
+    if (typeof content === 'string') {
+      chars += content.length;
+      continue;
+    }
+    for (const part of content ?? []) {
+      if (part.type === 'image_url') images += await imageTokensOf(part, model);
+      else if (typeof part.text === 'string') chars += part.text.length;
+    }
+  }
+  const schema = body.response_format?.json_schema?.schema;
+  if (schema !== undefined) chars += JSON.stringify(schema).length;
+  return {
+    promptTokens: Math.ceil(chars / CHARS_PER_TOKEN) + images,
+    imageTokens: images,
+    maxTokens: body.max_tokens ?? body.max_completion_tokens ?? DEFAULT_MAX_TOKENS,
+    answer: schema === undefined ? 'example' : JSON.stringify(exampleFor(schema)),
+  };
+}
+
+/** Admits at most `limit` at once, first come first served. */
+class Gate {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active += 1;
+    try {
+      return await task();
+    } finally {
+      this.active -= 1;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+const errorBody = (message: string, code: string) => ({ error: { message, type: 'invalid_request_error', param: null, code } });
+
+export async function startLoadSimulator(options: LoadSimulatorOptions): Promise<LoadSimulator> {
+  const windowMs = options.windowMs ?? 10_000;
+  const tokensPerMinute = options.tokensPerMinute;
+  const requestsPerMinute = options.requestsPerMinute ?? Math.max(1, Math.floor((tokensPerMinute * 6) / 1000));
+  const tokenCapacity = Math.max(1, Math.floor((tokensPerMinute * windowMs) / 60_000));
+  const requestCapacity = Math.max(1, Math.floor((requestsPerMinute * windowMs) / 60_000));
+  const latency = options.latency ?? DEFAULT_LATENCY;
+  const model = options.model ?? 'gpt-4o';
+  const next = random(options.seed ?? 1);
+  const ingest = new Gate(options.ingestConcurrency ?? 4);
+  const tokens = new SlidingWindow(windowMs);
+  const requests = new SlidingWindow(windowMs);
+  const admissions: Admission[] = [];
+  const refusals: Refusal[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  const counters: SimulatorCounters = {
+    requests: 0,
+    succeeded: 0,
+    rateLimited: 0,
+    tokensCharged: 0,
+    promptTokens: 0,
+    imageTokens: 0,
+    completionTokens: 0,
+    bytesReceived: 0,
+  };
+  let sequence = 0;
+
+  const remainingHeaders = (now: number): Record<string, string> => ({
+    'x-ratelimit-remaining-requests': String(Math.max(0, requestCapacity - requests.used(now))),
+    'x-ratelimit-remaining-tokens': String(Math.max(0, tokenCapacity - tokens.used(now))),
+  });
+
+  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
+    if (res.destroyed) return;
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(JSON.stringify(body));
+  };
+
+  const delay = (ms: number, res: ServerResponse): Promise<void> =>
+    new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        timers.delete(timer);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      timers.add(timer);
+      res.once('close', done);
+    });
+
+  /** Reads and measures the body; undefined when an answer (an error) was already sent. */
+  const readRequest = async (req: IncomingMessage, res: ServerResponse): Promise<{ measured: Measured; bytes: number } | undefined> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks);
+    let body: ChatBody;
+    try {
+      body = JSON.parse(raw.toString('utf8')) as ChatBody;
+    } catch {
+      send(res, 400, errorBody('the body is not JSON', 'invalid_json'));
+      return undefined;
+    }
+    try {
+      return { measured: await measure(body, model), bytes: raw.length };
+    } catch (error) {
+      if (!(error instanceof BadRequest)) throw error;
+      send(res, 400, errorBody(error.message, 'invalid_image'));
+      return undefined;
+    }
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const azure = AZURE_PATH.test(url.pathname);
+    if (!azure && url.pathname !== OPENAI_PATH) return send(res, 404, errorBody(`no route for ${url.pathname}`, 'not_found'));
+    if (req.method !== 'POST') return send(res, 405, errorBody(`expected POST, got ${req.method}`, 'method_not_allowed'));
+    if (azure && !url.searchParams.has('api-version')) return send(res, 400, errorBody('the api-version query parameter is required', 'missing_api_version'));
+
+    const read = await ingest.run(() => readRequest(req, res));
+    if (read === undefined) return;
+    const { measured } = read;
+    const now = performance.now();
+    const charge = measured.promptTokens + measured.maxTokens;
+    counters.requests += 1;
+    counters.bytesReceived += read.bytes;
+    if (!tokens.fits(now, charge, tokenCapacity) || !requests.fits(now, 1, requestCapacity)) {
+      const waitMs = Math.ceil(Math.max(tokens.waitFor(now, charge, tokenCapacity), requests.waitFor(now, 1, requestCapacity), 1));
+      counters.rateLimited += 1;
+      refusals.push({ at: now, retryAfterMs: waitMs });
+      return send(
+        res,
+        429,
+        {
+          error: {
+            code: '429',
+            message: `Requests to the ChatCompletions_Create Operation have exceeded the rate limit of the deployment. Please retry after ${Math.ceil(waitMs / 1000)} seconds.`,
+          },
+        },
+        { 'retry-after': String(Math.ceil(waitMs / 1000)), 'retry-after-ms': String(waitMs), ...remainingHeaders(now) },
+      );
+    }
+    tokens.add(now, charge);
+    requests.add(now, 1);
+    admissions.push({ at: now, tokens: charge });
+    counters.tokensCharged += charge;
+    counters.promptTokens += measured.promptTokens;
+    counters.imageTokens += measured.imageTokens;
+    // The headers describe the window as the request found it, after its own charge.
+    const headers = remainingHeaders(now);
+
+    const completionTokens = Math.ceil(measured.answer.length / CHARS_PER_TOKEN);
+    const spread = 1 + latency.jitter * (2 * next() - 1);
+    await delay(Math.max(0, (latency.baseMs + latency.perOutputTokenMs * completionTokens) * spread), res);
+    counters.succeeded += 1;
+    counters.completionTokens += completionTokens;
+    sequence += 1;
+    send(
+      res,
+      200,
+      {
+        id: `chatcmpl-sim-${sequence}`,
+        object: 'chat.completion',
+        created: Math.floor(Date.now() / 1000),
+        model: RESPONSE_MODEL,
+        choices: [{ index: 0, message: { role: 'assistant', content: measured.answer, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+        usage: { prompt_tokens: measured.promptTokens, completion_tokens: completionTokens, total_tokens: measured.promptTokens + completionTokens },
+      },
+      { 'x-request-id': `sim-${sequence}`, ...headers },
+    );
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => send(res, 500, errorBody(`simulator failed: ${String(error)}`, 'server_error')));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    v1BaseUrl: `${url}/v1`,
+    windowMs,
+    tokenCapacity,
+    requestCapacity,
+    tokensPerMinute,
+    requestsPerMinute,
+    counters: () => ({ ...counters }),
+    admissions,
+    refusals,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        for (const timer of timers) clearTimeout(timer);
+        timers.clear();
+        server.close((error) => (error === undefined ? resolve() : reject(error)));
+        server.closeAllConnections();
+      }),
+  };
+}
