@@ -8,6 +8,7 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { LocalHost } from '../src/local/localHost.js';
 import { createStorageClients } from '../src/storage/clients.js';
+import { hostSettings } from '../src/hostSettings.js';
 
 export interface WorkerReport {
   type: 'stopped';
@@ -18,7 +19,7 @@ export interface WorkerReport {
 
 const config = loadConfig(process.env);
 if (config.storage === undefined) throw new Error('the bench passes DataStorage');
-const host = await LocalHost.start({ config, storage: createStorageClients(config.storage), logger: createLogger(config.logLevel) });
+const host = await LocalHost.start({ config, storage: createStorageClients(config.storage), logger: createLogger(config.logLevel), host: { ...hostSettings(), queues: { ...hostSettings().queues, batchSize: Number(process.env.XB ?? 8), newBatchThreshold: Number(process.env.XT ?? 4) } } });
 process.send?.({ type: 'ready' });
 
 process.on('message', (message: { type?: string }) => {

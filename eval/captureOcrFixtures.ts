@@ -12,8 +12,17 @@ import { DEFAULT_STEPS } from '../src/providers/offline/prepareForOcr.js';
 import { readPage } from '../src/providers/offline/readPage.js';
 import { generateSample } from './generate.js';
 
-/** name -> document `index` of the set for seed FIXTURE_SEED. */
-export const FIXTURES: Readonly<Record<string, number>> = JSON.parse(process.env.FIXTURES ?? '{}') as Record<string, number>;
+/** Fixture name -> document index in the set for FIXTURE_SEED (layouts and conditions as named). */
+const FIXTURES: Readonly<Record<string, number>> = {
+  'invoice-classic-usd': 20,
+  'invoice-stacked-eur': 36,
+  'invoice-plain-usd': 32,
+  'invoice-banded-eur': 12,
+  'invoice-stacked-rotated': 31,
+  'receipt-thermal-tip': 68,
+  'receipt-thermal-cash': 34,
+  'receipt-columns-usd': 28,
+};
 const FIXTURE_SEED = 1;
 const DIR = new URL('../test/fixtures/ocr/', import.meta.url);
 

@@ -121,7 +121,7 @@ function pngBomb(): Buffer {
 /** A real JPEG whose frame header (SOF0/SOF2) is rewritten to claim 65500x65500. */
 async function jpegClaimingHugeSize(): Promise<Buffer> {
   const bytes = Buffer.from(await jpeg(64, 48, 3));
-  for (let i = 2; i + 9 < bytes.length; ) {
+  for (let i = 2; i + 9 < bytes.length;) {
     if (bytes[i] !== 0xff) throw new Error('make-hostile-corpus: unexpected JPEG layout');
     const marker = bytes[i + 1] ?? 0;
     if (marker === 0xc0 || marker === 0xc2) {
@@ -239,7 +239,10 @@ function deepPng(): Promise<Buffer> {
   const height = 48;
   const samples = new Uint16Array(width * height * 3);
   for (let i = 0; i < width * height; i++) samples.set([(i % width) * 1000 + 7, Math.floor(i / width) * 1300 + 3, 40_000], i * 3);
-  return sharp(samples, { raw: { width, height, channels: 3 } }).toColourspace('rgb16').png().toBuffer();
+  return sharp(samples, { raw: { width, height, channels: 3 } })
+    .toColourspace('rgb16')
+    .png()
+    .toBuffer();
 }
 
 /** Stored landscape (120x80) with EXIF orientation 6: upright it is portrait, 80x120. */
@@ -259,7 +262,14 @@ const job = (container: string, fields: Record<string, unknown>): string =>
   JSON.stringify({ v: 1, container, blob: 'photo.jpg', etag: '"0x8DC0000000000AA"', contentLength: 1000, ...fields });
 
 export async function hostileCorpus(): Promise<HostileCase[]> {
-  const upload = (id: string, what: string, name: string, bytes: Buffer, expected: Expected, extra: Partial<Extract<HostileCase, { kind: 'upload' }>> = {}): HostileCase => ({
+  const upload = (
+    id: string,
+    what: string,
+    name: string,
+    bytes: Buffer,
+    expected: Expected,
+    extra: Partial<Extract<HostileCase, { kind: 'upload' }>> = {},
+  ): HostileCase => ({
     id,
     what,
     kind: 'upload',
@@ -283,33 +293,92 @@ export async function hostileCorpus(): Promise<HostileCase[]> {
     upload('truncated-jpeg', 'a JPEG cut off at 55%', 'hostile/truncated.jpg', truncate(await jpeg(320, 240, 4)), failed('corrupt_image')),
     upload('truncated-png', 'a PNG cut off at 55%', 'hostile/truncated.png', truncate(await png(320, 240, 5)), failed('corrupt_image')),
     upload('png-50000', 'a PNG header declaring 50000x50000', 'hostile/gigapixel.png', pngDeclaringGigapixels(), failed('image_too_large')),
-    upload('jpeg-65500', 'a JPEG frame header claiming 65500x65500', 'hostile/huge-header.jpg', await jpegClaimingHugeSize(), failed('image_too_large')),
-    upload('png-bomb', 'a valid 12000x12000 PNG of a few KB (decompression bomb)', 'hostile/bomb.png', pngBomb(), failed('image_too_large')),
-    upload('oversized', `a file over MAX_BLOB_BYTES (${CORPUS_MAX_BLOB_BYTES} bytes)`, 'hostile/oversized.jpg', await oversized(), failed('file_too_large')),
+    upload(
+      'jpeg-65500',
+      'a JPEG frame header claiming 65500x65500',
+      'hostile/huge-header.jpg',
+      await jpegClaimingHugeSize(),
+      failed('image_too_large'),
+    ),
+    upload(
+      'png-bomb',
+      'a valid 12000x12000 PNG of a few KB (decompression bomb)',
+      'hostile/bomb.png',
+      pngBomb(),
+      failed('image_too_large'),
+    ),
+    upload(
+      'oversized',
+      `a file over MAX_BLOB_BYTES (${CORPUS_MAX_BLOB_BYTES} bytes)`,
+      'hostile/oversized.jpg',
+      await oversized(),
+      failed('file_too_large'),
+    ),
     upload('elf', 'a Linux executable named .png', 'hostile/elf.png', elf(), failed('unsupported_media_type')),
     upload('pe', 'a Windows executable named .png', 'hostile/setup.png', portableExecutable(), failed('unsupported_media_type')),
     upload('zip', 'a zip archive named .png', 'hostile/archive.png', zip(), failed('unsupported_media_type')),
     upload('html', 'an HTML page with script named .png', 'hostile/page.png', Buffer.from(HTML), failed('unsupported_media_type')),
-    upload('pdf', 'a PDF named .png', 'hostile/document.png', pdf(), failed('unsupported_media_type')),
-    upload('svg-script', 'an SVG with script and external references', 'hostile/vector.png', Buffer.from(SVG_WITH_SCRIPT), failed('unsupported_media_type')),
-    upload('svg-entities', 'an SVG with external and expanding XML entities', 'hostile/entities.svg', Buffer.from(SVG_WITH_ENTITIES), failed('unsupported_media_type')),
-    upload('gif-200', 'an animated GIF of 200 frames', 'hostile/animated.gif', await animatedGif(), SUCCEEDED, { source: { width: 64, height: 64 } }),
+    // The name is not trusted either way: the bytes are a well-formed PDF, analysed as the one-page document it is.
+    upload('pdf', 'a PDF named .png', 'hostile/document.png', pdf(), SUCCEEDED),
+    upload(
+      'svg-script',
+      'an SVG with script and external references',
+      'hostile/vector.png',
+      Buffer.from(SVG_WITH_SCRIPT),
+      failed('unsupported_media_type'),
+    ),
+    upload(
+      'svg-entities',
+      'an SVG with external and expanding XML entities',
+      'hostile/entities.svg',
+      Buffer.from(SVG_WITH_ENTITIES),
+      failed('unsupported_media_type'),
+    ),
+    upload('gif-200', 'an animated GIF of 200 frames', 'hostile/animated.gif', await animatedGif(), SUCCEEDED, {
+      source: { width: 64, height: 64 },
+    }),
     upload('cmyk', 'a CMYK JPEG', 'hostile/cmyk.jpg', await cmykJpeg(), SUCCEEDED, { source: { width: 64, height: 48 } }),
     upload('png16', 'a 16-bit PNG', 'hostile/deep16.png', await deepPng(), SUCCEEDED, { source: { width: 64, height: 48 } }),
-    upload('exif-6', 'a photo stored sideways with EXIF orientation 6', 'hostile/rotated.jpg', await exifRotated(), SUCCEEDED, { source: { width: 80, height: 120 } }),
-    upload('one-pixel', 'a 1x1 image', 'hostile/pixel.png', await png(1, 1, 6), SUCCEEDED, { source: { width: 1, height: 1 } }),
-    upload('panorama', 'a 20000x10 panorama', 'hostile/panorama.jpg', await jpeg(20_000, 10, 7), SUCCEEDED, { source: { width: 20_000, height: 10 } }),
-    upload('spaces', 'a name with spaces and brackets', 'hostile/my photos/holiday photo (1) [final].jpg', await jpeg(96, 64, 8), SUCCEEDED),
-    upload('unicode', 'a name in four scripts and an emoji', 'hostile/фото/café 東京 صورة 📷.jpg', await jpeg(96, 64, 9), SUCCEEDED),
-    upload('dot-dot', 'a name with a ".." segment', 'hostile/escape/../dotdot.jpg', await jpeg(96, 64, 10), SUCCEEDED, { storedAs: 'hostile/dotdot.jpg' }),
-    upload('deep', 'a path 60 folders deep', deepName, await jpeg(96, 64, 13), SUCCEEDED),
-    upload('empty-segment', 'a name with an empty segment ("//")', 'hostile/double//slash.jpg', await jpeg(96, 64, 16), failed('invalid_message'), {
-      recordAt: 'invalid-messages',
+    upload('exif-6', 'a photo stored sideways with EXIF orientation 6', 'hostile/rotated.jpg', await exifRotated(), SUCCEEDED, {
+      source: { width: 80, height: 120 },
     }),
+    upload('one-pixel', 'a 1x1 image', 'hostile/pixel.png', await png(1, 1, 6), SUCCEEDED, { source: { width: 1, height: 1 } }),
+    upload('panorama', 'a 20000x10 panorama', 'hostile/panorama.jpg', await jpeg(20_000, 10, 7), SUCCEEDED, {
+      source: { width: 20_000, height: 10 },
+    }),
+    upload(
+      'spaces',
+      'a name with spaces and brackets',
+      'hostile/my photos/holiday photo (1) [final].jpg',
+      await jpeg(96, 64, 8),
+      SUCCEEDED,
+    ),
+    upload('unicode', 'a name in four scripts and an emoji', 'hostile/фото/café 東京 صورة 📷.jpg', await jpeg(96, 64, 9), SUCCEEDED),
+    upload('dot-dot', 'a name with a ".." segment', 'hostile/escape/../dotdot.jpg', await jpeg(96, 64, 10), SUCCEEDED, {
+      storedAs: 'hostile/dotdot.jpg',
+    }),
+    upload('deep', 'a path 60 folders deep', deepName, await jpeg(96, 64, 13), SUCCEEDED),
+    upload(
+      'empty-segment',
+      'a name with an empty segment ("//")',
+      'hostile/double//slash.jpg',
+      await jpeg(96, 64, 16),
+      failed('invalid_message'),
+      {
+        recordAt: 'invalid-messages',
+      },
+    ),
     upload('bad-profile', 'blob metadata naming a profile that is a path', 'hostile/profile.jpg', photo, failed('unknown_profile'), {
       metadata: { profile: '../../etc/passwd' },
     }),
-    { id: 'deleted', what: 'a blob deleted between enqueue and processing', kind: 'deleted', name: 'hostile/deleted.jpg', bytes: photo, expected: failed('blob_not_found') },
+    {
+      id: 'deleted',
+      what: 'a blob deleted between enqueue and processing',
+      kind: 'deleted',
+      name: 'hostile/deleted.jpg',
+      bytes: photo,
+      expected: failed('blob_not_found'),
+    },
     {
       id: 'overwritten',
       what: 'a blob overwritten between enqueue and processing',
@@ -327,8 +396,12 @@ export async function hostileCorpus(): Promise<HostileCase[]> {
     message('other-account', 'a job message naming a blob in another storage account', (container) =>
       job(container, { blob: 'https://attacker.blob.core.windows.net/loot/secret.png' }),
     ),
-    message('account-field', 'a job message with an extra field naming an account', (container) => job(container, { account: 'attackeraccount' })),
-    message('climb', 'a job message whose blob climbs out with ".."', (container) => job(container, { blob: '../results/someone-else.png.json' })),
+    message('account-field', 'a job message with an extra field naming an account', (container) =>
+      job(container, { account: 'attackeraccount' }),
+    ),
+    message('climb', 'a job message whose blob climbs out with ".."', (container) =>
+      job(container, { blob: '../results/someone-else.png.json' }),
+    ),
   ];
 }
 
@@ -344,7 +417,13 @@ async function main(): Promise<void> {
           ? { [`${item.id}/first/${item.name}`]: item.bytes, [`${item.id}/newer/${item.name}`]: item.newer }
           : { [`${item.kind === 'upload' ? 'uploads' : item.id}/${item.name}`]: item.bytes };
     for (const [path, bytes] of Object.entries(files)) {
-      const target = join(out, path.split('/').filter((part) => part !== '..' && part !== '').join('/'));
+      const target = join(
+        out,
+        path
+          .split('/')
+          .filter((part) => part !== '..' && part !== '')
+          .join('/'),
+      );
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, bytes);
     }

@@ -46,7 +46,11 @@ async function main(): Promise<void> {
   };
   const { config, storage } = cliContext();
   try {
-    const report = await replayPoisoned({ storage, names: config.names, encoding: hostSettings().queues.messageEncoding }, filter, values['dry-run']);
+    const report = await replayPoisoned(
+      { storage, names: config.names, encoding: hostSettings().queues.messageEncoding },
+      filter,
+      values['dry-run'],
+    );
     console.log(values.json ? JSON.stringify(report, null, 2) : formatReport(report, config.names.jobsQueue, filter));
   } catch (error) {
     explainConnectionError(error);

@@ -56,7 +56,15 @@ export async function askDocument(
     const usage: Usage = { promptTokens: null, completionTokens: null };
     try {
       const asked = documentProfile(profile, pages, pageCount, options.grounding);
-      const answer = await askModel(provider, { profile: asked, images: pages.map(({ image }) => image) }, usage);
+      const answer = await askModel(
+        provider,
+        {
+          profile: asked,
+          images: pages.map(({ image }) => image),
+          pages: pages.map(({ page, text, hasText }) => ({ page, text, hasText })),
+        },
+        usage,
+      );
       last = answer.response;
       chunks.push({
         pages: numbers,

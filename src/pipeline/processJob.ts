@@ -6,6 +6,7 @@
  * redelivers it (and, after the host's maxDequeueCount, moves it to the poison queue, where
  * `recordPoisonedJob` writes the final record). Retryable failure records are parked for replay.
  */
+import { prepareDocument } from '../documents/prepareDocument.js';
 import { PermanentError, WorkerError, asWorkerError, ensureError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { PROFILE_METADATA_KEY } from '../names.js';
@@ -17,14 +18,16 @@ import type { CachedAnalysis } from '../storage/resultCache.js';
 import { invalidMessagePath, type WriteOutcome } from '../storage/resultStore.js';
 import { isStorageFailure, storageUnavailable } from '../storage/storageErrors.js';
 import { analysisKey } from './analysisKey.js';
+import { askDocument } from './askDocument.js';
 import { askModel, type ValidatedAnswer } from './askModel.js';
 import { MANIFEST_DEFAULT_PROFILE, isManifest, loadManifestImages, parseManifest, withPrompt } from './compareManifest.js';
 import { deferJob, deferralsExhausted, type Deferral } from './deferJob.js';
+import { detectMediaType } from './detectMediaType.js';
 import { estimateCostUsd } from './imageTokens.js';
 import { InvalidMessageError, parseJobMessage, type JobMessage } from './jobMessage.js';
 import type { PrepareOptions } from './prepareImage.js';
-import { EMPTY_USAGE, RESULT_SCHEMA_VERSION, type ResultRecord, type SourceInfo, type Timings } from './resultRecord.js';
-import { prepareUpload, sourceOf } from './uploadedImage.js';
+import { EMPTY_USAGE, RESULT_SCHEMA_VERSION, type DocumentInfo, type ResultRecord, type SourceInfo, type Timings } from './resultRecord.js';
+import { prepareDetected, sourceOf } from './uploadedImage.js';
 import type { Delivery, Worker } from './worker.js';
 
 export type JobOutcome =
@@ -81,7 +84,12 @@ async function runJob(worker: Worker, raw: unknown, delivery: Delivery): Promise
     if (!(error instanceof InvalidMessageError)) throw error;
     return recordInvalidMessage(worker, error, delivery, started);
   }
-  const log = worker.logger.child({ blob: job.blob, etag: job.etag, attempt: delivery.dequeueCount, ...(job.deferrals === undefined ? {} : { deferrals: job.deferrals }) });
+  const log = worker.logger.child({
+    blob: job.blob,
+    etag: job.etag,
+    attempt: delivery.dequeueCount,
+    ...(job.deferrals === undefined ? {} : { deferrals: job.deferrals }),
+  });
   if (await worker.results.hasSucceeded(job.blob, job.etag)) {
     log.info('job.skipped', { reason: 'already succeeded' });
     return { status: 'skipped', blob: job.blob, reason: 'a successful record for this content already exists' };
@@ -170,7 +178,9 @@ async function analyze(
     progress.source.etag = blob.etag;
     if (await worker.results.hasSucceeded(job.blob, blob.etag)) return undefined;
   }
-  if (isManifest(job.blob)) return successRecord(worker, progress, await compareImages(worker, progress, blob), delivery.dequeueCount, started);
+  if (isManifest(job.blob)) {
+    return successRecord(worker, progress, await compareImages(worker, progress, blob), delivery.dequeueCount, started);
+  }
   const profile = profileOf(worker, job, blob);
   progress.profile = profile.name;
   const key = cacheKey(worker, profile, progress.source);
@@ -223,7 +233,14 @@ async function writeCache(worker: Worker, key: string, record: ResultRecord, ans
 }
 
 /** The stored analysis for this content: nothing was spent on it now. */
-function cachedRecord(worker: Worker, progress: JobProgress, profile: Profile, hit: CachedAnalysis, attempt: number, started: number): ResultRecord {
+function cachedRecord(
+  worker: Worker,
+  progress: JobProgress,
+  profile: Profile,
+  hit: CachedAnalysis,
+  attempt: number,
+  started: number,
+): ResultRecord {
   progress.timings.totalMs = worker.now() - started;
   return {
     schemaVersion: RESULT_SCHEMA_VERSION,
@@ -246,6 +263,8 @@ function cachedRecord(worker: Worker, progress: JobProgress, profile: Profile, h
 interface Answered {
   profile: Profile;
   answer: ValidatedAnswer;
+  /** For a PDF or multi-page TIFF. */
+  document?: DocumentInfo;
 }
 
 function prepareOptions(worker: Worker, profile: Profile): PrepareOptions {
@@ -272,10 +291,54 @@ function profileOf(worker: Worker, job: JobMessage, blob: DownloadedBlob): Profi
 async function analyzeImage(worker: Worker, progress: JobProgress, blob: DownloadedBlob, profile: Profile): Promise<Answered> {
   const { job } = progress;
   const mark = worker.now();
-  const image = await prepareUpload(job.blob, blob.bytes, progress.source, prepareOptions(worker, profile));
+  const detected = await detectMediaType(blob.bytes);
+  if (detected.document !== undefined) {
+    progress.source.mime = detected.mime;
+    return analyzeDocument(worker, progress, blob, profile, detected.document, mark);
+  }
+  const image = await prepareDetected(job.blob, blob.bytes, detected, progress.source, prepareOptions(worker, profile));
   progress.prepared = image.image;
   progress.timings.prepareMs = worker.now() - mark;
   return ask(worker, progress, profile, [image]);
+}
+
+/**
+ * A PDF or multi-page TIFF: pages at the model's resolution with their text layer as grounding, or, for
+ * the offline provider (which reads the text layer or OCRs the pages and spends no tokens), at OCR
+ * resolution with no token budget.
+ */
+async function analyzeDocument(
+  worker: Worker,
+  progress: JobProgress,
+  blob: DownloadedBlob,
+  profile: Profile,
+  kind: DocumentInfo['kind'],
+  mark: number,
+): Promise<Answered> {
+  const { config } = worker;
+  const model = worker.provider.name === 'openai';
+  const document = await prepareDocument(blob.bytes, kind, {
+    name: progress.job.blob,
+    prepare: prepareOptions(worker, profile),
+    limits: config.documents,
+    renderFor: model ? 'model' : 'ocr',
+    profile,
+    priceOverride: config.model.priceOverride,
+    grounding: model,
+    budgeted: model,
+  });
+  progress.prepared = {
+    detail: document.pages[0]?.image.image.detail ?? 'low',
+    imageTokens: document.pages.reduce((sum, { image }) => sum + image.image.imageTokens, 0),
+  };
+  progress.timings.prepareMs = worker.now() - mark;
+  const asked = worker.now();
+  try {
+    const { answer, document: info } = await askDocument(worker.provider, profile, document, progress.spent, { grounding: model });
+    return { profile, answer, document: info };
+  } finally {
+    progress.timings.modelMs = worker.now() - asked;
+  }
 }
 
 /** A comparison manifest: every image it names, in one request, with the manifest's question. */
@@ -315,7 +378,7 @@ async function ask(worker: Worker, progress: JobProgress, profile: Profile, imag
 function successRecord(
   worker: Worker,
   progress: JobProgress,
-  { profile, answer }: Answered,
+  { profile, answer, document }: Answered,
   attempt: number,
   started: number,
 ): ResultRecord {
@@ -351,6 +414,7 @@ function successRecord(
     attempt,
     data: answer.data,
     ...(response.evidence === undefined ? {} : { evidence: response.evidence }),
+    ...(document === undefined ? {} : { document }),
     warnings,
     createdAt: new Date().toISOString(),
   };

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { PermanentError } from '../errors.js';
 import type { RequestImage } from '../providers/types.js';
 import type { DownloadedBlob } from '../storage/downloadBlob.js';
-import { detectMediaType } from './detectMediaType.js';
+import { detectMediaType, type MediaType } from './detectMediaType.js';
 import { prepareImage, type PrepareOptions } from './prepareImage.js';
 import type { SourceInfo } from './resultRecord.js';
 
@@ -24,7 +24,17 @@ export function sourceOf(container: string, name: string, blob: DownloadedBlob):
 
 /** Refuses what is not a supported image and prepares the rest; fills in `source` as it learns, so a failure record has it too. */
 export async function prepareUpload(name: string, bytes: Buffer, source: SourceInfo, options: PrepareOptions): Promise<RequestImage> {
-  const detected = await detectMediaType(bytes);
+  return prepareDetected(name, bytes, await detectMediaType(bytes), source, options);
+}
+
+/** As `prepareUpload`, for bytes whose type the caller has already detected (to route documents first). */
+export async function prepareDetected(
+  name: string,
+  bytes: Buffer,
+  detected: MediaType,
+  source: SourceInfo,
+  options: PrepareOptions,
+): Promise<RequestImage> {
   source.mime = detected.mime;
   if (!detected.supported) {
     throw new PermanentError(

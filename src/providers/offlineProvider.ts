@@ -9,8 +9,10 @@ import { compareProfile } from '../profiles/compare.js';
 import { describeProfile, type DescribeData } from '../profiles/describe.js';
 import type { Profile } from '../profiles/types.js';
 import { compareFromFacts } from './offline/compareFacts.js';
+import { extractFields } from './offline/documentReader.js';
 import { imageFacts, type ImageFacts } from './offline/imageFacts.js';
-import type { AnalysisRequest, AnalysisResponse, VisionProvider } from './types.js';
+import type { OcrLine, OcrPage } from './offline/ocrPage.js';
+import type { AnalysisRequest, AnalysisResponse, FieldEvidence, RequestPage, VisionProvider } from './types.js';
 
 function describeFromFacts(facts: ImageFacts): DescribeData {
   const upright =
@@ -80,8 +82,56 @@ function answer(profile: Profile, facts: ImageFacts): { data: unknown; warnings:
   };
 }
 
+interface OfflineAnswer {
+  data: unknown;
+  warnings: string[];
+  evidence?: Record<string, FieldEvidence>;
+}
+
+type TextPage = RequestPage & { text: NonNullable<RequestPage['text']> };
+
+/**
+ * The text layers stacked top to bottom as one page of words (confidence 1: the producer wrote them), so
+ * that the layout rules see a list of line items that continues over a page break as one list.
+ */
+function stackPages(pages: readonly TextPage[]): OcrPage {
+  const lines: OcrLine[] = [];
+  let top = 0;
+  for (const { text } of pages) {
+    for (const line of text.lines) {
+      lines.push({ words: line.words.map((word) => ({ ...word, box: { ...word.box, y0: word.box.y0 + top, y1: word.box.y1 + top } })) });
+    }
+    top += text.height;
+  }
+  return { width: Math.max(...pages.map(({ text }) => text.width)), height: top, lines, confidence: 1, engine: 'PDF text layer' };
+}
+
+/**
+ * A document whose pages carry a text layer is read from it: exact and free. Invoices and receipts get
+ * their fields by the OCR layout rules; `describe` gets the text; other profiles the generic answer.
+ * Pages without a text layer (scans) are not read here: OCR of document pages is the document reader's.
+ */
+function answerFromText(profile: Profile, facts: ImageFacts, read: readonly TextPage[], pageCount: number): OfflineAnswer {
+  const unread = pageCount - read.length;
+  const scanned = unread === 0 ? [] : [`${unread} of ${pageCount} pages have no text layer and were not read offline`];
+  if (profile.name === describeProfile.name) {
+    const data: DescribeData = { ...describeFromFacts(facts), text_found: read.map(({ text }) => text.text).join('\n\n') };
+    return { data, warnings: scanned };
+  }
+  const extracted = extractFields(profile.name, stackPages(read));
+  if (extracted !== undefined) return { data: extracted.data, evidence: extracted.evidence, warnings: [...extracted.warnings, ...scanned] };
+  const { data, warnings } = answer(profile, facts);
+  return {
+    data,
+    warnings: [
+      ...warnings,
+      `the text layer of ${read.length} pages was read but profile "${profile.name}" cannot be answered from text offline`,
+    ],
+  };
+}
+
 /** A comparison gets the facts of every image; any other profile answers for the first image and says so. */
-async function answerAll({ profile, images }: AnalysisRequest): Promise<{ data: unknown; warnings: string[] }> {
+async function answerAll({ profile, images, pages }: AnalysisRequest): Promise<OfflineAnswer> {
   if (profile.name === compareProfile.name) {
     const named = await Promise.all(images.map(async ({ name, image, source }) => ({ name, facts: await imageFacts(image, source) })));
     return {
@@ -91,7 +141,10 @@ async function answerAll({ profile, images }: AnalysisRequest): Promise<{ data: 
   }
   const [first] = images;
   if (first === undefined) throw new Error('an analysis request carries at least one image');
-  const { data, warnings } = answer(profile, await imageFacts(first.image, first.source));
+  const facts = await imageFacts(first.image, first.source);
+  const read = (pages ?? []).filter((page): page is TextPage => page.hasText && page.text !== null);
+  if (read.length > 0) return answerFromText(profile, facts, read, images.length);
+  const { data, warnings } = answer(profile, facts);
   return {
     data,
     warnings: images.length > 1 ? [...warnings, `the offline provider answered for the first of ${images.length} images only`] : warnings,
@@ -102,13 +155,14 @@ export function createOfflineProvider(): VisionProvider {
   return {
     name: 'offline',
     async analyze(request): Promise<AnalysisResponse> {
-      const { data, warnings } = await answerAll(request);
+      const { data, warnings, evidence } = await answerAll(request);
       return {
         data,
         rawText: JSON.stringify(data),
         model: 'offline',
         usage: { promptTokens: null, completionTokens: null },
         warnings,
+        ...(evidence === undefined ? {} : { evidence }),
         info: { engine: ENGINE },
       };
     },

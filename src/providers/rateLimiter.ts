@@ -103,6 +103,8 @@ const MIN_PAUSE_MS = 100;
 const EXPIRY_MARGIN_MS = 100;
 const MAX_MARGIN_SHARE = 0.1;
 const DEFAULT_REPORT_EVERY_MS = 10_000;
+/** Waiters looked at behind the first for one that may go ahead (bounded: pump runs on every change). */
+const BACKFILL_SCAN = 32;
 
 /** Shared by both budgets: how much longer than the window a charge is kept. */
 interface Expiry {
@@ -198,33 +200,34 @@ class Budget {
   /**
    * The earliest time at which `amount` fits: as the oldest charges expire one by one. With no known
    * capacity nothing is enforced; a charge larger than the whole window waits for an empty one.
+   * `pending` is a charge supposed made now (it expires after every charge already made).
    */
-  readyAt(now: number, amount: number, factor: number): number {
+  readyAt(now: number, amount: number, factor: number, pending = 0): number {
     const capacity = this.capacity(factor);
     if (capacity === undefined) return now;
     const live = this.live(now);
-    let used = live.reduce((total, charge) => total + charge.amount, 0);
+    let used = live.reduce((total, charge) => total + charge.amount, pending);
     if (used === 0 || used + amount <= capacity) return now;
     for (const charge of live) {
       used -= charge.amount;
       if (used <= 0 || used + amount <= capacity) return charge.at + this.windowMs + this.expiry.marginMs;
     }
-    return now;
+    return pending > 0 ? now + this.windowMs + this.expiry.marginMs : now;
   }
 
   /**
-   * The service said `remaining` was left in its window right after charging `ticket`'s call. Calls
-   * admitted together may reach it in any order, so this process's share of that window is only known
-   * within bounds: at least this call and those that had ended before it was admitted, at most every
-   * call admitted up to it. The capacity learnt uses the lower bound (it only grows, so it must never
-   * overshoot); what is booked as external uses the upper one (an overshoot would idle the quota).
+   * The service said `remaining` was left in its window right after charging `ticket`'s call. Requests
+   * sent close together may reach it in any order, so this process's share of that window is only known
+   * within bounds: at least this call and those that had ended before it was sent, at most every call
+   * sent up to it. The capacity learnt uses the lower bound (it only grows, so it must never overshoot);
+   * what is booked as external uses the upper one (an overshoot would idle the quota).
    */
   learn(ticket: Ticket, remaining: number): void {
     this.lastRemaining = remaining;
     const { at, seq } = ticket;
     const from = at - this.windowMs;
     const ownAtLeast = this.sum(from, at, (charge) => charge.seq === seq || (charge.seq !== undefined && charge.settledAt <= at));
-    const ownAtMost = this.sum(from, at, (charge) => charge.seq !== undefined && charge.seq <= seq);
+    const ownAtMost = this.sum(from, at, (charge) => charge.seq !== undefined);
     if (this.configured === undefined) this.learned = Math.max(this.learned ?? 0, remaining + ownAtLeast);
     const external = (this.serviceCapacity ?? 0) - remaining - ownAtMost;
     const booked = this.sum(from, at, (charge) => charge.seq === undefined);
@@ -473,9 +476,15 @@ export class RateLimiter {
     return this.tokens.source === 'learning' || this.requests.source === 'learning';
   }
 
-  private readyAt(tokens: number, now: number): number {
+  /** `pending`: tokens of a call supposed admitted now, to see whether admitting it would delay this one. */
+  private readyAt(tokens: number, now: number, pending = 0): number {
     if (this.probing && this.inFlight > 0) return Number.POSITIVE_INFINITY;
-    return Math.max(now, this.pausedUntil, this.tokens.readyAt(now, tokens, this.factor), this.requests.readyAt(now, 1, this.factor));
+    return Math.max(
+      now,
+      this.pausedUntil,
+      this.tokens.readyAt(now, tokens, this.factor, pending),
+      this.requests.readyAt(now, 1, this.factor, pending > 0 ? 1 : 0),
+    );
   }
 
   /** Admits waiters in order while they fit, turns away those past their deadline, and sets the next wake-up. */
@@ -490,12 +499,29 @@ export class RateLimiter {
       this.waiters.shift();
       this.admit(head, now);
     }
+    this.backfill(now);
     for (const waiter of this.waiters.filter((candidate) => candidate.deadline <= now)) this.expire(waiter, now);
     const head = this.waiters[0];
     if (head === undefined) return;
     // Without a finite time the next release or response wakes the queue.
     const wakeAt = Math.min(this.readyAt(head.tokens, now), ...this.waiters.map((waiter) => waiter.deadline));
     if (Number.isFinite(wakeAt)) this.timer = setTimeout(() => this.pump(), Math.max(1, Math.ceil(wakeAt - now)));
+  }
+
+  /**
+   * While the first waiter waits for a large charge to fit, a later, smaller one may go first if that
+   * does not make the first wait any longer (what would otherwise stay unused until then is used).
+   */
+  private backfill(now: number): void {
+    const head = this.waiters[0];
+    if (head === undefined) return;
+    const headAt = this.readyAt(head.tokens, now);
+    if (!Number.isFinite(headAt)) return;
+    for (const candidate of this.waiters.slice(1, 1 + BACKFILL_SCAN)) {
+      if (this.readyAt(candidate.tokens, now) > now || this.readyAt(head.tokens, now, candidate.tokens) > headAt) continue;
+      this.remove(candidate);
+      this.admit(candidate, now);
+    }
   }
 
   private admit(waiter: Waiter, now: number): void {

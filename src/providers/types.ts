@@ -1,3 +1,4 @@
+import type { PageText } from '../documents/pageText.js';
 import type { Profile } from '../profiles/types.js';
 
 /** The image as it is sent to the model, after orientation, resizing and re-encoding. */
@@ -37,10 +38,22 @@ export interface RepairTurn {
   issues: string[];
 }
 
+/** A document page sent as one of a request's images, with what its own text layer says. */
+export interface RequestPage {
+  /** 1-based, in the whole document. */
+  page: number;
+  /** Boxes in the coordinates of the page's rendering (`RequestImage.source`); null for TIFF pages. */
+  text: PageText | null;
+  /** Whether `text` stands for the page (enough characters); otherwise only the pixels do. */
+  hasText: boolean;
+}
+
 export interface AnalysisRequest {
   profile: Profile;
   /** At least one; a comparison sends several, in the order the model should see them. */
   images: RequestImage[];
+  /** For a document: one per image, in the same order. A provider that reads text may use it instead of the pixels. */
+  pages?: RequestPage[];
   repair?: RepairTurn;
   signal?: AbortSignal;
 }

@@ -80,7 +80,11 @@ describe('failure kinds end to end', () => {
       return t.waitForRecord('filtered/prompt.jpg');
     });
     expect(record.status).toBe('failed');
-    expect(record.error).toMatchObject({ code: 'content_filtered', retryable: false, details: { categories: ['jailbreak', 'violence'], stage: 'prompt' } });
+    expect(record.error).toMatchObject({
+      code: 'content_filtered',
+      retryable: false,
+      details: { categories: ['jailbreak', 'violence'], stage: 'prompt' },
+    });
     expect(record.attempt).toBe(1);
     expect(calls).toBe(1);
   });
@@ -89,7 +93,11 @@ describe('failure kinds end to end', () => {
     server.reply({ finishReason: 'content_filter' });
     await t.upload('filtered/answer.jpg', fixture('photo.jpg'));
     const record = await t.waitForRecord('filtered/answer.jpg');
-    expect(record.error).toMatchObject({ code: 'content_filtered', retryable: false, details: { categories: ['violence'], stage: 'completion' } });
+    expect(record.error).toMatchObject({
+      code: 'content_filtered',
+      retryable: false,
+      details: { categories: ['violence'], stage: 'completion' },
+    });
   });
 
   it('defers a rate-limited job instead of failing it, and the next delivery succeeds', async () => {

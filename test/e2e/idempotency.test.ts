@@ -32,7 +32,8 @@ async function callsDuring<T>(server: OpenAiCompatibleServer, run: () => Promise
 }
 
 const FINISHED = ['job.succeeded', 'job.failed', 'job.skipped'];
-const finishedFor = (logs: string[], blob: string) => FINISHED.flatMap((event) => events(logs, event)).filter((entry) => entry['blob'] === blob);
+const finishedFor = (logs: string[], blob: string) =>
+  FINISHED.flatMap((event) => events(logs, event)).filter((entry) => entry['blob'] === blob);
 
 describe('duplicates, races and replays', () => {
   let server: OpenAiCompatibleServer;
@@ -40,7 +41,12 @@ describe('duplicates, races and replays', () => {
   const logs: string[] = [];
   beforeAll(async () => {
     server = await startOpenAiCompatibleServer();
-    t = await startTestHost({ env: azureEnv(server, 'off'), provider: directOpenAiProvider(azureEnv(server, 'off')), host: { maxDequeueCount: 2 }, logs });
+    t = await startTestHost({
+      env: azureEnv(server, 'off'),
+      provider: directOpenAiProvider(azureEnv(server, 'off')),
+      host: { maxDequeueCount: 2 },
+      logs,
+    });
   });
   afterAll(async () => {
     await t.stop();
@@ -55,7 +61,10 @@ describe('duplicates, races and replays', () => {
       const [, calls] = await callsDuring(server, async () => {
         const etag = await t.upload('dup/photo.jpg', photo);
         // The blob trigger enqueues one; these are the duplicates a retried enqueue or a second host would add.
-        await Promise.all([sendJob(t, jobOf(t, 'dup/photo.jpg', etag, photo.length)), sendJob(t, jobOf(t, 'dup/photo.jpg', etag, photo.length))]);
+        await Promise.all([
+          sendJob(t, jobOf(t, 'dup/photo.jpg', etag, photo.length)),
+          sendJob(t, jobOf(t, 'dup/photo.jpg', etag, photo.length)),
+        ]);
         await waitFor('all three copies to finish', () => finishedFor(logs, 'dup/photo.jpg').length === 3, 20_000);
       });
       const finished = finishedFor(logs, 'dup/photo.jpg');
@@ -66,7 +75,9 @@ describe('duplicates, races and replays', () => {
       expect(await blobNames(t.storage.blobs.getContainerClient(t.config.names.resultsContainer), 'dup/')).toEqual(['dup/photo.jpg.json']);
       const record = await t.waitForRecord('dup/photo.jpg');
       expect(record).toMatchObject({ status: 'succeeded', attempt: 1 });
-      console.log(`duplicate delivery: 3 copies -> 1 record, ${calls} model call(s), outcomes ${finished.map((e) => e['record'] ?? e.event).join(', ')}`);
+      console.log(
+        `duplicate delivery: 3 copies -> 1 record, ${calls} model call(s), outcomes ${finished.map((e) => e['record'] ?? e.event).join(', ')}`,
+      );
     } finally {
       server.setHandler(schemaAnswer);
     }
@@ -110,7 +121,8 @@ describe('duplicates, races and replays', () => {
     const replaced = events(logs, 'job.succeeded').find((entry) => entry['blob'] === 'replay/photo.jpg');
     expect(replaced?.['record']).toBe('replaced');
     const parked = [];
-    for await (const entry of new PoisonedJobs(t.storage.blobs.getContainerClient(t.config.names.stateContainer)).list('replay/')) parked.push(entry);
+    for await (const entry of new PoisonedJobs(t.storage.blobs.getContainerClient(t.config.names.stateContainer)).list('replay/'))
+      parked.push(entry);
     expect(parked).toEqual([]);
   });
 });
@@ -150,7 +162,12 @@ describe('the content-hash cache', () => {
       data: original.data,
       usage: { promptTokens: 0, completionTokens: 0, imageTokensEstimated: 0, estimatedCostUsd: 0 },
     });
-    expect(copy.source).toMatchObject({ blob: 'cache/elsewhere/copy.jpg', sha256: original.source.sha256, mime: 'image/jpeg', width: original.source.width });
+    expect(copy.source).toMatchObject({
+      blob: 'cache/elsewhere/copy.jpg',
+      sha256: original.source.sha256,
+      mime: 'image/jpeg',
+      width: original.source.width,
+    });
     expect(copy.timings.modelMs).toBeNull();
   });
 

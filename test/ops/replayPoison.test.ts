@@ -71,7 +71,11 @@ describe('replaying jobs recordPoison recorded', () => {
   });
 
   it('moves those under a prefix, then those with an error code, each once, encoded as the trigger reads them', async () => {
-    expect((await replay({ prefix: 'invoices/' })).recorded).toEqual({ matched: 2, moved: 2, byCode: { rate_limited: 1, model_unavailable: 1 } });
+    expect((await replay({ prefix: 'invoices/' })).recorded).toEqual({
+      matched: 2,
+      moved: 2,
+      byCode: { rate_limited: 1, model_unavailable: 1 },
+    });
     expect(await parkedBlobs()).toEqual(['photos/c.jpg']);
     // A replay starts afresh: the deferral count is not carried back.
     expect((await jobsOnQueue()).sort((x, y) => x.blob.localeCompare(y.blob))).toEqual([job('invoices/a.png'), job('invoices/b.png')]);
@@ -120,7 +124,8 @@ describe('npm run replay-poison', () => {
     await parked.park(job('a/2.png'), 'timeout');
     const tsx = join(ROOT, 'node_modules/tsx/dist/cli.mjs');
     const env = { ...process.env, ...testEnv(config.names) };
-    const run = (...args: string[]) => spawnSync(process.execPath, [tsx, 'src/cli/replayPoison.ts', ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [tsx, 'src/cli/replayPoison.ts', ...args], { cwd: ROOT, env, encoding: 'utf8', timeout: 60_000 });
 
     const dry = run('--dry-run', '--prefix', 'a/');
     expect(dry.status, dry.stderr).toBe(0);
@@ -129,7 +134,11 @@ describe('npm run replay-poison', () => {
 
     const real = run('--code', 'timeout', '--json');
     expect(real.status, real.stderr).toBe(0);
-    expect(JSON.parse(real.stdout)).toMatchObject({ recorded: { matched: 1, moved: 1 }, unrecorded: { matched: 0, moved: 0 }, dryRun: false });
+    expect(JSON.parse(real.stdout)).toMatchObject({
+      recorded: { matched: 1, moved: 1 },
+      unrecorded: { matched: 0, moved: 0 },
+      dryRun: false,
+    });
     expect((await jobsOnQueue()).map((j) => j.blob)).toEqual(['a/2.png']);
   });
 });

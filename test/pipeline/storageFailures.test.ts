@@ -33,7 +33,12 @@ function clientsFor(endpoint: string): StorageClients {
 }
 
 function workerOn(storage: StorageClients, names = uniqueNames()): Worker {
-  return createWorker(loadConfig(testEnv(names)), { storage, provider: createOfflineProvider(), logger: silentLogger, messageEncoding: 'base64' });
+  return createWorker(loadConfig(testEnv(names)), {
+    storage,
+    provider: createOfflineProvider(),
+    logger: silentLogger,
+    messageEncoding: 'base64',
+  });
 }
 
 const job = (worker: Worker, blob = 'a.jpg', etag = '"0x1"') =>
@@ -83,7 +88,11 @@ describe('a job whose storage fails', () => {
   });
 
   it('is storage_unavailable, and noted for recordPoison, when writing the record fails after the analysis', async () => {
-    const storage = createStorageClients({ kind: 'connectionString', connectionString: inject('storageConnectionString'), setting: 'DataStorage' });
+    const storage = createStorageClients({
+      kind: 'connectionString',
+      connectionString: inject('storageConnectionString'),
+      setting: 'DataStorage',
+    });
     const names = uniqueNames();
     const worker = workerOn(storage, names);
     await ensureStorage(storage, worker.config);

@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { PageText } from '../../src/documents/pageText.js';
 import { detectMediaType } from '../../src/pipeline/detectMediaType.js';
 import { prepareImage } from '../../src/pipeline/prepareImage.js';
 import { describeProfile, describeSchema } from '../../src/profiles/describe.js';
 import { checkInvoice, invoiceProfile, invoiceSchema } from '../../src/profiles/invoice.js';
 import type { Profile } from '../../src/profiles/types.js';
 import { createOfflineProvider, emptyValue } from '../../src/providers/offlineProvider.js';
+import type { RequestPage } from '../../src/providers/types.js';
 
 const provider = createOfflineProvider();
 
@@ -117,5 +119,41 @@ describe('emptyValue', () => {
       nested: { inner: '' },
       union: '',
     });
+  });
+});
+
+describe('offline provider: document pages with a text layer', () => {
+  const words = ['Invoice', 'INV-3001', 'Total', '$12.50'];
+  const text: PageText = {
+    width: 320,
+    height: 480,
+    lines: [{ words: words.map((word, i) => ({ text: word, confidence: 1, box: { x0: 10 + 60 * i, y0: 10, x1: 60 + 60 * i, y1: 22 } })) }],
+    text: words.join(' '),
+    chars: words.join('').length,
+  };
+
+  async function analyzePages(profile: Profile, pages: RequestPage[]) {
+    const bytes = readFileSync(new URL('../fixtures/photo.jpg', import.meta.url));
+    const { image, source } = await prepareImage(bytes, 'image/jpeg', {
+      model: 'gpt-4o',
+      detail: 'low',
+      format: 'jpeg',
+      maxInputPixels: 100_000_000,
+    });
+    return provider.analyze({ profile, images: pages.map(({ page }) => ({ name: `doc.pdf#page=${page}`, image, source })), pages });
+  }
+
+  it('gives describe the text layer as text_found and names the pages it could not read', async () => {
+    const response = await analyzePages(describeProfile as Profile, [
+      { page: 1, text, hasText: true },
+      { page: 2, text: null, hasText: false },
+    ]);
+    expect(describeSchema.parse(response.data).text_found).toBe('Invoice INV-3001 Total $12.50');
+    expect(response.warnings).toEqual(['1 of 2 pages have no text layer and were not read offline']);
+  });
+
+  it('answers from the pixels when no page has a text layer', async () => {
+    const response = await analyzePages(describeProfile as Profile, [{ page: 1, text, hasText: false }]);
+    expect(describeSchema.parse(response.data).text_found).toBeNull();
   });
 });

@@ -52,14 +52,15 @@ function start(subject: RateLimiter, tokens: number, maxWaitMs = 60_000) {
 }
 
 describe('RateLimiter', () => {
-  it('admits what fits the window, queues the rest in order, and admits each as the oldest charges expire', async () => {
+  it('admits what fits the window, queues the rest, and admits each as the oldest charges expire', async () => {
     // 60,000 TPM over 10 s windows: 10,000 tokens a window.
     const subject = limiter({ tokensPerMinute: 60_000, requestsPerMinute: 6_000 });
-    const first = start(subject, 6_000);
+    const first = start(subject, 5_000);
     await vi.advanceTimersByTimeAsync(1_000);
-    const later = [3_000, 2_000, 1_000].map((tokens) => start(subject, tokens));
+    const later = [4_000, 5_500, 1_000].map((tokens) => start(subject, tokens));
     await vi.advanceTimersByTimeAsync(0);
-    // 2,000 does not fit; the 1,000 behind it would, but keeps its place.
+    // 5,500 fits once the first charge leaves; the 1,000 behind it fits now, but taking it would make the
+    // 5,500 wait for the second charge too, so it keeps its place.
     expect(later.map((call) => call.admittedAt.length)).toEqual([1, 0, 0]);
     expect(subject.state()).toMatchObject({ inFlight: 2, waiting: 2, tokens: { used: 9_000, capacity: 10_000, source: 'configured' } });
 
@@ -67,8 +68,25 @@ describe('RateLimiter', () => {
     await vi.advanceTimersByTimeAsync(WINDOW_MS + MARGIN_MS - 1_000 - 1);
     expect(later.map((call) => call.admittedAt.length)).toEqual([1, 0, 0]);
     await vi.advanceTimersByTimeAsync(1);
+    expect(later.map((call) => call.admittedAt.length)).toEqual([1, 1, 0]);
+    expect(subject.state().tokens.used).toBe(9_500);
+    await vi.advanceTimersByTimeAsync(1_000);
     expect(later.map((call) => call.admittedAt.length)).toEqual([1, 1, 1]);
-    expect(subject.state().tokens.used).toBe(6_000);
+    for (const call of [first, ...later]) call.finish();
+    await subject.close();
+  });
+
+  it('lets a later, smaller call go first when that does not delay the first in line', async () => {
+    const subject = limiter({ tokensPerMinute: 60_000, requestsPerMinute: 6_000 });
+    const first = start(subject, 6_000);
+    await vi.advanceTimersByTimeAsync(1_000);
+    const later = [3_000, 2_000, 1_000].map((tokens) => start(subject, tokens));
+    await vi.advanceTimersByTimeAsync(0);
+    // 2,000 waits for the 6,000 to leave; by then 3,000 + 1,000 + 2,000 fit, so the 1,000 goes now.
+    expect(later.map((call) => call.admittedAt.length)).toEqual([1, 0, 1]);
+    expect(subject.state().tokens.used).toBe(10_000);
+    await vi.advanceTimersByTimeAsync(WINDOW_MS + MARGIN_MS - 1_000);
+    expect(later.map((call) => call.admittedAt.length)).toEqual([1, 1, 1]);
     for (const call of [first, ...later]) call.finish();
     await subject.close();
   });

@@ -49,7 +49,8 @@ async function startHost(env: Record<string, string | undefined>): Promise<Host>
   return { child, output: () => output, exited };
 }
 
-const countEvents = (output: string, event: string): number => output.split('\n').filter((line) => line.includes(`"event":"${event}"`)).length;
+const countEvents = (output: string, event: string): number =>
+  output.split('\n').filter((line) => line.includes(`"event":"${event}"`)).length;
 
 describe('the local host killed with SIGKILL mid-batch and started again', () => {
   let server: OpenAiCompatibleServer;
@@ -74,7 +75,11 @@ describe('the local host killed with SIGKILL mid-batch and started again', () =>
       LOG_LEVEL: 'info',
     });
     config = loadConfig(env);
-    storage = createStorageClients({ kind: 'connectionString', connectionString: inject('storageConnectionString'), setting: 'DataStorage' });
+    storage = createStorageClients({
+      kind: 'connectionString',
+      connectionString: inject('storageConnectionString'),
+      setting: 'DataStorage',
+    });
   });
   afterAll(async () => {
     for (const host of hosts) if (host.child.exitCode === null && host.child.signalCode === null) host.child.kill('SIGKILL');
@@ -89,7 +94,9 @@ describe('the local host killed with SIGKILL mid-batch and started again', () =>
     const etags = new Map<string, string>();
     for (let i = 0; i < FILES; i++) {
       const name = `crash/${String(i).padStart(3, '0')}.png`;
-      const bytes = await sharp({ create: { width: 64 + i, height: 40, channels: 3, background: { r: i * 2, g: 255 - i * 2, b: 90 } } }).png().toBuffer();
+      const bytes = await sharp({ create: { width: 64 + i, height: 40, channels: 3, background: { r: i * 2, g: 255 - i * 2, b: 90 } } })
+        .png()
+        .toBuffer();
       etags.set(name, (await input.getBlockBlobClient(name).uploadData(bytes)).etag ?? '');
     }
 
@@ -110,13 +117,19 @@ describe('the local host killed with SIGKILL mid-batch and started again', () =>
     first.child.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
     // Each answer goes out ANSWER_MS after its request arrived: younger requests were still unanswered.
-    const inFlightAtKill = server.requests.filter((request) => request.receivedAt <= killedAt && killedAt - request.receivedAt < ANSWER_MS).length;
+    const inFlightAtKill = server.requests.filter(
+      (request) => request.receivedAt <= killedAt && killedAt - request.receivedAt < ANSWER_MS,
+    ).length;
     const recordsAtKill = (await blobNames(results)).length;
 
     const second = await startHost(env);
     hosts.push(second);
     await waitFor(`${FILES} records`, async () => (await blobNames(results)).length >= FILES || undefined, 90_000);
-    await waitFor('the job queue to drain', async () => (await messageCount(storage.queues.getQueueClient(config.names.jobsQueue))) === 0, 30_000);
+    await waitFor(
+      'the job queue to drain',
+      async () => (await messageCount(storage.queues.getQueueClient(config.names.jobsQueue))) === 0,
+      30_000,
+    );
 
     const names = await blobNames(results);
     expect(names.sort()).toEqual([...etags.keys()].map(resultPath).sort());

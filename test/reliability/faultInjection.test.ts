@@ -21,7 +21,10 @@ const tooManyRequests = (seconds: number): Reply => ({
   headers: { 'retry-after': String(seconds) },
   body: { error: { code: '429', message: 'Rate limit is exceeded. Try again later.' } },
 });
-const serverError: Reply = { status: 500, body: { error: { message: 'The server had an error while processing your request.', type: 'server_error' } } };
+const serverError: Reply = {
+  status: 500,
+  body: { error: { message: 'The server had an error while processing your request.', type: 'server_error' } },
+};
 const malformed: Reply = { content: '{"summary": "A photo", "image_type": ' };
 const promptFiltered: Reply = {
   status: 400,
@@ -63,7 +66,9 @@ const planOf = (index: number): Plan => PLANS[index % PLANS.length] ?? PLANS[0]!
 /** The index of the file a request is about: its image's width, less BASE_WIDTH. */
 async function fileIndex(request: RecordedRequest): Promise<number> {
   const body = request.body as { messages: { content: unknown }[] };
-  const parts = body.messages.flatMap((message) => (Array.isArray(message.content) ? (message.content as { image_url?: { url: string } }[]) : []));
+  const parts = body.messages.flatMap((message) =>
+    Array.isArray(message.content) ? (message.content as { image_url?: { url: string } }[]) : [],
+  );
   const url = parts.find((part) => part.image_url !== undefined)?.image_url?.url ?? '';
   const { width } = await sharp(Buffer.from(url.slice(url.indexOf(',') + 1), 'base64')).metadata();
   return width - BASE_WIDTH;
@@ -103,7 +108,9 @@ describe('injected model faults', () => {
     const names: string[] = [];
     for (let i = 0; i < FILES; i++) {
       const name = `faults/${String(i).padStart(2, '0')}-${planOf(i).name.replace(/[^a-z0-9]+/gi, '-')}.png`;
-      const bytes = await sharp({ create: { width: BASE_WIDTH + i, height: 48, channels: 3, background: { r: (i * 53) % 256, g: (i * 97) % 256, b: 160 } } })
+      const bytes = await sharp({
+        create: { width: BASE_WIDTH + i, height: 48, channels: 3, background: { r: (i * 53) % 256, g: (i * 97) % 256, b: 160 } },
+      })
         .png()
         .toBuffer();
       await t.upload(name, bytes);

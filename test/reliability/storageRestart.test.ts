@@ -59,7 +59,9 @@ describe('the storage emulator restarted under load', () => {
     const etags = new Map<string, string>();
     for (let i = 0; i < FILES; i++) {
       const name = `restart/${String(i).padStart(2, '0')}.png`;
-      const bytes = await sharp({ create: { width: 48 + i, height: 32, channels: 3, background: { r: i * 6, g: 80, b: 200 - i * 4 } } }).png().toBuffer();
+      const bytes = await sharp({ create: { width: 48 + i, height: 32, channels: 3, background: { r: i * 6, g: 80, b: 200 - i * 4 } } })
+        .png()
+        .toBuffer();
       etags.set(name, await t.upload(name, bytes));
     }
     const results = t.storage.blobs.getContainerClient(t.config.names.resultsContainer);
@@ -78,7 +80,11 @@ describe('the storage emulator restarted under load', () => {
     const downtime = Math.round(performance.now() - stopped);
 
     await waitFor(`${FILES} records`, async () => (await blobNames(results)).length >= FILES || undefined, 90_000);
-    await waitFor('the job queue to drain', async () => (await messageCount(t.storage.queues.getQueueClient(t.config.names.jobsQueue))) === 0, 60_000);
+    await waitFor(
+      'the job queue to drain',
+      async () => (await messageCount(t.storage.queues.getQueueClient(t.config.names.jobsQueue))) === 0,
+      60_000,
+    );
 
     expect((await blobNames(results)).sort()).toEqual([...etags.keys()].map(resultPath).sort());
     let retried = 0;
@@ -90,7 +96,13 @@ describe('the storage emulator restarted under load', () => {
     }
     expect(await messageCount(t.storage.queues.getQueueClient(t.config.names.poisonQueue))).toBe(0);
     const storageErrors = events(logs, 'job.retry').filter((entry) => entry['code'] === 'storage_unavailable').length;
-    const hostEvents = ['host.queue_receive_failed', 'host.blob_scan_failed', 'host.completion_failed', 'host.lease_renewal_failed', 'host.invocation_failed'];
+    const hostEvents = [
+      'host.queue_receive_failed',
+      'host.blob_scan_failed',
+      'host.completion_failed',
+      'host.lease_renewal_failed',
+      'host.invocation_failed',
+    ];
     const hostErrors = hostEvents.map((event) => [event.slice('host.'.length), events(logs, event).length] as const);
     // The outage was felt, not slept through by the storage clients' retries.
     expect(storageErrors + hostErrors.reduce((sum, [, count]) => sum + count, 0)).toBeGreaterThan(0);

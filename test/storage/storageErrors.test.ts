@@ -5,7 +5,8 @@ import { isStorageFailure, storageUnavailable } from '../../src/storage/storageE
 
 describe('isStorageFailure', () => {
   it('is true for the storage SDK errors of any status, and for reset or refused connections', () => {
-    for (const status of [408, 500, 503, 403]) expect(isStorageFailure(new RestError('x', { statusCode: status })), String(status)).toBe(true);
+    for (const status of [408, 500, 503, 403])
+      expect(isStorageFailure(new RestError('x', { statusCode: status })), String(status)).toBe(true);
     expect(isStorageFailure(new RestError('connect ECONNREFUSED 127.0.0.1:1', { code: 'ECONNREFUSED' }))).toBe(true);
     expect(isStorageFailure(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))).toBe(true);
   });

@@ -73,6 +73,14 @@ const EXTRACTORS: Readonly<Record<string, (page: OcrPage) => Extraction<InvoiceD
 /** Profiles the offline reader answers in full. */
 export const OFFLINE_DOCUMENT_PROFILES: readonly string[] = Object.keys(EXTRACTORS);
 
+/**
+ * The layout rules alone, for words that need no OCR (a PDF's text layer); undefined for profiles the
+ * reader does not answer in full.
+ */
+export function extractFields(profileName: string, page: OcrPage): Extraction<InvoiceData | ReceiptData> | undefined {
+  return EXTRACTORS[profileName]?.(page);
+}
+
 /** Below this mean word confidence the values are likely misread. */
 const LOW_CONFIDENCE = 0.6;
 

@@ -1,21 +1,23 @@
 /**
- * A small pool of tesseract.js workers reused across jobs. A worker costs ~0.3 s to start and ~250 MB,
- * so workers start lazily, stay warm, and at most `size` exist; jobs beyond that wait in line.
- * Language data comes from the installed @tesseract.js-data/eng package: nothing is downloaded and
- * nothing is cached to disk.
+ * A small pool of tesseract.js workers reused across jobs. A worker costs ~0.3-1 s to start and
+ * ~250-330 MB, so workers start lazily, stay warm, and at most `size` exist; jobs beyond that wait in
+ * line. Language data comes from the installed @tesseract.js-data/eng package: nothing is downloaded
+ * and nothing is cached to disk.
  */
 import { createRequire } from 'node:module';
 import type { Worker as ThreadWorker } from 'node:worker_threads';
 import Tesseract from 'tesseract.js';
 import { TransientError } from '../../errors.js';
 import type { OcrLine, OcrPage, OcrWord } from './ocrPage.js';
+import { meanConfidence } from './ocrPage.js';
 
 const require = createRequire(import.meta.url);
+/** The package's default data (tessdata 4.0.0) holds both the LSTM and the legacy models. */
 const ENGLISH = require('@tesseract.js-data/eng') as { langPath: string };
 const TESSERACT_JS_VERSION = (require('tesseract.js/package.json') as { version: string }).version;
 
 export interface OcrPoolOptions {
-  /** Workers kept at most (each ~250 MB). Default 1. */
+  /** Workers kept at most. Default 1. */
   size?: number;
   /** A job that runs longer is abandoned and its worker replaced. Default 60 s. */
   jobTimeoutMs?: number;
@@ -25,16 +27,32 @@ export interface OcrPoolOptions {
   langPath?: string;
 }
 
-export interface RecognizeOptions {
-  /** Let tesseract measure the skew of the text lines and straighten the page before reading. */
-  deskew?: boolean;
+export interface JobOptions {
   /** Stops waiting for a free worker; a job already running is not interrupted. */
   signal?: AbortSignal;
+}
+
+export interface RecognizeOptions extends JobOptions {
+  /** Let tesseract measure the skew of the text lines and straighten the page before reading. */
+  deskew?: boolean;
+}
+
+export interface Orientation {
+  /** Clockwise rotation that makes the page upright. */
+  degrees: 0 | 90 | 180 | 270;
+  /** Tesseract's orientation confidence (0 when it could not tell; upright pages of text score 5-25). */
+  confidence: number;
 }
 
 export interface OcrPool {
   /** Reads a prepared image (PNG bytes). */
   recognize(png: Buffer, options?: RecognizeOptions): Promise<OcrPage>;
+  /**
+   * Which way up the page is, from tesseract's orientation detection. It needs the legacy model, which
+   * the installed eng data includes (no osd.traineddata needed), so the worker switches engines for
+   * it: ~0.3-0.5 s, worth it only when a page read badly.
+   */
+  detectOrientation(png: Buffer, options?: JobOptions): Promise<Orientation>;
   /** Terminates every worker; later calls fail. */
   close(): Promise<void>;
 }
@@ -54,9 +72,13 @@ interface Waiter {
 /**
  * "A single uniform block of text": on the evaluation set it read invoices and receipts better than
  * automatic layout analysis (PSM 3), which drops whole columns next to rules and tinted bands; the
- * layout rules find columns from the word boxes themselves.
+ * layout rules find the columns from the word boxes themselves.
  */
 const PAGE_SEGMENTATION = Tesseract.PSM.SINGLE_BLOCK;
+
+/** Reading runs the LSTM engine; orientation detection needs the legacy one (see `detectOrientation`). */
+const READING_ENGINE = Tesseract.OEM.LSTM_ONLY;
+const ORIENTATION_ENGINE = Tesseract.OEM.TESSERACT_LSTM_COMBINED;
 
 export function createOcrPool(options: OcrPoolOptions = {}): OcrPool {
   const size = options.size ?? 1;
@@ -76,10 +98,13 @@ export function createOcrPool(options: OcrPoolOptions = {}): OcrPool {
       failStart = reject;
     });
     // tesseract.js reports a failed language load only through errorHandler; its promise never settles.
-    const starting = Tesseract.createWorker('eng', Tesseract.OEM.LSTM_ONLY, {
+    const starting = Tesseract.createWorker('eng', READING_ENGINE, {
       langPath,
       gzip: true,
       cacheMethod: 'none',
+      // The legacy engine's code and data stay available for orientation detection.
+      legacyCore: true,
+      legacyLang: true,
       errorHandler: (error: unknown) => failStart(error),
     });
     const worker = await withTimeout(Promise.race([starting, startFailed]), startTimeoutMs, 'starting an OCR worker').catch((error: unknown) => {
@@ -147,24 +172,43 @@ export function createOcrPool(options: OcrPoolOptions = {}): OcrPool {
     if (next !== undefined) acquire(undefined).then(next.resolve, next.reject);
   }
 
-  async function recognize(png: Buffer, recognizeOptions: RecognizeOptions = {}): Promise<OcrPage> {
-    const { signal } = recognizeOptions;
-    if (signal?.aborted) throw new TransientError('timeout', 'OCR was cancelled before it started', { cause: signal.reason });
+  /** Runs `job` on a free worker, bounded by the job timeout and by the worker thread's life. */
+  async function run<T>(what: string, jobOptions: JobOptions, job: (worker: Tesseract.Worker) => Promise<T>): Promise<T> {
+    const { signal } = jobOptions;
+    if (signal?.aborted === true) throw new TransientError('timeout', 'OCR was cancelled before it started', { cause: signal.reason });
     const slot = await acquire(signal);
     let healthy = false;
     try {
-      const job = slot.worker
-        .recognize(png, { rotateAuto: recognizeOptions.deskew ?? false }, { text: false, tsv: true })
-        .catch((error: unknown) => {
-          throw new TransientError('internal_error', `OCR engine failed: ${describe(error)}`, { cause: error });
-        });
-      const result = await withTimeout(Promise.race([job, slot.died]), jobTimeoutMs, 'reading text');
+      const work = job(slot.worker).catch((error: unknown) => {
+        throw error instanceof TransientError ? error : new TransientError('internal_error', `OCR engine failed ${what}: ${describe(error)}`, { cause: error });
+      });
+      const result = await withTimeout(Promise.race([work, slot.died]), jobTimeoutMs, what);
       healthy = true;
-      return parseTsv(result.data.tsv ?? '', result.data.version);
+      return result;
     } finally {
       release(slot, healthy);
     }
   }
+
+  const recognize = (png: Buffer, recognizeOptions: RecognizeOptions = {}): Promise<OcrPage> =>
+    run('reading text', recognizeOptions, async (worker) => {
+      const result = await worker.recognize(png, { rotateAuto: recognizeOptions.deskew ?? false }, { text: false, tsv: true });
+      return parseTsv(result.data.tsv ?? '', result.data.version);
+    });
+
+  const detectOrientation = (png: Buffer, jobOptions: JobOptions = {}): Promise<Orientation> =>
+    run('detecting orientation', jobOptions, async (worker) => {
+      await worker.reinitialize('eng', ORIENTATION_ENGINE);
+      try {
+        const { data } = await worker.detect(png);
+        const degrees = data.orientation_degrees;
+        return { degrees: degrees === 90 || degrees === 180 || degrees === 270 ? degrees : 0, confidence: data.orientation_confidence ?? 0 };
+      } finally {
+        // A new engine instance forgets the page segmentation mode.
+        await worker.reinitialize('eng', READING_ENGINE);
+        await worker.setParameters({ tessedit_pageseg_mode: PAGE_SEGMENTATION });
+      }
+    });
 
   async function close(): Promise<void> {
     closed = true;
@@ -172,7 +216,7 @@ export function createOcrPool(options: OcrPoolOptions = {}): OcrPool {
     await Promise.all(slots.splice(0).map((slot) => slot.worker.terminate()));
   }
 
-  return { recognize, close };
+  return { recognize, detectOrientation, close };
 }
 
 async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
@@ -192,12 +236,12 @@ const describe = (error: unknown): string => (error instanceof Error ? error.mes
 /** TSV columns: level, page, block, paragraph, line, word, left, top, width, height, conf, text. */
 function parseTsv(tsv: string, coreVersion: string): OcrPage {
   const lines = new Map<string, OcrLine>();
-  const page = { width: 0, height: 0 };
+  const size = { width: 0, height: 0 };
   for (const row of tsv.split('\n')) {
     const cells = row.split('\t');
     const level = cells[0];
     const [left, top, width, height, conf] = cells.slice(6, 11).map(Number) as [number, number, number, number, number];
-    if (level === '1') Object.assign(page, { width, height });
+    if (level === '1') Object.assign(size, { width, height });
     const text = cells.slice(11).join('\t').trim();
     if (level !== '5' || text === '') continue;
     const key = cells.slice(2, 5).join('.');
@@ -211,11 +255,10 @@ function parseTsv(tsv: string, coreVersion: string): OcrPage {
     else line.words.push(word);
   }
   const all = [...lines.values()];
-  const words = all.flatMap((line) => line.words);
   return {
-    ...page,
+    ...size,
     lines: all,
-    confidence: words.length === 0 ? 0 : Math.round((words.reduce((sum, word) => sum + word.confidence, 0) / words.length) * 1000) / 1000,
+    confidence: Math.round(meanConfidence(all.flatMap((line) => line.words)) * 1000) / 1000,
     engine: `tesseract.js ${TESSERACT_JS_VERSION} (tesseract ${coreVersion})`,
   };
 }

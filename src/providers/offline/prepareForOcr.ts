@@ -1,40 +1,24 @@
 /**
- * Turns an upload (any format sharp decodes) into the image tesseract reads best. The steps kept by
- * default are the ones that paid off on the evaluation set (`npm run eval`, see eval/README.md);
- * the others stay switchable so the measurement can be repeated.
+ * Turns an upload (any format sharp decodes) into the image tesseract reads best: upright by EXIF,
+ * greyscale on white, paper whitened, scaled. Only steps that paid off on the evaluation set are here;
+ * normalise, CLAHE, median denoise, sharpen and a global threshold were measured and lost (numbers in
+ * eval/README.md). The kept steps stay switchable so `npm run eval -- --steps ...` can re-measure them.
  */
 import sharp from 'sharp';
 import { PermanentError } from '../../errors.js';
 
 export interface PreparationSteps {
-  /** Stretch the grey levels to the full range (helps grey paper and low-contrast photos). */
-  normalise: boolean;
-  /** Contrast-limited local equalisation (helps uneven lighting, costs on clean pages). */
-  localContrast: boolean;
-  /** Median filter against salt-and-pepper noise. */
-  denoise: boolean;
   /** Map everything lighter than most of the paper to white (tinted bands, grey paper, sensor noise). */
   whiten: boolean;
-  /** Unsharp mask against blur. */
-  sharpen: boolean;
-  /** Binarise with a global threshold before tesseract's own (Otsu) binarisation. */
-  threshold: boolean;
   /** Let tesseract straighten a skew of a few degrees. */
   deskew: boolean;
-  /** Upscale when the text OCR found is smaller than this many pixels high (0 = never). */
+  /** Read again larger when the text found is smaller than this many pixels high (0 = never). */
   minTextHeight: number;
+  /** Ask tesseract which way up a badly read page is, and read it again turned upright. */
+  orientation: boolean;
 }
 
-export const DEFAULT_STEPS: PreparationSteps = {
-  normalise: false,
-  localContrast: false,
-  denoise: false,
-  whiten: true,
-  sharpen: false,
-  threshold: false,
-  deskew: true,
-  minTextHeight: 14,
-};
+export const DEFAULT_STEPS: PreparationSteps = { whiten: true, deskew: true, minTextHeight: 12, orientation: true };
 
 /** The upload decoded once: greyscale, upright, on white. */
 export interface GreyImage {
@@ -47,24 +31,22 @@ export interface PreparedImage {
   png: Buffer;
   width: number;
   height: number;
-  /** Prepared pixels per source pixel. */
+  /** Prepared pixels per decoded pixel. */
   scale: number;
 }
 
-/** Text is read best at 25-35 px cap height; beyond ~16 MP tesseract only gets slower. */
+/** Beyond ~16 MP tesseract only gets slower; this also bounds the memory a page takes. */
 export const MAX_OCR_PIXELS = 16_000_000;
 
 export async function decodeForOcr(bytes: Buffer, steps: PreparationSteps, maxInputPixels: number): Promise<GreyImage> {
   try {
-    let image = sharp(bytes, { limitInputPixels: maxInputPixels, failOn: 'error' })
+    const { data, info } = await sharp(bytes, { limitInputPixels: maxInputPixels, failOn: 'error', pages: 1 })
       .autoOrient()
       // Transparent screenshots would otherwise turn black under greyscale.
       .flatten({ background: '#ffffff' })
-      .greyscale();
-    if (steps.normalise) image = image.normalise({ lower: 1, upper: 99 });
-    if (steps.localContrast) image = image.clahe({ width: 64, height: 64, maxSlope: 3 });
-    if (steps.denoise) image = image.median(3);
-    const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
+      .greyscale()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     if (steps.whiten) whitenPaper(data);
     return { data, width: info.width, height: info.height };
   } catch (error) {
@@ -78,7 +60,7 @@ export async function decodeForOcr(bytes: Buffer, steps: PreparationSteps, maxIn
 
 /**
  * The paper's level is the median grey (most of a page is paper). Greys from 85% of it upwards become
- * white; below a knee at 75% of that nothing changes, so grey print stays as dark as it was.
+ * white; below a knee at 75% of that nothing changes, so faint grey print stays as dark as it was.
  */
 function whitenPaper(data: Buffer): void {
   const histogram = new Uint32Array(256);
@@ -100,17 +82,28 @@ function whitenPaper(data: Buffer): void {
   for (let i = 0; i < data.length; i++) data[i] = levels[data[i] ?? 0] ?? 255;
 }
 
-/** Renders the decoded page at `scale` (bounded by MAX_OCR_PIXELS) as the PNG tesseract reads. */
-export async function renderForOcr(grey: GreyImage, steps: PreparationSteps, requestedScale = 1): Promise<PreparedImage> {
-  const pixels = grey.width * grey.height;
-  const scale = Math.min(requestedScale, Math.sqrt(MAX_OCR_PIXELS / pixels));
+/** The decoded page turned clockwise by a multiple of 90 degrees. */
+export async function rotateGrey(grey: GreyImage, degrees: 90 | 180 | 270): Promise<GreyImage> {
+  const { data, info } = await sharp(grey.data, { raw: { width: grey.width, height: grey.height, channels: 1 } })
+    .rotate(degrees)
+    // Raw single-channel input comes out as sRGB unless asked otherwise.
+    .greyscale()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height };
+}
+
+/** The scale a page is rendered at when `requested`: never beyond MAX_OCR_PIXELS. */
+export const boundedScale = (grey: GreyImage, requested: number): number => Math.min(requested, Math.sqrt(MAX_OCR_PIXELS / (grey.width * grey.height)));
+
+/** Renders the decoded page at `requestedScale` (bounded, see `boundedScale`) as the PNG tesseract reads. */
+export async function renderForOcr(grey: GreyImage, requestedScale = 1): Promise<PreparedImage> {
+  const scale = boundedScale(grey, requestedScale);
   const width = Math.max(1, Math.round(grey.width * scale));
   const height = Math.max(1, Math.round(grey.height * scale));
   let image = sharp(grey.data, { raw: { width: grey.width, height: grey.height, channels: 1 } });
   if (width !== grey.width) image = image.resize(width, height, { kernel: scale > 1 ? 'cubic' : 'lanczos3' });
-  if (steps.sharpen) image = image.sharpen({ sigma: 1 });
-  if (steps.threshold) image = image.threshold(160);
-  // Fast deflate: the PNG only crosses to the worker thread; size matters less than time.
+  // Fast deflate: the PNG only crosses to the worker thread, so time matters more than size.
   const png = await image.png({ compressionLevel: 1 }).toBuffer();
   return { png, width, height, scale: width / grey.width };
 }

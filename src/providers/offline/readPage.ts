@@ -1,40 +1,75 @@
 /**
- * One page read by OCR: decode and prepare once, read, and read again larger when the text turned
- * out too small for tesseract (low-resolution scans and photos of small print).
+ * One page read by OCR: decode and prepare once, read, and read again only when the first reading
+ * shows why it went wrong: the page is not upright (tesseract's orientation detection), or the text
+ * is too small for tesseract (low-resolution scans, small print). At most three readings.
  */
 import type { OcrPage } from './ocrPage.js';
 import { medianWordHeight, pageWords } from './ocrPage.js';
 import type { OcrPool } from './ocrPool.js';
-import type { PreparationSteps } from './prepareForOcr.js';
-import { decodeForOcr, renderForOcr } from './prepareForOcr.js';
+import type { GreyImage, PreparationSteps, PreparedImage } from './prepareForOcr.js';
+import { boundedScale, decodeForOcr, renderForOcr, rotateGrey } from './prepareForOcr.js';
 
 export interface PageReading {
   page: OcrPage;
-  /** Pixels of the image OCR read per pixel of the upload. */
+  /** Clockwise turn applied before the reading kept. */
+  rotated: 0 | 90 | 180 | 270;
+  /** Pixels of the image OCR read per pixel of the (upright) upload. */
   scale: number;
   passes: number;
 }
 
-/** Text this many pixels high (median word box, ascenders included) is what the second pass aims for. */
+/** Text this many pixels high (median word box, ascenders included) is what a larger reading aims for. */
 const TARGET_TEXT_HEIGHT = 32;
 const MAX_UPSCALE = 4;
-/** When the first pass read nothing it can trust, text too small to segment is the usual cause. */
+/** A first reading this unsure is usually of a page on its side or of text too small to segment. */
+const POOR_CONFIDENCE = 0.6;
+/** When nothing was read with confidence, small images are read again this much larger. */
 const BLIND_UPSCALE = 2.5;
+const BLIND_UPSCALE_MAX_PIXELS = 1_500_000;
 
-/** Words read with confidence: a page that yields more of them was read better. */
+/** Words read with confidence: of two readings of a page, the one with more of them is better. */
 const trustedWords = (page: OcrPage): number => pageWords(page).filter((word) => word.confidence >= 0.7).length;
 
+interface Reading {
+  page: OcrPage;
+  grey: GreyImage;
+  image: PreparedImage;
+  rotated: PageReading['rotated'];
+}
+
 export async function readPage(pool: OcrPool, bytes: Buffer, steps: PreparationSteps, maxInputPixels: number, signal?: AbortSignal): Promise<PageReading> {
-  const grey = await decodeForOcr(bytes, steps, maxInputPixels);
-  const first = await renderForOcr(grey, steps);
-  const recognizeOptions = { deskew: steps.deskew, ...(signal === undefined ? {} : { signal }) };
-  const page = await pool.recognize(first.png, recognizeOptions);
-  if (steps.minTextHeight === 0) return { page, scale: first.scale, passes: 1 };
-  const textHeight = medianWordHeight(page);
-  const upscale = textHeight === 0 || page.confidence < 0.5 ? BLIND_UPSCALE : textHeight < steps.minTextHeight ? Math.min(MAX_UPSCALE, TARGET_TEXT_HEIGHT / textHeight) : 1;
-  if (upscale <= 1.1) return { page, scale: first.scale, passes: 1 };
-  const larger = await renderForOcr(grey, steps, first.scale * upscale);
-  if (larger.scale <= first.scale * 1.1) return { page, scale: first.scale, passes: 1 };
-  const second = await pool.recognize(larger.png, recognizeOptions);
-  return trustedWords(second) >= trustedWords(page) ? { page: second, scale: larger.scale, passes: 2 } : { page, scale: first.scale, passes: 2 };
+  const jobOptions = signal === undefined ? {} : { signal };
+  const read = async (grey: GreyImage, rotated: Reading['rotated'], scale = 1): Promise<Reading> => {
+    const image = await renderForOcr(grey, scale);
+    return { page: await pool.recognize(image.png, { deskew: steps.deskew, ...jobOptions }), grey, image, rotated };
+  };
+  const better = (a: Reading, b: Reading): Reading => (trustedWords(b.page) > trustedWords(a.page) ? b : a);
+
+  const decoded = await decodeForOcr(bytes, steps, maxInputPixels);
+  let best = await read(decoded, 0);
+  let passes = 1;
+
+  if (steps.orientation && best.page.confidence < POOR_CONFIDENCE) {
+    const { degrees } = await pool.detectOrientation(best.image.png, jobOptions);
+    if (degrees !== 0) {
+      best = better(best, await read(await rotateGrey(decoded, degrees), degrees));
+      passes++;
+    }
+  }
+
+  if (steps.minTextHeight > 0) {
+    const textHeight = medianWordHeight(best.page);
+    const small = best.grey.width * best.grey.height <= BLIND_UPSCALE_MAX_PIXELS;
+    const upscale =
+      textHeight > 0 && textHeight < steps.minTextHeight
+        ? Math.min(MAX_UPSCALE, TARGET_TEXT_HEIGHT / textHeight)
+        : (textHeight === 0 || best.page.confidence < POOR_CONFIDENCE) && small
+          ? BLIND_UPSCALE
+          : 1;
+    if (boundedScale(best.grey, upscale) > 1.1) {
+      best = better(best, await read(best.grey, best.rotated, upscale));
+      passes++;
+    }
+  }
+  return { page: best.page, rotated: best.rotated, scale: best.image.scale, passes };
 }

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { receiptSchema } from '../../../src/profiles/receipt.js';
+import { extractReceipt } from '../../../src/providers/offline/extractReceipt.js';
+import { receiptFixture } from './support/fixtures.js';
+
+const FIXTURES = ['receipt-thermal-tip', 'receipt-thermal-cash', 'receipt-columns-usd'];
+
+describe('extractReceipt on captured OCR output', () => {
+  it.each(FIXTURES)('%s: reads the header, totals and payment, and every item', (name) => {
+    const { page, expected } = receiptFixture(name);
+    const { data, warnings } = extractReceipt(page);
+    const { items, ...fields } = expected;
+    expect(data).toMatchObject(fields);
+    // Items as printed: a quantity only where the receipt shows one, never a unit price it does not show.
+    expect(data.items.map((item) => [item.description, item.total])).toEqual(items.map((item) => [item.description, item.total]));
+    data.items.forEach((item, index) => expect(item.quantity ?? 1).toBe(items[index]?.quantity));
+    expect(receiptSchema.safeParse(data).success).toBe(true);
+    expect(warnings).toEqual([]);
+  });
+
+  it('adds the tip into the total check', () => {
+    const { data } = extractReceipt(receiptFixture('receipt-thermal-tip').page);
+    expect(data.tip).not.toBeNull();
+    expect((data.subtotal ?? 0) + (data.tax ?? 0) + (data.tip ?? 0)).toBeCloseTo(data.total ?? 0, 2);
+  });
+
+  it('does not take the cash tendered or the change for the total or for items', () => {
+    const { page, expected } = receiptFixture('receipt-thermal-cash');
+    const { data, evidence } = extractReceipt(page);
+    expect(data.payment_method).toBe('Cash');
+    expect(data.total).toBe(expected.total);
+    expect(evidence.total?.text).toMatch(/^(TOTAL|Total|AMOUNT DUE) /);
+    expect(data.items).toHaveLength(expected.items.length);
+  });
+
+  it('reads items under an Item / Qty / Price header', () => {
+    const { data, evidence } = extractReceipt(receiptFixture('receipt-columns-usd').page);
+    expect(data.items.every((item) => item.quantity !== null)).toBe(true);
+    expect(evidence['items[0].quantity']?.text).toMatch(/^\d+$/);
+  });
+});
