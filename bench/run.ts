@@ -194,6 +194,7 @@ function rowOf(
 }
 
 async function runWorker(connectionString: string, set: BenchFile[], tpm: number, prepCpu: number): Promise<Row> {
+  const { monitorEventLoopDelay } = await import('node:perf_hooks'); const lag = monitorEventLoopDelay({ resolution: 10 }); lag.enable();
   const sim = await startLoadSimulator({ tokensPerMinute: tpm, windowMs: WINDOW_MS, latency: LATENCY, seed: SEED });
   const id = randomBytes(3).toString('hex');
   const names = { input: `bench-up-${id}`, results: `bench-res-${id}`, jobs: `bench-jobs-${id}`, state: `bench-state-${id}` };
@@ -251,6 +252,7 @@ async function runWorker(connectionString: string, set: BenchFile[], tpm: number
     if (failures.length > 0) log(`worker: not succeeded: ${failures.slice(0, 5).join('; ')}${failures.length > 5 ? ' ...' : ''}`);
     const finishedAt = Math.max(...records.map(({ record }) => (record === undefined ? 0 : Date.parse(record.createdAt))));
     const latencies = succeeded.map(({ file, record }) => Date.parse(record?.createdAt ?? '') - (uploadedAt.get(file.name) ?? started));
+    process.stderr.write(`ORCH LAG p50 ${lag.percentile(50)/1e6} p99 ${lag.percentile(99)/1e6} max ${lag.max/1e6}\n`);
     child.send({ type: 'stop' });
     const report = await nextMessage<WorkerReport>(child, 'stopped', 'the worker');
     writeFileSync('/tmp/rl/adm.json', JSON.stringify({ adm: sim.admissions, ref: sim.refusals, started: performance.now() }));

@@ -21,9 +21,13 @@ const config = loadConfig(process.env);
 if (config.storage === undefined) throw new Error('the bench passes DataStorage');
 const host = await LocalHost.start({ config, storage: createStorageClients(config.storage), logger: createLogger(config.logLevel), host: { ...hostSettings(), queues: { ...hostSettings().queues, batchSize: Number(process.env.XB ?? 8), newBatchThreshold: Number(process.env.XT ?? 4) } } });
 process.send?.({ type: 'ready' });
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+const lag = monitorEventLoopDelay({ resolution: 10 }); lag.enable();
 
 process.on('message', (message: { type?: string }) => {
   if (message.type !== 'stop') return;
+  process.stderr.write(`EXT ${(globalThis as any).__ext} n ${(globalThis as any).__extn}\n`);
+  process.stderr.write(`WORKER LAG p50 ${lag.percentile(50)/1e6} p99 ${lag.percentile(99)/1e6} max ${lag.max/1e6}\n`);
   void host.stop().then(() => {
     const usage = process.resourceUsage();
     const report: WorkerReport = { type: 'stopped', peakRssBytes: usage.maxRSS * 1024, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000 };

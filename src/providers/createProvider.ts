@@ -14,7 +14,7 @@ export interface ProviderOptions {
 
 /** The offline provider unless a model endpoint is configured; model calls then go through the process's rate limiter. */
 export function createProvider(config: Config, options: ProviderOptions = {}): VisionProvider {
-  if (config.provider.kind === 'offline') return createOfflineProvider();
+  if (config.provider.kind === 'offline') return createOfflineProvider({ maxInputPixels: config.maxInputPixels });
   const limiter = new RateLimiter({
     ...config.rateLimit,
     ...(options.logger === undefined ? {} : { logger: options.logger }),

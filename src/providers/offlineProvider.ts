@@ -1,7 +1,8 @@
 /**
- * The provider that needs no network: it answers from what the pixels themselves show. For `describe`
- * that is a real, if plain, description; for profiles that need reading (invoices), it returns the
- * schema's empty shape and says so, so the rest of the pipeline runs end to end without a model.
+ * The provider that needs no network: it answers from what the pixels show and what OCR reads. Invoices
+ * and receipts are read in full (OCR word boxes and layout rules, or a PDF's text layer); `describe` gets
+ * the pixel facts and the text found; other profiles get the schema's empty shape, the text, and a
+ * warning that the offline provider cannot answer them in full.
  */
 import sharp from 'sharp';
 import { SETTINGS } from '../names.js';
@@ -9,10 +10,11 @@ import { compareProfile } from '../profiles/compare.js';
 import { describeProfile, type DescribeData } from '../profiles/describe.js';
 import type { Profile } from '../profiles/types.js';
 import { compareFromFacts } from './offline/compareFacts.js';
-import { extractFields } from './offline/documentReader.js';
+import { mergeAnswers } from '../documents/mergeAnswers.js';
+import { createDocumentReader, extractFields, type DocumentReader, type DocumentReading } from './offline/documentReader.js';
 import { imageFacts, type ImageFacts } from './offline/imageFacts.js';
 import type { OcrLine, OcrPage } from './offline/ocrPage.js';
-import type { AnalysisRequest, AnalysisResponse, FieldEvidence, RequestPage, VisionProvider } from './types.js';
+import type { AnalysisRequest, AnalysisResponse, FieldEvidence, RequestImage, RequestPage, VisionProvider } from './types.js';
 
 function describeFromFacts(facts: ImageFacts): DescribeData {
   const upright =
@@ -86,6 +88,8 @@ interface OfflineAnswer {
   data: unknown;
   warnings: string[];
   evidence?: Record<string, FieldEvidence>;
+  /** What OCR read and with which engine, for the result's provider info. */
+  ocr?: { text: string; engine: string };
 }
 
 type TextPage = RequestPage & { text: NonNullable<RequestPage['text']> };
@@ -130,8 +134,60 @@ function answerFromText(profile: Profile, facts: ImageFacts, read: readonly Text
   };
 }
 
+/** sharp decodes every supported upload but HEIC; for those the prepared (re-encoded) image is read. */
+function ocrInput({ image, source }: RequestImage): { bytes: Buffer; mime: string; width: number; height: number } {
+  return /^image\/hei[cf]$/.test(source.mime)
+    ? { bytes: image.bytes, mime: image.mime, width: image.width, height: image.height }
+    : { bytes: source.bytes, mime: source.mime, width: source.width, height: source.height };
+}
+
+const MIN_TEXT_CONFIDENCE = 0.7;
+
+/** Turns what OCR read into the profile's answer. */
+function answerFromReading(profile: Profile, facts: ImageFacts, reading: DocumentReading): OfflineAnswer {
+  const ocr = { text: reading.text, engine: reading.engine };
+  if (profile.name === describeProfile.name) {
+    // OCR finds "text" in the texture of photos; only a confident reading counts as text found.
+    const found = reading.confidence >= MIN_TEXT_CONFIDENCE && reading.text.trim() !== '' ? reading.text : null;
+    return { data: { ...describeFromFacts(facts), text_found: found }, warnings: [], ocr };
+  }
+  if (reading.data !== undefined) return { data: reading.data, evidence: reading.evidence, warnings: reading.warnings, ocr };
+  const { data } = answer(profile, facts);
+  return { data, warnings: reading.warnings, ocr };
+}
+
+/** Scanned pages are read one by one and merged by the same rules as a model's per-page answers. */
+async function answerFromScans(profile: Profile, facts: ImageFacts, images: readonly RequestImage[], reader: DocumentReader): Promise<OfflineAnswer> {
+  const readings: DocumentReading[] = [];
+  for (const image of images) readings.push(await reader.read(profile.name, ocrInput(image)));
+  const [only] = readings;
+  if (only !== undefined && readings.length === 1) return answerFromReading(profile, facts, only);
+  if (readings.every((reading) => reading.data !== undefined)) {
+    const merged = mergeAnswers(
+      profile.name,
+      readings.map((reading, index) => ({ pages: [index + 1], data: reading.data, evidence: reading.evidence })),
+      new Map(),
+    );
+    return {
+      data: merged.data,
+      warnings: [...readings.flatMap((r) => r.warnings), ...merged.warnings],
+      ocr: { text: readings.map((reading) => reading.text).join('\n\n'), engine: only?.engine ?? '' },
+      ...(merged.evidence === undefined ? {} : { evidence: merged.evidence }),
+    };
+  }
+  // Profiles not read in full: the text of every page, the empty answer and the readers' warnings.
+  const { data } = answer(profile, facts);
+  const text = readings.map((reading) => reading.text).join('\n\n');
+  const ocr = { text, engine: only?.engine ?? '' };
+  if (profile.name === describeProfile.name) {
+    const confident = readings.every((reading) => reading.confidence >= MIN_TEXT_CONFIDENCE);
+    return { data: { ...describeFromFacts(facts), text_found: confident && text.trim() !== '' ? text : null }, warnings: [], ocr };
+  }
+  return { data, warnings: [...new Set(readings.flatMap((reading) => reading.warnings))], ocr };
+}
+
 /** A comparison gets the facts of every image; any other profile answers for the first image and says so. */
-async function answerAll({ profile, images, pages }: AnalysisRequest): Promise<OfflineAnswer> {
+async function answerAll({ profile, images, pages }: AnalysisRequest, reader: DocumentReader): Promise<OfflineAnswer> {
   if (profile.name === compareProfile.name) {
     const named = await Promise.all(images.map(async ({ name, image, source }) => ({ name, facts: await imageFacts(image, source) })));
     return {
@@ -144,18 +200,26 @@ async function answerAll({ profile, images, pages }: AnalysisRequest): Promise<O
   const facts = await imageFacts(first.image, first.source);
   const read = (pages ?? []).filter((page): page is TextPage => page.hasText && page.text !== null);
   if (read.length > 0) return answerFromText(profile, facts, read, images.length);
-  const { data, warnings } = answer(profile, facts);
-  return {
-    data,
-    warnings: images.length > 1 ? [...warnings, `the offline provider answered for the first of ${images.length} images only`] : warnings,
-  };
+  const answered = await answerFromScans(profile, facts, pages === undefined ? [first] : images, reader);
+  if (pages === undefined && images.length > 1) answered.warnings.push(`the offline provider answered for the first of ${images.length} images only`);
+  return answered;
 }
 
-export function createOfflineProvider(): VisionProvider {
+export interface OfflineProviderOptions {
+  /** OCR workers kept at most (~250 MB each); they start with the first document and stop with close(). */
+  ocrWorkers?: number;
+  maxInputPixels?: number;
+}
+
+export function createOfflineProvider(options: OfflineProviderOptions = {}): VisionProvider {
+  const reader = createDocumentReader({
+    ...(options.ocrWorkers === undefined ? {} : { poolSize: options.ocrWorkers }),
+    ...(options.maxInputPixels === undefined ? {} : { maxInputPixels: options.maxInputPixels }),
+  });
   return {
     name: 'offline',
     async analyze(request): Promise<AnalysisResponse> {
-      const { data, warnings, evidence } = await answerAll(request);
+      const { data, warnings, evidence, ocr } = await answerAll(request, reader);
       return {
         data,
         rawText: JSON.stringify(data),
@@ -163,9 +227,9 @@ export function createOfflineProvider(): VisionProvider {
         usage: { promptTokens: null, completionTokens: null },
         warnings,
         ...(evidence === undefined ? {} : { evidence }),
-        info: { engine: ENGINE },
+        info: { engine: ENGINE, ...(ocr === undefined ? {} : { ocrEngine: ocr.engine, ocrText: ocr.text }) },
       };
     },
-    close: async () => undefined,
+    close: () => reader.close(),
   };
 }

@@ -216,22 +216,23 @@ class Budget {
   }
 
   /**
-   * The service said `remaining` was left in its window right after charging `ticket`'s call. Requests
-   * sent close together may reach it in any order, so this process's share of that window is only known
-   * within bounds: at least this call and those that had ended before it was sent, at most every call
-   * sent up to it. The capacity learnt uses the lower bound (it only grows, so it must never overshoot);
-   * what is booked as external uses the upper one (an overshoot would idle the quota).
+   * The service said `remaining` was left in its window when `ticket`'s call arrived, some time between
+   * its sending and `now`. This process's share of that window is only known within bounds: at least
+   * this call and those that had ended before it was sent; at most every call sent from a window (and
+   * the margin) before it until now. The capacity learnt uses the lower bound (it only grows, so it must
+   * never overshoot); what is booked as external uses the upper one, so that only what others certainly
+   * hold is booked (an overshoot would idle the quota for a whole window).
    */
-  learn(ticket: Ticket, remaining: number): void {
+  learn(ticket: Ticket, remaining: number, now: number): void {
     this.lastRemaining = remaining;
     const { at, seq } = ticket;
     const from = at - this.windowMs;
     const ownAtLeast = this.sum(from, at, (charge) => charge.seq === seq || (charge.seq !== undefined && charge.settledAt <= at));
-    const ownAtMost = this.sum(from, at, (charge) => charge.seq !== undefined);
+    const ownAtMost = this.sum(from - this.expiry.marginMs, now, (charge) => charge.seq !== undefined);
     if (this.configured === undefined) this.learned = Math.max(this.learned ?? 0, remaining + ownAtLeast);
     const external = (this.serviceCapacity ?? 0) - remaining - ownAtMost;
     const booked = this.sum(from, at, (charge) => charge.seq === undefined);
-    if (external > booked) this.charge(at, external - booked);
+    if (external > booked) { this.charge(at, external - booked); (globalThis as any).__ext = ((globalThis as any).__ext ?? 0) + external - booked; (globalThis as any).__extn = ((globalThis as any).__extn ?? 0) + 1; }
   }
 
   markUnreported(): void {
@@ -388,7 +389,7 @@ export class RateLimiter {
         if (!refused) budget.markUnreported();
       }
       // A response slower than the window describes a window whose charges are already gone here.
-      else if (ticket !== undefined && now - ticket.at <= this.windowMs) budget.learn(ticket, remaining);
+      else if (ticket !== undefined && now - ticket.at <= this.windowMs) budget.learn(ticket, remaining, now);
     }
     if (refused) return this.onRateLimited(retryAfterMs(headers));
     const capacity = this.tokens.serviceCapacity;

@@ -43,7 +43,8 @@ describe('offline provider: several images', () => {
   it('answers any other profile for the first image and says the rest were not looked at', async () => {
     const profile = describeProfile as Profile;
     const images = [await requestImage('photo.jpg', 'a.jpg', profile), await requestImage('screenshot.png', 'b.png', profile)];
-    const response = await createOfflineProvider().analyze({ profile, images });
+    const provider = createOfflineProvider();
+    const response = await provider.analyze({ profile, images }).finally(() => provider.close());
     expect(describeSchema.parse(response.data).image_type).toBe('photo');
     expect(response.warnings).toEqual(['the offline provider answered for the first of 2 images only']);
   });

@@ -1,15 +1,17 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { PageText } from '../../src/documents/pageText.js';
 import { detectMediaType } from '../../src/pipeline/detectMediaType.js';
 import { prepareImage } from '../../src/pipeline/prepareImage.js';
 import { describeProfile, describeSchema } from '../../src/profiles/describe.js';
 import { checkInvoice, invoiceProfile, invoiceSchema } from '../../src/profiles/invoice.js';
+import { formProfile } from '../../src/profiles/form.js';
 import type { Profile } from '../../src/profiles/types.js';
 import { createOfflineProvider, emptyValue } from '../../src/providers/offlineProvider.js';
 import type { RequestPage } from '../../src/providers/types.js';
 
 const provider = createOfflineProvider();
+afterAll(() => provider.close());
 
 async function analyze(name: string, profile: Profile) {
   const bytes = readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
@@ -62,23 +64,20 @@ describe('offline provider: describe', () => {
 });
 
 describe('offline provider: other profiles', () => {
-  it('answers an invoice with the empty shape of its schema and says why', async () => {
+  it('reads an invoice with OCR: the ground truth fields, evidence and the engine', async () => {
     const response = await analyze('invoice.png', invoiceProfile as Profile);
     const data = invoiceSchema.parse(response.data);
-    expect(data).toEqual({
-      vendor: null,
-      invoice_number: null,
-      date: null,
-      currency: null,
-      subtotal: null,
-      tax: null,
-      total: null,
-      line_items: [],
-    });
-    expect(response.warnings).toHaveLength(1);
-    expect(response.warnings[0]).toContain('offline provider cannot read the fields of profile "invoice"');
-    expect(response.warnings[0]).toContain('AZURE_OPENAI_ENDPOINT');
+    const expected = invoiceSchema.parse(JSON.parse(readFileSync(new URL('../fixtures/invoice.expected.json', import.meta.url), 'utf8')));
+    expect(data).toMatchObject({ invoice_number: expected.invoice_number, date: expected.date, total: expected.total, currency: expected.currency });
+    expect(response.evidence?.['invoice_number']?.text).toContain('INV-1042');
+    expect(response.info?.['ocrEngine']).toMatch(/^tesseract\.js/);
     expect(response.rawText).toBe(JSON.stringify(data));
+  });
+
+  it('answers a profile it cannot read in full with the empty shape, the OCR text, and says why', async () => {
+    const response = await analyze('invoice.png', formProfile as Profile);
+    expect(response.warnings.join('\n')).toContain('cannot answer the "form" profile in full');
+    expect(response.info?.['ocrText']).toContain('INV-1042');
   });
 
   it("the invoice fixture's ground truth is valid and self-consistent", () => {
@@ -152,8 +151,9 @@ describe('offline provider: document pages with a text layer', () => {
     expect(response.warnings).toEqual(['1 of 2 pages have no text layer and were not read offline']);
   });
 
-  it('answers from the pixels when no page has a text layer', async () => {
+  it('reads pages without a text layer with OCR', async () => {
     const response = await analyzePages(describeProfile as Profile, [{ page: 1, text, hasText: false }]);
-    expect(describeSchema.parse(response.data).text_found).toBeNull();
+    expect(response.info?.['ocrEngine']).toMatch(/^tesseract\.js/);
+    expect(describeSchema.parse(response.data).summary).toContain('Described offline');
   });
 });

@@ -32,7 +32,9 @@ export function findDates(text: string, order: DateOrder): DateMatch[] {
   PATTERNS.forEach((pattern, index) => {
     for (const match of text.matchAll(pattern)) {
       const groups = match.groups ?? {};
-      const parsed = index === 0 ? fromParts(groups.year, groups.a, groups.b) : index === 1 ? numeric(groups, order) : named(groups);
+      const read = (parts: Record<string, string | undefined>): Omit<DateMatch, 'start' | 'end'> | null =>
+        index === 0 ? fromParts(parts.year, parts.a, parts.b) : index === 1 ? numeric(parts, order) : named(parts);
+      const parsed = read(groups) ?? (index < 2 ? read({ ...groups, a: dottedZero(groups.a), b: dottedZero(groups.b) }) : null);
       if (parsed === null) continue;
       const start = match.index;
       const end = start + match[0].length;
@@ -42,6 +44,12 @@ export function findDates(text: string, order: DateOrder): DateMatch[] {
   });
   return found.sort((a, b) => a.start - b.start);
 }
+
+/**
+ * Fonts with a dotted or slashed zero (most till printers) make OCR read 0 as 6, 8 or 9: a day or
+ * month that cannot exist ("03/69/2024") is retried with that digit as 0.
+ */
+const dottedZero = (part: string | undefined): string | undefined => (part !== undefined && /^[689]\d$/.test(part) ? `0${part.slice(1)}` : part);
 
 export function parseDate(text: string, order: DateOrder): string | null {
   return findDates(text, order)[0]?.iso ?? null;
@@ -56,6 +64,7 @@ export function dateOrderOf(text: string, currency: string | null): DateOrder {
     const a = Number(match.groups?.a);
     const b = Number(match.groups?.b);
     if (match.groups?.sep === '.') return 'DMY';
+    if (a > 31 || b > 31) continue;
     if (a > 12 && b <= 12) return 'DMY';
     if (b > 12 && a <= 12) return 'MDY';
   }

@@ -23,7 +23,7 @@ export const TOTALS_START = /^(sub[\s-]?total|total|net\s+(amount|total)|amount\
 
 const NUMBER_LABELS: readonly { label: RegExp; where: readonly ('inline' | 'right' | 'below')[] }[] = [
   // OCR reads "No" as "Mo" or "N0" and drops letters at word ends ("Numbe"): the labels allow for it.
-  { label: /\b[il1]nv(oice|olce)?\.?\s*([nm][o0]\b\.?|numb?e?r?\b|nr\b\.?|#)\s*[:.]?/i, where: ['inline', 'right', 'below'] },
+  { label: /\b[il1]nv(oice|olce)?\.?\s*([nm][o0a]\b\.?|numb?e?r?\b|nr\b\.?|#)\s*[:.]?/i, where: ['inline', 'right', 'below'] },
   { label: /^([nm][o0]\.?|numb?e?r?|#|ref(erence)?(\s*no\.?)?)\s*[:.]?$/i, where: ['right', 'below'] },
   { label: /^(tax\s+)?invoice\b\s*[:#]?/i, where: ['inline'] },
 ];

@@ -44,6 +44,13 @@ describe('parseDate', () => {
     expect(findDates('Total 12.50  Market Road 12  INV-2024-0042  2024/118', 'DMY')).toEqual([]);
   });
 
+  it('reads a dotted zero that OCR took for 6, 8 or 9 as 0 when the date cannot exist otherwise', () => {
+    expect(parseDate('03/69/2024', 'DMY')).toBe('2024-09-03');
+    expect(parseDate('2022-62-18', 'DMY')).toBe('2022-02-18');
+    expect(parseDate('16/08/2024', 'DMY')).toBe('2024-08-16');
+    expect(dateOrderOf('03/69/2024', 'USD')).toBe('MDY');
+  });
+
   it('marks a numeric date the hint had to decide as ambiguous', () => {
     expect(findDates('04/05/2024', 'DMY')[0]?.ambiguous).toBe(true);
     expect(findDates('24/05/2024', 'DMY')[0]?.ambiguous).toBe(false);
