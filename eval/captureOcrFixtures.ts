@@ -32,7 +32,12 @@ try {
   for (const [name, index] of Object.entries(FIXTURES)) {
     const { sample, bytes } = await generateSample(FIXTURE_SEED, index);
     const { page } = await readPage(pool, bytes, DEFAULT_STEPS, 100_000_000);
-    const fixture = { source: { seed: FIXTURE_SEED, index, layout: sample.layout, degradations: sample.degradations }, profile: sample.profile, expected: sample.expected, page };
+    const fixture = {
+      source: { seed: FIXTURE_SEED, index, layout: sample.layout, degradations: sample.degradations },
+      profile: sample.profile,
+      expected: sample.expected,
+      page,
+    };
     await writeFile(new URL(`${name}.json`, DIR), `${JSON.stringify(fixture)}\n`);
     console.log(`${name}: ${sample.id} (${sample.layout}${sample.degradations.length > 0 ? `; ${sample.degradations.join(', ')}` : ''})`);
   }

@@ -36,7 +36,7 @@ export async function degrade(png: Buffer, kinds: readonly Degradation[], random
         break;
       }
       case 'rotate': {
-        const degrees = Math.round((1 + random.next() * 2) * 10) / 10 * (random.chance(0.5) ? 1 : -1);
+        const degrees = (Math.round((1 + random.next() * 2) * 10) / 10) * (random.chance(0.5) ? 1 : -1);
         image = await sharp(image).rotate(degrees, { background: '#ffffff' }).png().toBuffer();
         applied.push(`rotate ${degrees} deg`);
         break;
@@ -44,7 +44,10 @@ export async function degrade(png: Buffer, kinds: readonly Degradation[], random
       case 'lowres': {
         const scale = Math.round((0.45 + random.next() * 0.15) * 100) / 100;
         const { width = 0 } = await sharp(image).metadata();
-        image = await sharp(image).resize(Math.round(width * scale)).png().toBuffer();
+        image = await sharp(image)
+          .resize(Math.round(width * scale))
+          .png()
+          .toBuffer();
         applied.push(`lowres x${scale}`);
         break;
       }
@@ -66,5 +69,7 @@ async function addNoise(png: Buffer, sigma: number, random: Random): Promise<Buf
     const delta = random.gaussian() * sigma;
     for (let c = 0; c < info.channels; c++) data[i + c] = Math.max(0, Math.min(255, (data[i + c] ?? 0) + delta));
   }
-  return sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }).png().toBuffer();
+  return sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
+    .png()
+    .toBuffer();
 }

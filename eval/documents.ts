@@ -39,7 +39,11 @@ const FAMILIES: readonly LocaleFamily[] = [
     symbol: '$',
     numbers: ['en', 'en', 'plain'],
     dates: ['mdy-slash', 'long-mdy', 'short-mdy', 'iso'],
-    taxes: [['Sales tax', 0.0825], ['Tax', 0.07], ['Sales Tax', 0.06]],
+    taxes: [
+      ['Sales tax', 0.0825],
+      ['Tax', 0.07],
+      ['Sales Tax', 0.06],
+    ],
     suffixes: ['LLC', 'Inc.', 'Co.'],
   },
   {
@@ -47,7 +51,11 @@ const FAMILIES: readonly LocaleFamily[] = [
     symbol: '€',
     numbers: ['de', 'de', 'en'],
     dates: ['dmy-dot', 'dmy-slash', 'iso', 'long-dmy'],
-    taxes: [['VAT', 0.19], ['VAT', 0.21], ['VAT', 0.2]],
+    taxes: [
+      ['VAT', 0.19],
+      ['VAT', 0.21],
+      ['VAT', 0.2],
+    ],
     suffixes: ['GmbH', 'B.V.', 'S.A.'],
   },
   {
@@ -71,7 +79,10 @@ const FAMILIES: readonly LocaleFamily[] = [
     symbol: 'C$',
     numbers: ['en'],
     dates: ['iso', 'long-mdy', 'dmy-mon'],
-    taxes: [['HST', 0.13], ['GST', 0.05]],
+    taxes: [
+      ['HST', 0.13],
+      ['GST', 0.05],
+    ],
     suffixes: ['Inc.', 'Ltd.'],
   },
   {
@@ -168,8 +179,40 @@ export function randomIsoDate(random: Random): string {
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;
 
-const VENDOR_FIRST = ['Acme', 'Northwind', 'Bluebird', 'Granite', 'Silverline', 'Harbor', 'Maple', 'Redwood', 'Summit', 'Brightwave', 'Oakridge', 'Pioneer', 'Evergreen', 'Lakeside', 'Ironbridge', 'Kestrel', 'Copperfield', 'Westbrook'];
-const VENDOR_SECOND = ['Supplies', 'Traders', 'Consulting', 'Logistics', 'Design Studio', 'Engineering', 'Software', 'Print Works', 'Electrical', 'Catering', 'Office Solutions', 'Analytics'];
+const VENDOR_FIRST = [
+  'Acme',
+  'Northwind',
+  'Bluebird',
+  'Granite',
+  'Silverline',
+  'Harbor',
+  'Maple',
+  'Redwood',
+  'Summit',
+  'Brightwave',
+  'Oakridge',
+  'Pioneer',
+  'Evergreen',
+  'Lakeside',
+  'Ironbridge',
+  'Kestrel',
+  'Copperfield',
+  'Westbrook',
+];
+const VENDOR_SECOND = [
+  'Supplies',
+  'Traders',
+  'Consulting',
+  'Logistics',
+  'Design Studio',
+  'Engineering',
+  'Software',
+  'Print Works',
+  'Electrical',
+  'Catering',
+  'Office Solutions',
+  'Analytics',
+];
 const SERVICES = [
   'Consulting services',
   'Website maintenance',
@@ -198,7 +241,15 @@ const NUMBER_SHAPES = [
 ];
 const STREETS = ['High Street', 'Market Road', 'Station Lane', 'Harbour View', 'King Street', 'Elm Avenue', 'Mill Road'];
 const CITIES = ['London', 'Berlin', 'Austin', 'Toronto', 'Zurich', 'Sydney', 'Leeds', 'Utrecht', 'Denver'];
-const CUSTOMERS = ['Globex Corporation', 'Initech Ltd', 'Umbrella Foods', 'Stark Industries', 'Wayne Enterprises', 'Hooli Inc.', 'Vandelay Imports'];
+const CUSTOMERS = [
+  'Globex Corporation',
+  'Initech Ltd',
+  'Umbrella Foods',
+  'Stark Industries',
+  'Wayne Enterprises',
+  'Hooli Inc.',
+  'Vandelay Imports',
+];
 
 export interface InvoiceContent {
   truth: InvoiceData;
@@ -213,7 +264,9 @@ export function randomInvoice(random: Random): InvoiceContent {
   const hours = random.chance(0.25);
   const lines = Array.from({ length: random.int(1, 8) }, () => {
     const quantity = hours ? random.pick([1, 1.5, 2, 2.5, 4, 6, 8, 12]) : random.int(1, 12);
-    const unitPrice = round2(random.pick([random.int(2, 60), random.int(20, 400), random.int(100, 1800)]) + random.pick([0, 0.5, 0.99, 0.25, 0.75]));
+    const unitPrice = round2(
+      random.pick([random.int(2, 60), random.int(20, 400), random.int(100, 1800)]) + random.pick([0, 0.5, 0.99, 0.25, 0.75]),
+    );
     return { description: random.pick(SERVICES), quantity, unit_price: unitPrice, total: round2(quantity * unitPrice) };
   });
   const subtotal = round2(lines.reduce((sum, line) => sum + line.total, 0));
@@ -239,8 +292,38 @@ export function randomInvoice(random: Random): InvoiceContent {
   };
 }
 
-const MERCHANTS = ['CORNER CAFE', 'Blue Bottle Deli', 'GREENLEAF MARKET', 'The Daily Grind', 'HARBOR HARDWARE', 'QUICKSTOP', 'Luna Bakery', 'PINE STREET PHARMACY', 'Sunny Side Diner', 'BOOK NOOK'];
-const GOODS = ['Coffee', 'Latte large', 'Croissant', 'Bagel', 'Orange juice', 'Sandwich', 'Milk', 'Bananas', 'Sourdough bread', 'Eggs dozen', 'Batteries AA', 'Paper towels', 'Chocolate bar', 'Sparkling water', 'Notebook', 'Green tea', 'Muffin', 'Salad bowl'];
+const MERCHANTS = [
+  'CORNER CAFE',
+  'Blue Bottle Deli',
+  'GREENLEAF MARKET',
+  'The Daily Grind',
+  'HARBOR HARDWARE',
+  'QUICKSTOP',
+  'Luna Bakery',
+  'PINE STREET PHARMACY',
+  'Sunny Side Diner',
+  'BOOK NOOK',
+];
+const GOODS = [
+  'Coffee',
+  'Latte large',
+  'Croissant',
+  'Bagel',
+  'Orange juice',
+  'Sandwich',
+  'Milk',
+  'Bananas',
+  'Sourdough bread',
+  'Eggs dozen',
+  'Batteries AA',
+  'Paper towels',
+  'Chocolate bar',
+  'Sparkling water',
+  'Notebook',
+  'Green tea',
+  'Muffin',
+  'Salad bowl',
+];
 const PAYMENTS = ['Visa', 'Mastercard', 'Cash', 'Debit card', 'American Express'];
 
 export interface ReceiptContent {

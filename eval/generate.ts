@@ -26,7 +26,10 @@ export async function generateSample(seed: number, index: number): Promise<Gener
   const variant = index % 2 === 0 ? 'clean' : 'degraded';
   const id = `${String(index).padStart(4, '0')}-${profile}-${variant}`;
   const content = profile === 'invoice' ? randomInvoice(random) : randomReceipt(random);
-  const rendered: RenderedSvg = 'line_items' in content.truth ? renderInvoice(content as ReturnType<typeof randomInvoice>, random) : renderReceipt(content as ReturnType<typeof randomReceipt>, random);
+  const rendered: RenderedSvg =
+    'line_items' in content.truth
+      ? renderInvoice(content as ReturnType<typeof randomInvoice>, random)
+      : renderReceipt(content as ReturnType<typeof randomReceipt>, random);
   const png = await sharp(Buffer.from(rendered.svg)).png().toBuffer();
   const degraded = variant === 'degraded' ? await degrade(png, pickDegradations(random), random) : undefined;
   const bytes = degraded?.bytes ?? png;
@@ -44,7 +47,9 @@ export async function generateSample(seed: number, index: number): Promise<Gener
     height: degraded?.height ?? rendered.height,
   } as const;
   const sample: Sample =
-    'line_items' in content.truth ? { ...base, profile: 'invoice', expected: content.truth } : { ...base, profile: 'receipt', expected: content.truth };
+    'line_items' in content.truth
+      ? { ...base, profile: 'invoice', expected: content.truth }
+      : { ...base, profile: 'receipt', expected: content.truth };
   return { sample, bytes };
 }
 
@@ -75,7 +80,9 @@ export const DEFAULT_COUNT = 40;
 export const DEFAULT_SEED = 1;
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { count: { type: 'string', default: String(DEFAULT_COUNT) }, seed: { type: 'string', default: String(DEFAULT_SEED) } } });
+  const { values } = parseArgs({
+    options: { count: { type: 'string', default: String(DEFAULT_COUNT) }, seed: { type: 'string', default: String(DEFAULT_SEED) } },
+  });
   const count = Number(values.count);
   const seed = Number(values.seed);
   if (!Number.isInteger(count) || count < 1) throw new Error(`--count: expected a whole number >= 1, got "${values.count}"`);

@@ -96,9 +96,14 @@ function classicInvoice(content: InvoiceContent, random: Random, font: Font): st
   ];
   totals.forEach(([label, value, bold], i) => {
     const ty = y + (i + 1) * body * 2;
-    out.push(text(780, ty, label, { size: body, font, bold }), text(1160, ty, formatMoney(value, locale), { size: body, font, anchor: 'end', bold }));
+    out.push(
+      text(780, ty, label, { size: body, font, bold }),
+      text(1160, ty, formatMoney(value, locale), { size: body, font, anchor: 'end', bold }),
+    );
   });
-  out.push(text(80, 1620, 'Payment due within 30 days. Thank you for your business!', { size: Math.round(body * 0.85), font, fill: '#555' }));
+  out.push(
+    text(80, 1620, 'Payment due within 30 days. Thank you for your business!', { size: Math.round(body * 0.85), font, fill: '#555' }),
+  );
   return out;
 }
 
@@ -117,7 +122,10 @@ function stackedInvoice(content: InvoiceContent, random: Random, font: Font): st
   ];
   meta.forEach(([label, value], i) => {
     const x = 80 + i * 380;
-    out.push(text(x, 330, label, { size: Math.round(body * 0.9), font, fill: '#666' }), text(x, 330 + body * 1.6, value, { size: body, font, bold: true }));
+    out.push(
+      text(x, 330, label, { size: Math.round(body * 0.9), font, fill: '#666' }),
+      text(x, 330 + body * 1.6, value, { size: body, font, bold: true }),
+    );
   });
   out.push(text(80, 450, `Billed to: ${content.customer.join(', ')}`, { size: body, font }));
   let y = 560;
@@ -149,7 +157,12 @@ function stackedInvoice(content: InvoiceContent, random: Random, font: Font): st
     const last = i === totals.length - 1;
     out.push(
       text(860, y + i * body * 2, label, { size: last ? Math.round(body * 1.2) : body, font, bold: last, anchor: 'end' }),
-      text(1160, y + i * body * 2, formatMoney(value, locale), { size: last ? Math.round(body * 1.2) : body, font, bold: last, anchor: 'end' }),
+      text(1160, y + i * body * 2, formatMoney(value, locale), {
+        size: last ? Math.round(body * 1.2) : body,
+        font,
+        bold: last,
+        anchor: 'end',
+      }),
     );
   });
   return out;
@@ -215,8 +228,21 @@ function bandedInvoice(content: InvoiceContent, random: Random, font: Font): str
   out.push(`<circle cx="120" cy="110" r="44" fill="#475569"/>`);
   out.push(text(190, 105, truth.vendor ?? '', { size: Math.round(body * 1.7), font, bold: true }));
   out.push(text(190, 145, content.address.join(', '), { size: body, font, fill: '#333' }));
-  out.push(text(1160, 95, `${random.pick(['Invoice no.', 'Invoice #', 'Invoice'])} ${truth.invoice_number ?? ''}`, { size: body, font, anchor: 'end', bold: true }));
-  out.push(text(1160, 135, `${random.pick(['Issued:', 'Date:', 'Dated'])} ${formatDate(truth.date ?? '', locale.date)}`, { size: body, font, anchor: 'end' }));
+  out.push(
+    text(1160, 95, `${random.pick(['Invoice no.', 'Invoice #', 'Invoice'])} ${truth.invoice_number ?? ''}`, {
+      size: body,
+      font,
+      anchor: 'end',
+      bold: true,
+    }),
+  );
+  out.push(
+    text(1160, 135, `${random.pick(['Issued:', 'Date:', 'Dated'])} ${formatDate(truth.date ?? '', locale.date)}`, {
+      size: body,
+      font,
+      anchor: 'end',
+    }),
+  );
   out.push(text(1160, 175, `Due: ${formatDate(content.dueDate, locale.date)}`, { size: body, font, anchor: 'end' }));
   out.push(text(80, 300, 'Invoice to', { size: body, font, fill: '#666' }));
   out.push(text(80, 300 + body * 1.5, content.customer.join(', '), { size: body, font }));
@@ -245,9 +271,19 @@ function bandedInvoice(content: InvoiceContent, random: Random, font: Font): str
   ];
   totals.forEach(([label, value], i) => {
     const ty = y + i * body * 2;
-    out.push(text(760, ty, label, { size: body, font, bold: i === 2 }), text(1160, ty, formatMoney(value, locale), { size: body, font, anchor: 'end', bold: i === 2 }));
+    out.push(
+      text(760, ty, label, { size: body, font, bold: i === 2 }),
+      text(1160, ty, formatMoney(value, locale), { size: body, font, anchor: 'end', bold: i === 2 }),
+    );
   });
-  out.push(text(620, 1660, `All amounts in ${locale.currency}. Bank transfer to the account on file.`, { size: Math.round(body * 0.85), font, anchor: 'middle', fill: '#555' }));
+  out.push(
+    text(620, 1660, `All amounts in ${locale.currency}. Bank transfer to the account on file.`, {
+      size: Math.round(body * 0.85),
+      font,
+      anchor: 'middle',
+      fill: '#555',
+    }),
+  );
   return out;
 }
 
@@ -314,10 +350,17 @@ export function renderReceipt(content: ReceiptContent, random: Random): Rendered
     const quantity = item.quantity ?? 1;
     const total = amountText(item.total ?? 0, locale);
     if (layout === 'columns') {
-      out.push(text(left, (y += step), item.description, { size, font }), text(360, y, String(quantity), { size, font, anchor: 'end' }), text(right, y, total, { size, font, anchor: 'end' }));
+      out.push(
+        text(left, (y += step), item.description, { size, font }),
+        text(360, y, String(quantity), { size, font, anchor: 'end' }),
+        text(right, y, total, { size, font, anchor: 'end' }),
+      );
     } else if (quantity > 1 && twoLine) {
       out.push(text(left, (y += step), item.description, { size, font }));
-      out.push(text(left + size * 2, (y += step), `${quantity} @ ${amountText(item.unit_price ?? 0, locale)}`, { size, font }), text(right, y, total, { size, font, anchor: 'end' }));
+      out.push(
+        text(left + size * 2, (y += step), `${quantity} @ ${amountText(item.unit_price ?? 0, locale)}`, { size, font }),
+        text(right, y, total, { size, font, anchor: 'end' }),
+      );
     } else {
       const label = quantity > 1 ? `${quantity} x ${item.description}` : item.description;
       out.push(text(left, (y += step), label, { size, font }), text(right, y, total, { size, font, anchor: 'end' }));
@@ -331,18 +374,30 @@ export function renderReceipt(content: ReceiptContent, random: Random): Rendered
   totals.push([random.pick(['TOTAL', 'Total', 'AMOUNT DUE']), truth.total ?? 0, true]);
   for (const [label, value, bold] of totals) {
     const labelSize = bold ? Math.round(size * 1.2) : size;
-    out.push(text(left, (y += step), label, { size: labelSize, font, bold }), text(right, y, bold ? formatMoney(value, locale) : amountText(value, locale), { size: labelSize, font, bold, anchor: 'end' }));
+    out.push(
+      text(left, (y += step), label, { size: labelSize, font, bold }),
+      text(right, y, bold ? formatMoney(value, locale) : amountText(value, locale), { size: labelSize, font, bold, anchor: 'end' }),
+    );
   }
   y += step / 2;
   const payment = truth.payment_method ?? 'Cash';
   if (payment === 'Cash') {
     const tendered = Math.ceil(((truth.total ?? 0) + 0.01) / 10) * 10;
     out.push(text(left, (y += step), 'CASH', { size, font }), text(right, y, amountText(tendered, locale), { size, font, anchor: 'end' }));
-    out.push(text(left, (y += step), 'CHANGE', { size, font }), text(right, y, amountText(tendered - (truth.total ?? 0), locale), { size, font, anchor: 'end' }));
+    out.push(
+      text(left, (y += step), 'CHANGE', { size, font }),
+      text(right, y, amountText(tendered - (truth.total ?? 0), locale), { size, font, anchor: 'end' }),
+    );
   } else {
     out.push(text(left, (y += step), PAYMENT_PRINTED[payment] ?? payment.toUpperCase(), { size, font }));
   }
-  out.push(text(width / 2, (y += step * 2), random.pick(['THANK YOU!', 'Thank you for shopping with us', 'Please come again']), { size, font, anchor: 'middle' }));
+  out.push(
+    text(width / 2, (y += step * 2), random.pick(['THANK YOU!', 'Thank you for shopping with us', 'Please come again']), {
+      size,
+      font,
+      anchor: 'middle',
+    }),
+  );
   const height = Math.round(y + step * 2);
   return { svg: svgDocument(width, height, out), width, height, layout, font };
 }

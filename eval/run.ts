@@ -32,10 +32,24 @@ function comparable(profile: Sample['profile'], data: InvoiceData | ReceiptData 
   if (data === undefined) return undefined;
   if (profile === 'invoice') {
     const invoice = data as InvoiceData;
-    return { vendor: invoice.vendor, invoice_number: invoice.invoice_number, date: invoice.date, total: invoice.total, currency: invoice.currency, line_item_count: invoice.line_items.length };
+    return {
+      vendor: invoice.vendor,
+      invoice_number: invoice.invoice_number,
+      date: invoice.date,
+      total: invoice.total,
+      currency: invoice.currency,
+      line_item_count: invoice.line_items.length,
+    };
   }
   const receipt = data as ReceiptData;
-  return { vendor: receipt.merchant, invoice_number: null, date: receipt.date, total: receipt.total, currency: receipt.currency, line_item_count: receipt.items.length };
+  return {
+    vendor: receipt.merchant,
+    invoice_number: null,
+    date: receipt.date,
+    total: receipt.total,
+    currency: receipt.currency,
+    line_item_count: receipt.items.length,
+  };
 }
 
 interface Outcome {
@@ -58,14 +72,17 @@ interface SampleResult {
 }
 
 const same = (field: Field, expected: unknown, actual: unknown): boolean =>
-  field === 'total' ? typeof expected === 'number' && typeof actual === 'number' && Math.abs(expected - actual) < 0.005 : expected === actual;
+  field === 'total'
+    ? typeof expected === 'number' && typeof actual === 'number' && Math.abs(expected - actual) < 0.005
+    : expected === actual;
 
 function parseSteps(raw: string | undefined): Partial<PreparationSteps> {
   if (raw === undefined || raw === '') return {};
   const steps: Record<string, boolean | number> = {};
   for (const pair of raw.split(',')) {
     const [key = '', value = ''] = pair.split('=').map((part) => part.trim());
-    if (!(key in DEFAULT_STEPS)) throw new Error(`--steps: unknown step "${key}"; expected one of ${Object.keys(DEFAULT_STEPS).join(', ')}`);
+    if (!(key in DEFAULT_STEPS))
+      throw new Error(`--steps: unknown step "${key}"; expected one of ${Object.keys(DEFAULT_STEPS).join(', ')}`);
     steps[key] = value === 'true' ? true : value === 'false' ? false : Number(value);
   }
   return steps as Partial<PreparationSteps>;
@@ -81,27 +98,42 @@ const percent = (hits: number, total: number): string => (total === 0 ? '   -  '
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { steps: { type: 'string' }, failures: { type: 'boolean', default: false }, limit: { type: 'string', default: '100000' }, only: { type: 'string' } },
+    options: {
+      steps: { type: 'string' },
+      failures: { type: 'boolean', default: false },
+      limit: { type: 'string', default: '100000' },
+      only: { type: 'string' },
+    },
   });
   if (!existsSync(SET_DIR)) throw new Error(`no evaluation set in ${SET_DIR.pathname}: run npm run eval:generate first`);
   const steps = parseSteps(values.steps);
-  const samples = (await loadSamples(Number(values.limit))).filter((sample) => values.only === undefined || sample.id.includes(values.only));
+  const samples = (await loadSamples(Number(values.limit))).filter(
+    (sample) => values.only === undefined || sample.id.includes(values.only),
+  );
   const reader = createDocumentReader({ poolSize: 1, steps });
   const results: SampleResult[] = [];
   try {
     // A warm-up read so that worker start-up is not charged to the first image.
     const first = samples[0];
-    if (first !== undefined) await reader.read(first.profile, { bytes: await readFile(new URL(first.image, SET_DIR)), mime: first.mime, width: first.width, height: first.height });
+    if (first !== undefined)
+      await reader.read(first.profile, {
+        bytes: await readFile(new URL(first.image, SET_DIR)),
+        mime: first.mime,
+        width: first.width,
+        height: first.height,
+      });
     for (const sample of samples) {
       const bytes = await readFile(new URL(sample.image, SET_DIR));
       const started = performance.now();
       // A failed read counts as every field missed; the error is kept in the report.
-      const reading = await reader.read(sample.profile, { bytes, mime: sample.mime, width: sample.width, height: sample.height }).catch((error: unknown) => ({
-        data: undefined,
-        confidence: 0,
-        text: '',
-        warnings: [`read failed: ${error instanceof Error ? error.message : String(error)}`],
-      }));
+      const reading = await reader
+        .read(sample.profile, { bytes, mime: sample.mime, width: sample.width, height: sample.height })
+        .catch((error: unknown) => ({
+          data: undefined,
+          confidence: 0,
+          text: '',
+          warnings: [`read failed: ${error instanceof Error ? error.message : String(error)}`],
+        }));
       const ms = performance.now() - started;
       const expected = comparable(sample.profile, sample.expected) as Comparable;
       const actual = comparable(sample.profile, reading.data);
@@ -111,10 +143,24 @@ async function main(): Promise<void> {
           { expected: expected[field], actual: actual?.[field] ?? null, ok: same(field, expected[field], actual?.[field]) },
         ]),
       ) as Partial<Record<Field, Outcome>>;
-      results.push({ id: sample.id, profile: sample.profile, variant: sample.variant, degradations: sample.degradations, layout: sample.layout, ms: Math.round(ms), confidence: reading.confidence, textChars: reading.text.length, fields, warnings: reading.warnings });
+      results.push({
+        id: sample.id,
+        profile: sample.profile,
+        variant: sample.variant,
+        degradations: sample.degradations,
+        layout: sample.layout,
+        ms: Math.round(ms),
+        confidence: reading.confidence,
+        textChars: reading.text.length,
+        fields,
+        warnings: reading.warnings,
+      });
       if (values.failures) {
         for (const [field, outcome] of Object.entries(fields)) {
-          if (!outcome.ok) console.log(`${sample.id} [${sample.layout}; ${sample.degradations.join(', ')}] ${field}: expected ${JSON.stringify(outcome.expected)}, got ${JSON.stringify(outcome.actual)}`);
+          if (!outcome.ok)
+            console.log(
+              `${sample.id} [${sample.layout}; ${sample.degradations.join(', ')}] ${field}: expected ${JSON.stringify(outcome.expected)}, got ${JSON.stringify(outcome.actual)}`,
+            );
         }
       }
     }
@@ -136,7 +182,9 @@ async function main(): Promise<void> {
   const count = (variant: string): number => results.filter((result) => result.variant === variant).length;
   console.log(`\n${'field'.padEnd(18)}${groups.map((group) => `${group} (n=${count(group)})`.padStart(18)).join('')}`);
   for (const field of FIELDS) {
-    console.log(`${field.padEnd(18)}${groups.map((group) => `${percent(summary[group]?.[field]?.hits ?? 0, summary[group]?.[field]?.total ?? 0)}  ${`${summary[group]?.[field]?.hits ?? 0}/${summary[group]?.[field]?.total ?? 0}`.padStart(6)}`.padStart(18)).join('')}`);
+    console.log(
+      `${field.padEnd(18)}${groups.map((group) => `${percent(summary[group]?.[field]?.hits ?? 0, summary[group]?.[field]?.total ?? 0)}  ${`${summary[group]?.[field]?.hits ?? 0}/${summary[group]?.[field]?.total ?? 0}`.padStart(6)}`.padStart(18)).join('')}`,
+    );
   }
   const times = results.map((result) => result.ms).sort((a, b) => a - b);
   const mean = times.reduce((a, b) => a + b, 0) / Math.max(1, times.length);
@@ -144,7 +192,9 @@ async function main(): Promise<void> {
     const own = results.filter((result) => result.variant === variant);
     return own.reduce((a, b) => a + b.ms, 0) / Math.max(1, own.length);
   };
-  console.log(`\nmean time per image: ${Math.round(mean)} ms (clean ${Math.round(meanOf('clean'))} ms, degraded ${Math.round(meanOf('degraded'))} ms, max ${times.at(-1) ?? 0} ms)`);
+  console.log(
+    `\nmean time per image: ${Math.round(mean)} ms (clean ${Math.round(meanOf('clean'))} ms, degraded ${Math.round(meanOf('degraded'))} ms, max ${times.at(-1) ?? 0} ms)`,
+  );
   await writeFile(
     new URL('report.json', OUT_DIR),
     `${JSON.stringify({ steps: { ...DEFAULT_STEPS, ...steps }, meanMs: Math.round(mean), summary, results }, null, 2)}\n`,

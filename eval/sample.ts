@@ -17,7 +17,8 @@ interface SampleBase {
   height: number;
 }
 
-export type Sample = (SampleBase & { profile: 'invoice'; expected: InvoiceData }) | (SampleBase & { profile: 'receipt'; expected: ReceiptData });
+export type Sample =
+  (SampleBase & { profile: 'invoice'; expected: InvoiceData }) | (SampleBase & { profile: 'receipt'; expected: ReceiptData });
 
 export const OUT_DIR = new URL('./out/', import.meta.url);
 export const SET_DIR = new URL('./out/set/', import.meta.url);

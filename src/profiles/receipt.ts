@@ -40,7 +40,11 @@ export function checkReceipt(data: ReceiptData): string[] {
   if (data.subtotal !== null && data.total !== null) {
     const expected = data.subtotal + (data.tax ?? 0) + (data.tip ?? 0);
     if (differs(expected, data.total)) {
-      const parts = [`subtotal ${data.subtotal}`, ...(data.tax === null ? [] : [`tax ${data.tax}`]), ...(data.tip === null ? [] : [`tip ${data.tip}`])];
+      const parts = [
+        `subtotal ${data.subtotal}`,
+        ...(data.tax === null ? [] : [`tax ${data.tax}`]),
+        ...(data.tip === null ? [] : [`tip ${data.tip}`]),
+      ];
       warnings.push(
         parts.length === 1
           ? `subtotal ${data.subtotal} differs from total ${data.total} and no tax or tip is given`

@@ -38,7 +38,9 @@ describe('checkReceipt', () => {
 
   it('counts a missing tax or tip as zero', () => {
     expect(checkReceipt({ ...consistent, tax: null, tip: null, total: 5.75 })).toEqual([]);
-    expect(checkReceipt({ ...consistent, tax: null, tip: null, total: 6 })).toEqual(['subtotal 5.75 differs from total 6 and no tax or tip is given']);
+    expect(checkReceipt({ ...consistent, tax: null, tip: null, total: 6 })).toEqual([
+      'subtotal 5.75 differs from total 6 and no tax or tip is given',
+    ]);
   });
 
   it('reports a currency that is not an ISO code and an implausible date', () => {
@@ -61,7 +63,18 @@ describe('receiptSchema', () => {
   it('is sent as a strict JSON Schema with every key required', () => {
     const schema = receiptProfile.jsonSchema as { required: string[]; additionalProperties: boolean };
     expect(schema.additionalProperties).toBe(false);
-    expect(schema.required.sort()).toEqual(['currency', 'date', 'items', 'merchant', 'payment_method', 'subtotal', 'tax', 'time', 'tip', 'total']);
+    expect(schema.required.sort()).toEqual([
+      'currency',
+      'date',
+      'items',
+      'merchant',
+      'payment_method',
+      'subtotal',
+      'tax',
+      'time',
+      'tip',
+      'total',
+    ]);
     expect(receiptProfile).toMatchObject({ name: 'receipt', detail: 'high', maxOutputTokens: 1200, prepare: { format: 'png' } });
   });
 });

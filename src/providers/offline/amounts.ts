@@ -34,7 +34,8 @@ export function findAmounts(text: string): AmountMatch[] {
     const currency = (pre === undefined ? null : currencyOfMarker(pre)) ?? (post === undefined ? null : currencyOfMarker(post));
     // A three-letter word that is not a currency code is text next to a number, not part of it.
     const start = match.index + (pre !== undefined && currencyOfMarker(pre) === null ? match[0].indexOf(number) : 0);
-    const end = post !== undefined && currencyOfMarker(post) === null ? match.index + match[0].lastIndexOf(post) : match.index + match[0].length;
+    const end =
+      post !== undefined && currencyOfMarker(post) === null ? match.index + match[0].lastIndexOf(post) : match.index + match[0].length;
     matches.push({ value: sign === undefined ? parsed.value : -parsed.value, hasCents: parsed.hasCents, currency, start, end: end });
   }
   return matches;

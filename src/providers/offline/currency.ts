@@ -1,8 +1,31 @@
 /** Currencies from the symbols and ISO codes printed on a document. */
 
-export const CURRENCY_CODES: ReadonlySet<string> = new Set([
-  'USD', 'EUR', 'GBP', 'CHF', 'CAD', 'AUD', 'NZD', 'JPY', 'CNY', 'INR', 'SEK', 'NOK', 'DKK', 'PLN', 'CZK', 'HUF',
-  'ZAR', 'SGD', 'HKD', 'MXN', 'BRL', 'TRY', 'AED', 'ILS', 'KRW',
+const CURRENCY_CODES: ReadonlySet<string> = new Set([
+  'USD',
+  'EUR',
+  'GBP',
+  'CHF',
+  'CAD',
+  'AUD',
+  'NZD',
+  'JPY',
+  'CNY',
+  'INR',
+  'SEK',
+  'NOK',
+  'DKK',
+  'PLN',
+  'CZK',
+  'HUF',
+  'ZAR',
+  'SGD',
+  'HKD',
+  'MXN',
+  'BRL',
+  'TRY',
+  'AED',
+  'ILS',
+  'KRW',
 ]);
 
 /** Longest markers first so that `C$` is not read as `$`. */

@@ -22,7 +22,10 @@ const PATTERNS: readonly RegExp[] = [
   /(?<!\d)(?<year>(?:19|20)\d{2})[-/.](?<a>\d{1,2})[-/.](?<b>\d{1,2})(?!\d)/giu,
   // The second separator may be a space before a four-digit year: OCR drops dots ("15.01 2022").
   /(?<!\d)(?<a>\d{1,2})(?<sep>[-/.])(?<b>\d{1,2})(?:\k<sep>|\s(?=\d{4}))(?<year>(?:19|20)\d{2}|\d{2})(?!\d)/giu,
-  new RegExp(String.raw`(?<!\d)(?<day>\d{1,2})(?:st|nd|rd|th)?[\s\-/.]*(?:of\s+)?${MONTH_NAME}[\s\-/.,]*(?<year>(?:19|20)\d{2}|\d{2})(?!\d)`, 'giu'),
+  new RegExp(
+    String.raw`(?<!\d)(?<day>\d{1,2})(?:st|nd|rd|th)?[\s\-/.]*(?:of\s+)?${MONTH_NAME}[\s\-/.,]*(?<year>(?:19|20)\d{2}|\d{2})(?!\d)`,
+    'giu',
+  ),
   new RegExp(String.raw`\b${MONTH_NAME}[\s\-/.]*(?<day>\d{1,2})(?:st|nd|rd|th)?[\s,.]+(?<year>(?:19|20)\d{2})(?!\d)`, 'giu'),
 ];
 
@@ -49,7 +52,8 @@ export function findDates(text: string, order: DateOrder): DateMatch[] {
  * Fonts with a dotted or slashed zero (most till printers) make OCR read 0 as 6, 8 or 9: a day or
  * month that cannot exist ("03/69/2024") is retried with that digit as 0.
  */
-const dottedZero = (part: string | undefined): string | undefined => (part !== undefined && /^[689]\d$/.test(part) ? `0${part.slice(1)}` : part);
+const dottedZero = (part: string | undefined): string | undefined =>
+  part !== undefined && /^[689]\d$/.test(part) ? `0${part.slice(1)}` : part;
 
 export function parseDate(text: string, order: DateOrder): string | null {
   return findDates(text, order)[0]?.iso ?? null;
@@ -86,7 +90,11 @@ function named(groups: Record<string, string | undefined>): Omit<DateMatch, 'sta
   return fromParts(groups.year, String(month), groups.day);
 }
 
-function fromParts(yearText: string | undefined, monthText: string | undefined, dayText: string | undefined): Omit<DateMatch, 'start' | 'end'> | null {
+function fromParts(
+  yearText: string | undefined,
+  monthText: string | undefined,
+  dayText: string | undefined,
+): Omit<DateMatch, 'start' | 'end'> | null {
   if (yearText === undefined || monthText === undefined || dayText === undefined) return null;
   const shortYear = Number(yearText);
   const year = yearText.length === 2 ? (shortYear < 70 ? 2000 + shortYear : 1900 + shortYear) : shortYear;

@@ -70,9 +70,6 @@ const EXTRACTORS: Readonly<Record<string, (page: OcrPage) => Extraction<InvoiceD
   receipt: extractReceipt,
 };
 
-/** Profiles the offline reader answers in full. */
-export const OFFLINE_DOCUMENT_PROFILES: readonly string[] = Object.keys(EXTRACTORS);
-
 /**
  * The layout rules alone, for words that need no OCR (a PDF's text layer); undefined for profiles the
  * reader does not answer in full.
@@ -90,20 +87,29 @@ export function createDocumentReader(options: DocumentReaderOptions = {}): Docum
   const maxInputPixels = options.maxInputPixels ?? 100_000_000;
 
   async function read(profileName: string, image: DocumentImage, readOptions: ReadOptions = {}): Promise<DocumentReading> {
-    const [{ page }, stats] = await Promise.all([readPage(pool, image.bytes, steps, maxInputPixels, readOptions.signal), imageStats(image.bytes, maxInputPixels)]);
+    const [{ page }, stats] = await Promise.all([
+      readPage(pool, image.bytes, steps, maxInputPixels, readOptions.signal),
+      imageStats(image.bytes, maxInputPixels),
+    ]);
     const base = {
       text: analyseLayout(page).text,
       kind: classifyImage(page, stats, image),
       engine: page.engine,
       confidence: page.confidence,
     };
-    const lowConfidence = page.confidence < LOW_CONFIDENCE && page.lines.length > 0 ? [`OCR confidence is low (${page.confidence}): values may be misread`] : [];
-    const extract = EXTRACTORS[profileName];
-    if (extract !== undefined) {
-      const { data, evidence, warnings } = extract(page);
+    const lowConfidence =
+      page.confidence < LOW_CONFIDENCE && page.lines.length > 0
+        ? [`OCR confidence is low (${page.confidence}): values may be misread`]
+        : [];
+    const extracted = extractFields(profileName, page);
+    if (extracted !== undefined) {
+      const { data, evidence, warnings } = extracted;
       return { ...base, data, evidence, warnings: [...warnings, ...lowConfidence] };
     }
-    const warnings = profileName === 'describe' ? [] : [`the offline provider cannot answer the "${profileName}" profile in full: only the text read by OCR is returned`];
+    const warnings =
+      profileName === 'describe'
+        ? []
+        : [`the offline provider cannot answer the "${profileName}" profile in full: only the text read by OCR is returned`];
     return { ...base, evidence: {}, warnings: [...warnings, ...lowConfidence] };
   }
 

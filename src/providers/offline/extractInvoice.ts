@@ -19,7 +19,8 @@ export const SUBTOTAL_LABELS = [/\b(sub[\s-]?total|net\s+(amount|total)|total\s+
 export const TAX_LABELS = [/\b(vat|tax|gst|hst|pst|qst|sales\s+tax|mwst|iva|tva)\b/i];
 export const TAX_EXCLUDE = /\b(invoice|total|subtotal|excl|incl|included|number|no\.|id|reg)\b/i;
 /** Rows below the items: the totals block. */
-export const TOTALS_START = /^(sub[\s-]?total|total|net\s+(amount|total)|amount\s+due|balance|grand\s+total|vat|tax|gst|hst|sales\s+tax)\b/i;
+export const TOTALS_START =
+  /^(sub[\s-]?total|total|net\s+(amount|total)|amount\s+due|balance|grand\s+total|vat|tax|gst|hst|sales\s+tax)\b/i;
 
 const NUMBER_LABELS: readonly { label: RegExp; where: readonly ('inline' | 'right' | 'below')[] }[] = [
   // OCR reads "No" as "Mo" or "N0" and drops letters at word ends ("Numbe"): the labels allow for it.
@@ -49,7 +50,8 @@ const NOT_INVOICE_DATE = /\b(due|delivery|order|ship(ping)?|paid|period|valid|ex
 function invoiceNumber(layout: Layout): LabelledValue<string> | null {
   for (const { label, where } of NUMBER_LABELS) {
     const [found] = findLabelled(layout, { label, where, parse: invoiceNumberParser });
-    if (found !== undefined) return { value: found.value, evidence: evidence(found.words, PLACEMENT_TRUST[found.where], found.label), row: found.row };
+    if (found !== undefined)
+      return { value: found.value, evidence: evidence(found.words, PLACEMENT_TRUST[found.where], found.label), row: found.row };
   }
   return null;
 }

@@ -37,7 +37,8 @@ function paymentMethod(layout: Layout): LabelledValue<string> | null {
     for (const segment of row.segments) {
       for (const [pattern, name] of PAYMENTS) {
         const match = pattern.exec(segment.text);
-        if (match !== null) return { value: name, evidence: evidence(wordsIn(segment, match.index, match.index + match[0].length), 0.85), row: row.index };
+        if (match !== null)
+          return { value: name, evidence: evidence(wordsIn(segment, match.index, match.index + match[0].length), 0.85), row: row.index };
       }
     }
   }

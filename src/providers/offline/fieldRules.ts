@@ -18,7 +18,7 @@ export interface Extraction<T> {
  * The last amount printed with cents. Bare integers only count on documents that print none with
  * cents: elsewhere "£69297" is "£692.97" with its decimal point lost, not a number to report.
  */
-export const moneyParser =
+const moneyParser =
   (centsRequired: boolean): Parser<number> =>
   (text) => {
     const amounts = findAmounts(text);
@@ -26,13 +26,13 @@ export const moneyParser =
     return amount === undefined ? null : { value: amount.value, start: amount.start, end: amount.end };
   };
 
-/** Whether most amounts on the page are printed with cents. */
-export const printsCents = (layout: Layout): boolean => {
+/** Whether the page prints money with cents (a quarter of its amounts or more). */
+const printsCents = (layout: Layout): boolean => {
   const amounts = findAmounts(layout.text);
   return amounts.filter((a) => a.hasCents).length >= amounts.length / 4;
 };
 
-export const dateParser =
+const dateParser =
   (order: DateOrder): Parser<string> =>
   (text) => {
     const [date] = findDates(text, order);
@@ -55,10 +55,22 @@ const asValue = <T>(found: Found<T>): LabelledValue<T> => ({
  * The labelled amount for a field: labels are tried strongest first ("Amount due" before "Total"),
  * and the bottom-most occurrence wins (the final total sits below running totals).
  */
-export function labelledAmount(layout: Layout, labels: readonly RegExp[], exclude: RegExp | undefined, skipRows: ReadonlySet<number>): LabelledValue<number> | null {
+export function labelledAmount(
+  layout: Layout,
+  labels: readonly RegExp[],
+  exclude: RegExp | undefined,
+  skipRows: ReadonlySet<number>,
+): LabelledValue<number> | null {
   const parse = moneyParser(printsCents(layout));
   for (const label of labels) {
-    const found = findLabelled(layout, { label, parse, where: ['inline', 'right'], farthest: true, skipRows, ...(exclude === undefined ? {} : { exclude }) });
+    const found = findLabelled(layout, {
+      label,
+      parse,
+      where: ['inline', 'right'],
+      farthest: true,
+      skipRows,
+      ...(exclude === undefined ? {} : { exclude }),
+    });
     const last = found.at(-1);
     if (last !== undefined) return asValue(last);
   }
@@ -101,7 +113,11 @@ export function issuer(layout: Layout): LabelledValue<string> | null {
 export function currencyOf(layout: Layout): LabelledValue<string> | null {
   const found = detectCurrency(layout.text);
   if (found === null) return null;
-  return { value: found.code, evidence: { confidence: Math.round((0.5 + 0.45 * found.agreement) * 1000) / 1000, text: found.marker }, row: -1 };
+  return {
+    value: found.code,
+    evidence: { confidence: Math.round((0.5 + 0.45 * found.agreement) * 1000) / 1000, text: found.marker },
+    row: -1,
+  };
 }
 
 /** Sets `data[field]` and its evidence from a found value, or null when nothing was found. */

@@ -96,7 +96,9 @@ function rowParts(row: Row): RowParts {
   const numbers: NumberCell[] = [];
   for (const segment of row.segments) {
     const amounts = findAmounts(segment.text);
-    const connectors = segment.text.replace(/\S+/g, (token, offset: number) => (amounts.some((a) => offset >= a.start && offset < a.end) ? '' : token));
+    const connectors = segment.text.replace(/\S+/g, (token, offset: number) =>
+      amounts.some((a) => offset >= a.start && offset < a.end) ? '' : token,
+    );
     if (amounts.length > 0 && /^[\s@x×*:]*$/iu.test(connectors)) {
       numbers.push(...amounts.map((amount) => cellOf(segment, amount)));
       continue;
@@ -132,7 +134,12 @@ function descriptionOf(words: OcrWord[]): { description: string; quantity: numbe
   const prefix = QUANTITY_PREFIX.exec(text);
   if (prefix === null) return { description: cleanDescription(text), quantity: null, words, quantityWords: [] };
   const consumed = prefix[0].trim().split(/\s+/).length;
-  return { description: cleanDescription(text.slice(prefix[0].length)), quantity: Number(prefix[1]), words: words.slice(consumed), quantityWords: words.slice(0, consumed) };
+  return {
+    description: cleanDescription(text.slice(prefix[0].length)),
+    quantity: Number(prefix[1]),
+    words: words.slice(consumed),
+    quantityWords: words.slice(0, consumed),
+  };
 }
 
 const cleanDescription = (text: string): string => text.replace(/^[\s\-*.:|]+|[\s\-*.:|]+$/g, '');
@@ -144,7 +151,11 @@ function byColumns(parts: RowParts, header: HeaderCell[]): Parsed | null {
   const assigned = new Map<Column, NumberCell>();
   for (const cell of parts.numbers) {
     const distance = (column: HeaderCell): number =>
-      Math.min(Math.abs(cell.box.x1 - column.box.x1), Math.abs(cell.box.x0 - column.box.x0), Math.abs(cell.box.x0 + cell.box.x1 - column.box.x0 - column.box.x1) / 2);
+      Math.min(
+        Math.abs(cell.box.x1 - column.box.x1),
+        Math.abs(cell.box.x0 - column.box.x0),
+        Math.abs(cell.box.x0 + cell.box.x1 - column.box.x0 - column.box.x1) / 2,
+      );
     const nearest = [...numeric].sort((a, b) => distance(a) - distance(b))[0];
     // Numbers well left of the first numeric column belong to the description ("LED panel 60x60").
     if (nearest === undefined || cell.box.x1 < firstNumeric - 2 * (nearest.box.x1 - nearest.box.x0)) continue;
@@ -174,7 +185,12 @@ function build(textWords: OcrWord[], quantity: NumberCell | null, unit: NumberCe
   const qty = quantity?.amount.value ?? described.quantity;
   return {
     item: { description: described.description, quantity: qty, unit_price: unit?.amount.value ?? null, total: total.amount.value },
-    words: { description: described.words, quantity: quantity?.words ?? described.quantityWords, unit_price: unit?.words ?? [], total: total.words },
+    words: {
+      description: described.words,
+      quantity: quantity?.words ?? described.quantityWords,
+      unit_price: unit?.words ?? [],
+      total: total.words,
+    },
   };
 }
 

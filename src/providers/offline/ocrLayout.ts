@@ -45,10 +45,20 @@ const median = (values: readonly number[]): number => {
 const height = (box: Box): number => box.y1 - box.y0;
 
 /** Dashes and quotes OCR reads in several Unicode forms become their ASCII forms. */
-const normaliseText = (text: string): string => text.replace(/[\u2010-\u2015\u2212]/gu, '-').replace(/[\u2018\u2019]/gu, "'").replace(/[\u201c\u201d]/gu, '"');
+const normaliseText = (text: string): string =>
+  text
+    .replace(/[\u2010-\u2015\u2212]/gu, '-')
+    .replace(/[\u2018\u2019]/gu, "'")
+    .replace(/[\u201c\u201d]/gu, '"');
 
 function makeSegment(words: OcrWord[], row: number): Segment {
-  return { words, text: words.map((word) => word.text).join(' '), box: unionBox(words.map((word) => word.box)), size: median(words.map((word) => height(word.box))), row };
+  return {
+    words,
+    text: words.map((word) => word.text).join(' '),
+    box: unionBox(words.map((word) => word.box)),
+    size: median(words.map((word) => height(word.box))),
+    row,
+  };
 }
 
 /** A row's words, left to right, cut wherever the gap is wider than a column gap. */
@@ -58,7 +68,8 @@ function splitAtGaps(words: readonly OcrWord[], row: number): Segment[] {
   for (const word of [...words].sort((a, b) => a.box.x0 - b.box.x0)) {
     const current = runs.at(-1);
     const previous = current?.at(-1);
-    if (current === undefined || previous === undefined || word.box.x0 - previous.box.x1 > Math.max(COLUMN_GAP * size, 8)) runs.push([word]);
+    if (current === undefined || previous === undefined || word.box.x0 - previous.box.x1 > Math.max(COLUMN_GAP * size, 8))
+      runs.push([word]);
     else current.push(word);
   }
   return runs.map((run) => makeSegment(run, row));
@@ -86,7 +97,8 @@ export function analyseLayout(page: OcrPage): Layout {
   for (const line of lines) {
     const row = drafts.find(
       (candidate) =>
-        Math.min(candidate.y1, line.box.y1) - Math.max(candidate.y0, line.box.y0) >= 0.5 * Math.min(candidate.y1 - candidate.y0, height(line.box)) &&
+        Math.min(candidate.y1, line.box.y1) - Math.max(candidate.y0, line.box.y0) >=
+          0.5 * Math.min(candidate.y1 - candidate.y0, height(line.box)) &&
         candidate.boxes.every((other) => other.x1 <= line.box.x0 || line.box.x1 <= other.x0),
     );
     if (row === undefined) {
@@ -163,7 +175,10 @@ export function findLabelled<T>(layout: Layout, query: LabelQuery<T>): Found<T>[
       if (match === null || query.exclude?.test(segment.text) === true) continue;
       const labelEnd = match.index + match[0].length;
       const label = wordsIn(segment, match.index, labelEnd);
-      const hit = (where.includes('inline') ? inline(segment, labelEnd, query.parse) : null) ?? (where.includes('right') ? rightOf(row, segment, query) : null) ?? (where.includes('below') ? below(layout, segment, query.parse) : null);
+      const hit =
+        (where.includes('inline') ? inline(segment, labelEnd, query.parse) : null) ??
+        (where.includes('right') ? rightOf(row, segment, query) : null) ??
+        (where.includes('below') ? below(layout, segment, query.parse) : null);
       if (hit !== null) found.push({ ...hit, label, row: row.index });
     }
   }
@@ -174,7 +189,9 @@ type Hit<T> = Pick<Found<T>, 'value' | 'words' | 'where'>;
 
 function inline<T>(segment: Segment, labelEnd: number, parse: Parser<T>): Hit<T> | null {
   const parsed = parse(segment.text.slice(labelEnd));
-  return parsed === null ? null : { value: parsed.value, words: wordsIn(segment, labelEnd + parsed.start, labelEnd + parsed.end), where: 'inline' };
+  return parsed === null
+    ? null
+    : { value: parsed.value, words: wordsIn(segment, labelEnd + parsed.start, labelEnd + parsed.end), where: 'inline' };
 }
 
 function rightOf<T>(row: Row, label: Segment, query: LabelQuery<T>): Hit<T> | null {

@@ -30,11 +30,6 @@ export interface OcrPage {
   engine: string;
 }
 
-export const lineText = (line: OcrLine): string => line.words.map((word) => word.text).join(' ');
-
-/** Reading order as the engine saw it, one line per row of text. */
-export const pageText = (page: OcrPage): string => page.lines.map(lineText).join('\n');
-
 export const pageWords = (page: OcrPage): OcrWord[] => page.lines.flatMap((line) => line.words);
 
 export function meanConfidence(words: readonly OcrWord[]): number {

@@ -107,15 +107,19 @@ export function createOcrPool(options: OcrPoolOptions = {}): OcrPool {
       legacyLang: true,
       errorHandler: (error: unknown) => failStart(error),
     });
-    const worker = await withTimeout(Promise.race([starting, startFailed]), startTimeoutMs, 'starting an OCR worker').catch((error: unknown) => {
-      void starting.then((late) => late.terminate()).catch(() => {});
-      throw new TransientError('internal_error', `OCR engine could not start: ${describe(error)}`, { cause: error });
-    });
+    const worker = await withTimeout(Promise.race([starting, startFailed]), startTimeoutMs, 'starting an OCR worker').catch(
+      (error: unknown) => {
+        void starting.then((late) => late.terminate()).catch(() => {});
+        throw new TransientError('internal_error', `OCR engine could not start: ${describe(error)}`, { cause: error });
+      },
+    );
     failStart = () => {};
     await worker.setParameters({ tessedit_pageseg_mode: PAGE_SEGMENTATION });
     const thread = (worker as unknown as { worker: ThreadWorker }).worker;
     const died = new Promise<never>((_, reject) => {
-      thread.once('error', (error) => reject(new TransientError('internal_error', `OCR worker crashed: ${error.message}`, { cause: error })));
+      thread.once('error', (error) =>
+        reject(new TransientError('internal_error', `OCR worker crashed: ${error.message}`, { cause: error })),
+      );
       thread.once('exit', (code) => reject(new TransientError('internal_error', `OCR worker exited with code ${code}`)));
     });
     died.catch(() => {});
@@ -180,7 +184,9 @@ export function createOcrPool(options: OcrPoolOptions = {}): OcrPool {
     let healthy = false;
     try {
       const work = job(slot.worker).catch((error: unknown) => {
-        throw error instanceof TransientError ? error : new TransientError('internal_error', `OCR engine failed ${what}: ${describe(error)}`, { cause: error });
+        throw error instanceof TransientError
+          ? error
+          : new TransientError('internal_error', `OCR engine failed ${what}: ${describe(error)}`, { cause: error });
       });
       const result = await withTimeout(Promise.race([work, slot.died]), jobTimeoutMs, what);
       healthy = true;
@@ -202,7 +208,10 @@ export function createOcrPool(options: OcrPoolOptions = {}): OcrPool {
       try {
         const { data } = await worker.detect(png);
         const degrees = data.orientation_degrees;
-        return { degrees: degrees === 90 || degrees === 180 || degrees === 270 ? degrees : 0, confidence: data.orientation_confidence ?? 0 };
+        return {
+          degrees: degrees === 90 || degrees === 180 || degrees === 270 ? degrees : 0,
+          confidence: data.orientation_confidence ?? 0,
+        };
       } finally {
         // A new engine instance forgets the page segmentation mode.
         await worker.reinitialize('eng', READING_ENGINE);

@@ -36,7 +36,7 @@ export interface PreparedImage {
 }
 
 /** Beyond ~16 MP tesseract only gets slower; this also bounds the memory a page takes. */
-export const MAX_OCR_PIXELS = 16_000_000;
+const MAX_OCR_PIXELS = 16_000_000;
 
 export async function decodeForOcr(bytes: Buffer, steps: PreparationSteps, maxInputPixels: number): Promise<GreyImage> {
   try {
@@ -52,9 +52,13 @@ export async function decodeForOcr(bytes: Buffer, steps: PreparationSteps, maxIn
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/pixel limit/i.test(message)) {
-      throw new PermanentError('image_too_large', `expected an image of at most ${maxInputPixels} pixels for OCR: ${message}`, { cause: error });
+      throw new PermanentError('image_too_large', `expected an image of at most ${maxInputPixels} pixels for OCR: ${message}`, {
+        cause: error,
+      });
     }
-    throw new PermanentError('corrupt_image', `expected an image sharp can decode for OCR, but decoding failed: ${message}`, { cause: error });
+    throw new PermanentError('corrupt_image', `expected an image sharp can decode for OCR, but decoding failed: ${message}`, {
+      cause: error,
+    });
   }
 }
 
@@ -94,7 +98,8 @@ export async function rotateGrey(grey: GreyImage, degrees: 90 | 180 | 270): Prom
 }
 
 /** The scale a page is rendered at when `requested`: never beyond MAX_OCR_PIXELS. */
-export const boundedScale = (grey: GreyImage, requested: number): number => Math.min(requested, Math.sqrt(MAX_OCR_PIXELS / (grey.width * grey.height)));
+export const boundedScale = (grey: GreyImage, requested: number): number =>
+  Math.min(requested, Math.sqrt(MAX_OCR_PIXELS / (grey.width * grey.height)));
 
 /** Renders the decoded page at `requestedScale` (bounded, see `boundedScale`) as the PNG tesseract reads. */
 export async function renderForOcr(grey: GreyImage, requestedScale = 1): Promise<PreparedImage> {

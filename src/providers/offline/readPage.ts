@@ -37,7 +37,13 @@ interface Reading {
   rotated: PageReading['rotated'];
 }
 
-export async function readPage(pool: OcrPool, bytes: Buffer, steps: PreparationSteps, maxInputPixels: number, signal?: AbortSignal): Promise<PageReading> {
+export async function readPage(
+  pool: OcrPool,
+  bytes: Buffer,
+  steps: PreparationSteps,
+  maxInputPixels: number,
+  signal?: AbortSignal,
+): Promise<PageReading> {
   const jobOptions = signal === undefined ? {} : { signal };
   const read = async (grey: GreyImage, rotated: Reading['rotated'], scale = 1): Promise<Reading> => {
     const image = await renderForOcr(grey, scale);

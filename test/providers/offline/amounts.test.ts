@@ -31,7 +31,7 @@ describe('parseAmount', () => {
   it('reports the currency printed beside the amount', () => {
     expect(parseAmount('£2,355.28')?.currency).toBe('GBP');
     expect(parseAmount('1.234,56 €')?.currency).toBe('EUR');
-    expect(parseAmount('CHF 19\'434.25')?.currency).toBe('CHF');
+    expect(parseAmount("CHF 19'434.25")?.currency).toBe('CHF');
     expect(parseAmount('A$99.00')?.currency).toBe('AUD');
     expect(parseAmount('42.00')?.currency).toBeNull();
   });

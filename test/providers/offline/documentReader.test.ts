@@ -26,7 +26,12 @@ afterAll(async () => {
 describe('createDocumentReader', () => {
   it('reads an invoice image into schema-valid data with evidence', async () => {
     const reading = await reader.read('invoice', invoice);
-    expect(reading.data).toMatchObject({ invoice_number: expected.invoice_number, date: expected.date, total: expected.total, vendor: expected.vendor });
+    expect(reading.data).toMatchObject({
+      invoice_number: expected.invoice_number,
+      date: expected.date,
+      total: expected.total,
+      vendor: expected.vendor,
+    });
     expect(invoiceSchema.safeParse(reading.data).success).toBe(true);
     expect(reading.evidence.total?.text).toMatch(/total|due/i);
     expect(reading.evidence.invoice_number?.text).toContain(expected.invoice_number);
@@ -50,18 +55,23 @@ describe('createDocumentReader', () => {
     const reading = await reader.read('product-photo', invoice);
     expect(reading.data).toBeUndefined();
     expect(reading.text).toContain(expected.invoice_number);
-    expect(reading.warnings).toContain('the offline provider cannot answer the "product-photo" profile in full: only the text read by OCR is returned');
+    expect(reading.warnings).toContain(
+      'the offline provider cannot answer the "product-photo" profile in full: only the text read by OCR is returned',
+    );
   });
 
   it('rejects bytes that are not an image as a permanent corrupt_image error', async () => {
-    const error: unknown = await reader.read('invoice', { bytes: Buffer.from('not an image'), mime: 'image/png', width: 1, height: 1 }).catch((e: unknown) => e);
+    const error: unknown = await reader
+      .read('invoice', { bytes: Buffer.from('not an image'), mime: 'image/png', width: 1, height: 1 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PermanentError);
     expect(error).toMatchObject({ code: 'corrupt_image' });
   });
 
   it('rejects an image above the pixel limit as image_too_large', async () => {
-    const small = createDocumentReader({ maxInputPixels: 1000, pool: createOcrPool() });
+    const small = createDocumentReader({ maxInputPixels: 1000 });
     const error: unknown = await small.read('invoice', invoice).catch((e: unknown) => e);
+    await small.close();
     expect(error).toMatchObject({ code: 'image_too_large', retryable: false });
   });
 });
@@ -79,21 +89,36 @@ describe('image kinds', () => {
       `<svg xmlns="http://www.w3.org/2000/svg" width="800" height="500"><rect width="100%" height="100%" fill="#fff"/>` +
         `<text x="400" y="40" font-family="DejaVu Sans" font-size="24" text-anchor="middle">Sales 2024</text>` +
         `<line x1="80" y1="440" x2="760" y2="440" stroke="#000" stroke-width="2"/><line x1="80" y1="80" x2="80" y2="440" stroke="#000" stroke-width="2"/>` +
-        [0, 10, 20, 30, 40].map((v, i) => `<text x="70" y="${445 - i * 85}" font-family="DejaVu Sans" font-size="18" text-anchor="end">${v}</text>`).join('') +
-        colours.map((c, i) => `<rect x="${120 + i * 125}" y="${440 - (i + 1) * 65}" width="80" height="${(i + 1) * 65}" fill="${c}"/>`).join('') +
-        ['Q1', 'Q2', 'Q3', 'Q4', 'Q5'].map((q, i) => `<text x="${160 + i * 125}" y="470" font-family="DejaVu Sans" font-size="18" text-anchor="middle">${q}</text>`).join('') +
+        [0, 10, 20, 30, 40]
+          .map((v, i) => `<text x="70" y="${445 - i * 85}" font-family="DejaVu Sans" font-size="18" text-anchor="end">${v}</text>`)
+          .join('') +
+        colours
+          .map((c, i) => `<rect x="${120 + i * 125}" y="${440 - (i + 1) * 65}" width="80" height="${(i + 1) * 65}" fill="${c}"/>`)
+          .join('') +
+        ['Q1', 'Q2', 'Q3', 'Q4', 'Q5']
+          .map((q, i) => `<text x="${160 + i * 125}" y="470" font-family="DejaVu Sans" font-size="18" text-anchor="middle">${q}</text>`)
+          .join('') +
         `</svg>`,
     );
     const screenshot = await render(
       `<svg xmlns="http://www.w3.org/2000/svg" width="1280" height="720"><rect width="100%" height="100%" fill="#1e1e1e"/>` +
         `<rect width="260" height="720" fill="#252526"/><rect width="1280" height="36" fill="#3c3c3c"/>` +
-        ['Explorer', 'src', 'index.ts', 'config.ts', 'errors.ts', 'README.md'].map((t, i) => `<text x="20" y="${80 + i * 30}" font-family="DejaVu Sans" font-size="17" fill="#ccc">${t}</text>`).join('') +
-        Array.from({ length: 16 }, (_, i) => `<text x="300" y="${80 + i * 36}" font-family="DejaVu Sans Mono" font-size="18" fill="#d4d4d4">const value${i} = compute(input, ${i * 7});</text>`).join('') +
+        ['Explorer', 'src', 'index.ts', 'config.ts', 'errors.ts', 'README.md']
+          .map((t, i) => `<text x="20" y="${80 + i * 30}" font-family="DejaVu Sans" font-size="17" fill="#ccc">${t}</text>`)
+          .join('') +
+        Array.from(
+          { length: 16 },
+          (_, i) =>
+            `<text x="300" y="${80 + i * 36}" font-family="DejaVu Sans Mono" font-size="18" fill="#d4d4d4">const value${i} = compute(input, ${i * 7});</text>`,
+        ).join('') +
         `</svg>`,
     );
     // Continuous tones: a coarse random field blown up smoothly, as a photo has.
     const field = Buffer.from(Array.from({ length: 24 * 16 * 3 }, (_, i) => (i * 7919 + ((i * i) % 251)) % 256));
-    const photoBytes = await sharp(field, { raw: { width: 24, height: 16, channels: 3 } }).resize(960, 640, { kernel: 'cubic' }).jpeg().toBuffer();
+    const photoBytes = await sharp(field, { raw: { width: 24, height: 16, channels: 3 } })
+      .resize(960, 640, { kernel: 'cubic' })
+      .jpeg()
+      .toBuffer();
     const photo = { bytes: photoBytes, mime: 'image/jpeg', width: 960, height: 640 };
 
     expect((await reader.read('describe', chart)).kind).toBe('chart');
@@ -104,7 +129,11 @@ describe('image kinds', () => {
 
 describe('createOcrPool', () => {
   const png = async (): Promise<Buffer> =>
-    sharp(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="600" height="120"><rect width="100%" height="100%" fill="#fff"/><text x="20" y="70" font-family="DejaVu Sans" font-size="36">Total 12.50</text></svg>'))
+    sharp(
+      Buffer.from(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="600" height="120"><rect width="100%" height="100%" fill="#fff"/><text x="20" y="70" font-family="DejaVu Sans" font-size="36">Total 12.50</text></svg>',
+      ),
+    )
       .png()
       .toBuffer();
 
@@ -112,7 +141,11 @@ describe('createOcrPool', () => {
     const pool = createOcrPool({ size: 1 });
     const image = await png();
     const pages = await Promise.all([pool.recognize(image), pool.recognize(image), pool.recognize(image)]);
-    expect(pages.map((page) => page.lines.map((line) => line.words.map((word) => word.text).join(' ')).join(' '))).toEqual(['Total 12.50', 'Total 12.50', 'Total 12.50']);
+    expect(pages.map((page) => page.lines.map((line) => line.words.map((word) => word.text).join(' ')).join(' '))).toEqual([
+      'Total 12.50',
+      'Total 12.50',
+      'Total 12.50',
+    ]);
     await pool.close();
     await expect(pool.recognize(image)).rejects.toBeInstanceOf(TransientError);
   });

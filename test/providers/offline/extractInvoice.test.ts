@@ -9,7 +9,9 @@ const FIXTURES = ['invoice-classic-usd', 'invoice-stacked-eur', 'invoice-plain-u
 /** The page with every word that reads `from` replaced by `to`. */
 const replaceWord = (page: OcrPage, from: string, to: string | null): OcrPage => ({
   ...page,
-  lines: page.lines.map((line) => ({ words: line.words.flatMap((word) => (word.text !== from ? [word] : to === null ? [] : [{ ...word, text: to }])) })),
+  lines: page.lines.map((line) => ({
+    words: line.words.flatMap((word) => (word.text !== from ? [word] : to === null ? [] : [{ ...word, text: to }])),
+  })),
 });
 
 describe('extractInvoice on captured OCR output', () => {
@@ -24,7 +26,19 @@ describe('extractInvoice on captured OCR output', () => {
   it('keeps evidence for every field it found, with the label it was found by', () => {
     const { page, expected } = invoiceFixture('invoice-stacked-eur');
     const { evidence } = extractInvoice(page);
-    expect(Object.keys(evidence)).toEqual(expect.arrayContaining(['vendor', 'invoice_number', 'date', 'currency', 'subtotal', 'tax', 'total', 'line_items[0].description', 'line_items[0].total']));
+    expect(Object.keys(evidence)).toEqual(
+      expect.arrayContaining([
+        'vendor',
+        'invoice_number',
+        'date',
+        'currency',
+        'subtotal',
+        'tax',
+        'total',
+        'line_items[0].description',
+        'line_items[0].total',
+      ]),
+    );
     // Stacked layout: the number sits below its label, and the evidence says which label.
     expect(evidence.invoice_number?.text).toMatch(new RegExp(`^(Invoice #|Invoice No\\.|Number) ${expected.invoice_number ?? ''}$`));
     expect(evidence.total?.text).toMatch(/^(Amount due|Total due|Balance due|Total) /);
@@ -40,10 +54,16 @@ describe('extractInvoice on captured OCR output', () => {
 
   it('warns, and trusts the totals less, when they do not add up', () => {
     const { page, expected } = invoiceFixture('invoice-classic-usd');
-    const printed = page.lines.flatMap((line) => line.words).find((word) => word.text.includes((expected.total ?? 0).toLocaleString('en-US', { minimumFractionDigits: 2 })));
+    const printed = page.lines
+      .flatMap((line) => line.words)
+      .find((word) => word.text.includes((expected.total ?? 0).toLocaleString('en-US', { minimumFractionDigits: 2 })));
     expect(printed).toBeDefined();
     const before = extractInvoice(page).evidence.total?.confidence ?? 0;
-    const misread = replaceWord(page, printed?.text ?? '', (printed?.text ?? '').replace(/\d(?=\.\d\d$)/, (digit) => String((Number(digit) + 1) % 10)));
+    const misread = replaceWord(
+      page,
+      printed?.text ?? '',
+      (printed?.text ?? '').replace(/\d(?=\.\d\d$)/, (digit) => String((Number(digit) + 1) % 10)),
+    );
     const { data, warnings, evidence } = extractInvoice(misread);
     expect(data.total).not.toBe(expected.total);
     expect(warnings).toEqual([`subtotal ${expected.subtotal} + tax ${expected.tax} = ${expected.total}, but total is ${data.total}`]);

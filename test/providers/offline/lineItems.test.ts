@@ -70,7 +70,18 @@ describe('readItems', () => {
 
   it('treats a lone price column (Item / Qty / Price) as the line total', () => {
     const layout = analyseLayout(
-      page([line(28, 100, 'Item'), line(330, 100, 'Qty'), line(480, 100, 'Price'), line(28, 130, 'Coffee'), line(350, 130, '2'), line(480, 130, '7.00')], 576, 300),
+      page(
+        [
+          line(28, 100, 'Item'),
+          line(330, 100, 'Qty'),
+          line(480, 100, 'Price'),
+          line(28, 130, 'Coffee'),
+          line(350, 130, '2'),
+          line(480, 130, '7.00'),
+        ],
+        576,
+        300,
+      ),
     );
     expect(readItems(layout, STOP, NOT_ITEMS, 'items').items).toEqual([{ description: 'Coffee', quantity: 2, unit_price: null, total: 7 }]);
   });

@@ -26,7 +26,11 @@ describe('offline OCR', () => {
     });
     // ...and only the probes above tripped it: OCR itself never tried.
     expect(stderr.match(/network access denied/g)).toHaveLength(4);
-    expect(result.data).toMatchObject({ invoice_number: result.expected.invoice_number, date: result.expected.date, total: result.expected.total });
+    expect(result.data).toMatchObject({
+      invoice_number: result.expected.invoice_number,
+      date: result.expected.date,
+      total: result.expected.total,
+    });
     expect(result.engine).toMatch(/^tesseract\.js 7\.\d+\.\d+ \(tesseract 5\./);
   });
 });

@@ -53,7 +53,9 @@ describe('findLabelled', () => {
   });
 
   it('honours exclusions, placements and skipped rows', () => {
-    expect(findLabelled(layout, { label: /total/i, exclude: /subtotal/i, parse: anything, farthest: true }).map((found) => found.value)).toEqual(['12.00']);
+    expect(
+      findLabelled(layout, { label: /total/i, exclude: /subtotal/i, parse: anything, farthest: true }).map((found) => found.value),
+    ).toEqual(['12.00']);
     expect(findLabelled(layout, { label: /^date$/i, parse: anything, where: ['inline', 'right'] })).toEqual([]);
     const totalRow = layout.rows.find((row) => row.text.startsWith('Total'))?.index ?? -1;
     expect(findLabelled(layout, { label: /^total$/i, parse: anything, skipRows: new Set([totalRow]) })).toEqual([]);
@@ -68,7 +70,9 @@ describe('findLabelled', () => {
 
 describe('prominentSegment', () => {
   it('picks the largest text near the top, skipping excluded titles', () => {
-    const layout = analyseLayout(page([line(80, 80, 'Acme Supplies Ltd', 32), line(900, 80, 'INVOICE', 40), line(80, 130, '12 High Street')]));
+    const layout = analyseLayout(
+      page([line(80, 80, 'Acme Supplies Ltd', 32), line(900, 80, 'INVOICE', 40), line(80, 130, '12 High Street')]),
+    );
     expect(prominentSegment(layout, /^invoice$/i)?.text).toBe('Acme Supplies Ltd');
   });
 

@@ -24,7 +24,10 @@ function deny(what) {
 const isLocal = (args) => {
   const [first] = args;
   const options = Array.isArray(first) ? first[0] : first;
-  return (typeof options === 'string' && !/^\d+$/.test(options)) || (typeof options === 'object' && options !== null && typeof options.path === 'string');
+  return (
+    (typeof options === 'string' && !/^\d+$/.test(options)) ||
+    (typeof options === 'object' && options !== null && typeof options.path === 'string')
+  );
 };
 
 function denyRemote(what, original) {

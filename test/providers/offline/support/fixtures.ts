@@ -10,7 +10,8 @@ interface Fixture<T> {
   page: OcrPage;
 }
 
-const load = <T>(name: string): Fixture<T> => JSON.parse(readFileSync(new URL(`../../../fixtures/ocr/${name}.json`, import.meta.url), 'utf8')) as Fixture<T>;
+const load = <T>(name: string): Fixture<T> =>
+  JSON.parse(readFileSync(new URL(`../../../fixtures/ocr/${name}.json`, import.meta.url), 'utf8')) as Fixture<T>;
 
 export const invoiceFixture = (name: string): Fixture<InvoiceData> => load<InvoiceData>(name);
 export const receiptFixture = (name: string): Fixture<ReceiptData> => load<ReceiptData>(name);
