@@ -8,7 +8,6 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
 import { LocalHost } from '../src/local/localHost.js';
 import { createStorageClients } from '../src/storage/clients.js';
-import { hostSettings } from '../src/hostSettings.js';
 
 export interface WorkerReport {
   type: 'stopped';
@@ -19,18 +18,11 @@ export interface WorkerReport {
 
 const config = loadConfig(process.env);
 if (config.storage === undefined) throw new Error('the bench passes DataStorage');
-const host = await LocalHost.start({ config, storage: createStorageClients(config.storage), logger: createLogger(config.logLevel), host: { ...hostSettings(), queues: { ...hostSettings().queues, batchSize: Number(process.env.XB ?? 8), newBatchThreshold: Number(process.env.XT ?? 4) } } });
+const host = await LocalHost.start({ config, storage: createStorageClients(config.storage), logger: createLogger(config.logLevel) });
 process.send?.({ type: 'ready' });
-process.stderr.write(`READY RSS ${Math.round(process.memoryUsage().rss/1048576)} heap ${Math.round(process.memoryUsage().heapUsed/1048576)}\n`);
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-const lag = monitorEventLoopDelay({ resolution: 10 }); lag.enable();
-const peak = { rss: 0, heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 }; setInterval(() => { const m = process.memoryUsage(); for (const k of Object.keys(peak) as (keyof typeof peak)[]) peak[k] = Math.max(peak[k], Math.round(m[k] / 1048576)); }, 200).unref();
 
 process.on('message', (message: { type?: string }) => {
   if (message.type !== 'stop') return;
-  process.stderr.write(`MEM ${JSON.stringify(peak)}\n`);
-  process.stderr.write(`EXT ${(globalThis as any).__ext} n ${(globalThis as any).__extn}\n`);
-  process.stderr.write(`WORKER LAG p50 ${lag.percentile(50)/1e6} p99 ${lag.percentile(99)/1e6} max ${lag.max/1e6}\n`);
   void host.stop().then(() => {
     const usage = process.resourceUsage();
     const report: WorkerReport = { type: 'stopped', peakRssBytes: usage.maxRSS * 1024, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000 };

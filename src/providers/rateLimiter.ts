@@ -232,7 +232,7 @@ class Budget {
     if (this.configured === undefined) this.learned = Math.max(this.learned ?? 0, remaining + ownAtLeast);
     const external = (this.serviceCapacity ?? 0) - remaining - ownAtMost;
     const booked = this.sum(from, at, (charge) => charge.seq === undefined);
-    if (external > booked) { this.charge(at, external - booked); (globalThis as any).__ext = ((globalThis as any).__ext ?? 0) + external - booked; (globalThis as any).__extn = ((globalThis as any).__extn ?? 0) + 1; }
+    if (external > booked) this.charge(at, external - booked);
   }
 
   markUnreported(): void {
