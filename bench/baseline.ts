@@ -61,7 +61,12 @@ async function run({ endpoint, files }: BaselineStart): Promise<BaselineOutcome[
         });
         return { name: file.name, ok: true, doneMs: performance.now() - started };
       } catch (error) {
-        return { name: file.name, ok: false, doneMs: performance.now() - started, error: error instanceof Error ? error.message.slice(0, 200) : String(error) };
+        return {
+          name: file.name,
+          ok: false,
+          doneMs: performance.now() - started,
+          error: error instanceof Error ? error.message.slice(0, 200) : String(error),
+        };
       }
     }),
   );
@@ -70,7 +75,12 @@ async function run({ endpoint, files }: BaselineStart): Promise<BaselineOutcome[
 process.once('message', (message: BaselineStart) => {
   void run(message).then((outcomes) => {
     const usage = process.resourceUsage();
-    const report: BaselineReport = { type: 'done', outcomes, peakRssBytes: usage.maxRSS * 1024, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000 };
+    const report: BaselineReport = {
+      type: 'done',
+      outcomes,
+      peakRssBytes: usage.maxRSS * 1024,
+      cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000,
+    };
     process.send?.(report, () => process.exit(0));
   });
 });

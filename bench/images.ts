@@ -88,7 +88,9 @@ async function renderPhoto(seed: number): Promise<Buffer> {
   }
   const grain = Buffer.alloc(512 * 512 * 3);
   for (let i = 0; i < grain.length; i++) grain[i] = 128 + Math.floor((next() - 0.5) * 70);
-  const grainTile = await sharp(grain, { raw: { width: 512, height: 512, channels: 3 } }).png().toBuffer();
+  const grainTile = await sharp(grain, { raw: { width: 512, height: 512, channels: 3 } })
+    .png()
+    .toBuffer();
   return sharp(coarse, { raw: { width: w, height: h, channels: 3 } })
     .resize(4032, 3024, { kernel: 'cubic' })
     .composite([{ input: grainTile, tile: true, blend: 'soft-light' }])
@@ -101,15 +103,23 @@ async function renderPhoto(seed: number): Promise<Buffer> {
 async function renderScan(seed: number): Promise<Buffer> {
   const next = random(seed);
   const parts: string[] = [`<rect width="2480" height="3508" fill="#f7f5f0"/>`];
-  parts.push(`<text x="200" y="330" font-family="DejaVu Sans, sans-serif" font-size="72" font-weight="bold" fill="#1a1a1a">${escapeXml(words(next, 3).toUpperCase())}</text>`);
+  parts.push(
+    `<text x="200" y="330" font-family="DejaVu Sans, sans-serif" font-size="72" font-weight="bold" fill="#1a1a1a">${escapeXml(words(next, 3).toUpperCase())}</text>`,
+  );
   let y = 480;
   for (let field = 0; field < 12; field++, y += 150) {
-    parts.push(`<text x="200" y="${y}" font-family="DejaVu Sans, sans-serif" font-size="34" fill="#333">${escapeXml(words(next, 2))}:</text>`);
+    parts.push(
+      `<text x="200" y="${y}" font-family="DejaVu Sans, sans-serif" font-size="34" fill="#333">${escapeXml(words(next, 2))}:</text>`,
+    );
     parts.push(`<rect x="760" y="${y - 48}" width="1500" height="70" fill="none" stroke="#555" stroke-width="3"/>`);
-    parts.push(`<text x="790" y="${y}" font-family="DejaVu Sans Mono, monospace" font-size="36" fill="#1f2f6f">${escapeXml(words(next, 3))} ${Math.floor(next() * 100_000)}</text>`);
+    parts.push(
+      `<text x="790" y="${y}" font-family="DejaVu Sans Mono, monospace" font-size="36" fill="#1f2f6f">${escapeXml(words(next, 3))} ${Math.floor(next() * 100_000)}</text>`,
+    );
   }
   for (let line = 0; line < 28; line++, y += 56) {
-    parts.push(`<text x="200" y="${y + 80}" font-family="DejaVu Serif, serif" font-size="34" fill="#222">${escapeXml(words(next, 11))}</text>`);
+    parts.push(
+      `<text x="200" y="${y + 80}" font-family="DejaVu Serif, serif" font-size="34" fill="#222">${escapeXml(words(next, 11))}</text>`,
+    );
   }
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="2480" height="3508">${parts.join('')}</svg>`;
   return sharp(Buffer.from(svg)).jpeg({ quality: 85 }).withMetadata({ density: 300 }).toBuffer();
@@ -126,19 +136,29 @@ async function renderScreenshot(seed: number): Promise<Buffer> {
     `<text x="300" y="46" font-family="DejaVu Sans, sans-serif" font-size="24" fill="#111827">${escapeXml(words(next, 3))}</text>`,
   ];
   for (let item = 0; item < 12; item++) {
-    parts.push(`<text x="32" y="${120 + item * 48}" font-family="DejaVu Sans, sans-serif" font-size="18" fill="#d1d5db">${escapeXml(words(next, 2))}</text>`);
+    parts.push(
+      `<text x="32" y="${120 + item * 48}" font-family="DejaVu Sans, sans-serif" font-size="18" fill="#d1d5db">${escapeXml(words(next, 2))}</text>`,
+    );
   }
   for (let card = 0; card < 4; card++) {
     const x = 300 + card * 400;
     parts.push(`<rect x="${x}" y="110" width="370" height="160" rx="10" fill="#ffffff" stroke="#e5e7eb"/>`);
-    parts.push(`<text x="${x + 24}" y="160" font-family="DejaVu Sans, sans-serif" font-size="18" fill="#6b7280">${escapeXml(words(next, 2))}</text>`);
-    parts.push(`<text x="${x + 24}" y="225" font-family="DejaVu Sans, sans-serif" font-size="44" font-weight="bold" fill="${accent}">${Math.floor(next() * 100_000).toLocaleString('en-US')}</text>`);
+    parts.push(
+      `<text x="${x + 24}" y="160" font-family="DejaVu Sans, sans-serif" font-size="18" fill="#6b7280">${escapeXml(words(next, 2))}</text>`,
+    );
+    parts.push(
+      `<text x="${x + 24}" y="225" font-family="DejaVu Sans, sans-serif" font-size="44" font-weight="bold" fill="${accent}">${Math.floor(next() * 100_000).toLocaleString('en-US')}</text>`,
+    );
   }
   parts.push(`<rect x="300" y="310" width="1580" height="730" rx="10" fill="#ffffff" stroke="#e5e7eb"/>`);
   for (let row = 0; row < 16; row++) {
     const y = 360 + row * 42;
-    parts.push(`<text x="330" y="${y}" font-family="DejaVu Sans, sans-serif" font-size="17" fill="#374151">${escapeXml(words(next, 4))}</text>`);
-    parts.push(`<text x="1200" y="${y}" font-family="DejaVu Sans Mono, monospace" font-size="17" fill="#374151">${(next() * 10_000).toFixed(2)}</text>`);
+    parts.push(
+      `<text x="330" y="${y}" font-family="DejaVu Sans, sans-serif" font-size="17" fill="#374151">${escapeXml(words(next, 4))}</text>`,
+    );
+    parts.push(
+      `<text x="1200" y="${y}" font-family="DejaVu Sans Mono, monospace" font-size="17" fill="#374151">${(next() * 10_000).toFixed(2)}</text>`,
+    );
     parts.push(`<rect x="1500" y="${y - 16}" width="${Math.floor(next() * 300)}" height="20" fill="${accent}" opacity="0.6"/>`);
   }
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1920" height="1080">${parts.join('')}</svg>`;

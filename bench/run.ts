@@ -85,7 +85,17 @@ function cpuMs(task: () => Promise<unknown>): Promise<number> {
   });
 }
 
-const EMPTY_SOURCE = (): SourceInfo => ({ container: '', blob: '', etag: '', size: null, sha256: null, mime: null, width: null, height: null, lastModified: null });
+const EMPTY_SOURCE = (): SourceInfo => ({
+  container: '',
+  blob: '',
+  etag: '',
+  size: null,
+  sha256: null,
+  mime: null,
+  width: null,
+  height: null,
+  lastModified: null,
+});
 
 /**
  * CPU per file of what each side does to a file before its model call, measured one file at a time so
@@ -107,7 +117,14 @@ async function preparationCpu(bases: Record<Kind, Buffer[]>): Promise<{ worker: 
     for (const bytes of images) {
       workerTotal += await cpuMs(() => prepareUpload('bench', bytes, EMPTY_SOURCE(), options));
       baselineTotal += await cpuMs(async () =>
-        JSON.stringify({ messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: `data:image/jpeg;base64,${bytes.toString('base64')}`, detail: 'high' } }] }] }),
+        JSON.stringify({
+          messages: [
+            {
+              role: 'user',
+              content: [{ type: 'image_url', image_url: { url: `data:image/jpeg;base64,${bytes.toString('base64')}`, detail: 'high' } }],
+            },
+          ],
+        }),
       );
     }
     worker[kind] = workerTotal / images.length;
@@ -116,7 +133,8 @@ async function preparationCpu(bases: Record<Kind, Buffer[]>): Promise<{ worker: 
   return { worker, baseline };
 }
 
-const meanOver = (files: BenchFile[], perKind: Record<Kind, number>): number => files.reduce((sum, file) => sum + perKind[file.kind], 0) / files.length;
+const meanOver = (files: BenchFile[], perKind: Record<Kind, number>): number =>
+  files.reduce((sum, file) => sum + perKind[file.kind], 0) / files.length;
 
 function childProcess(script: string, env: NodeJS.ProcessEnv, logName: string): ChildProcess {
   const out = openSync(join(OUT_DIR, logName), 'w');
@@ -154,7 +172,10 @@ function quotaBound(sim: LoadSimulator, counters: SimulatorCounters, succeeded: 
   return {
     tokensPerFile,
     perMinute: Math.min(sim.tokensPerMinute / tokensPerFile, sim.requestsPerMinute / requestsPerFile),
-    inSpan: Math.min((sim.tokenCapacity + sim.tokensPerMinute * minutes) / tokensPerFile, (sim.requestCapacity + sim.requestsPerMinute * minutes) / requestsPerFile),
+    inSpan: Math.min(
+      (sim.tokenCapacity + sim.tokensPerMinute * minutes) / tokensPerFile,
+      (sim.requestCapacity + sim.requestsPerMinute * minutes) / requestsPerFile,
+    ),
   };
 }
 
@@ -194,7 +215,6 @@ function rowOf(
 }
 
 async function runWorker(connectionString: string, set: BenchFile[], tpm: number, prepCpu: number): Promise<Row> {
-  const { monitorEventLoopDelay } = await import('node:perf_hooks'); const lag = monitorEventLoopDelay({ resolution: 10 }); lag.enable();
   const sim = await startLoadSimulator({ tokensPerMinute: tpm, windowMs: WINDOW_MS, latency: LATENCY, seed: SEED });
   const id = randomBytes(3).toString('hex');
   const names = { input: `bench-up-${id}`, results: `bench-res-${id}`, jobs: `bench-jobs-${id}`, state: `bench-state-${id}` };
@@ -216,6 +236,8 @@ async function runWorker(connectionString: string, set: BenchFile[], tpm: number
       MODEL_RATE_WINDOW_SECONDS: String(WINDOW_MS / 1000),
       PROFILE_RULES: BENCH_PROFILE_RULES,
       LOG_LEVEL: 'info',
+      // As infra/main.bicep sets it for the function app: see docs/scaling.md.
+      MALLOC_ARENA_MAX: '2',
     },
     'worker.log',
   );
@@ -241,21 +263,18 @@ async function runWorker(connectionString: string, set: BenchFile[], tpm: number
       for await (const blob of resultsContainer.listBlobsFlat()) if (expected.has(blob.name)) count += 1;
       if (count !== done && (count === set.length || Math.floor(count / 50) > Math.floor(done / 50))) log(`worker: ${count} results`);
       done = count;
-      const depth = (await storage.queues.getQueueClient(names.jobs).getProperties()).approximateMessagesCount;
-      process.stderr.write(`DIAG ${((Date.now() - started) / 1000).toFixed(1)} results ${count} queue ${depth}\n`);
     }
     const results = new ResultStore(resultsContainer);
     const records = await Promise.all(set.map(async (file) => ({ file, record: await results.read(resultPath(file.name)) })));
     const succeeded = records.filter(({ record }) => record?.status === 'succeeded');
-    writeFileSync('/tmp/rl/records.json', JSON.stringify(records.map(({ file, record }) => ({ name: file.name, up: uploadedAt.get(file.name), created: record?.createdAt, t: record?.timings }))));
-    const failures = records.filter(({ record }) => record?.status !== 'succeeded').map(({ file, record }) => `${file.name}: ${record?.error?.code ?? 'no record'}`);
+    const failures = records
+      .filter(({ record }) => record?.status !== 'succeeded')
+      .map(({ file, record }) => `${file.name}: ${record?.error?.code ?? 'no record'}`);
     if (failures.length > 0) log(`worker: not succeeded: ${failures.slice(0, 5).join('; ')}${failures.length > 5 ? ' ...' : ''}`);
     const finishedAt = Math.max(...records.map(({ record }) => (record === undefined ? 0 : Date.parse(record.createdAt))));
     const latencies = succeeded.map(({ file, record }) => Date.parse(record?.createdAt ?? '') - (uploadedAt.get(file.name) ?? started));
-    process.stderr.write(`ORCH LAG p50 ${lag.percentile(50)/1e6} p99 ${lag.percentile(99)/1e6} max ${lag.max/1e6}\n`);
     child.send({ type: 'stop' });
     const report = await nextMessage<WorkerReport>(child, 'stopped', 'the worker');
-    writeFileSync('/tmp/rl/adm.json', JSON.stringify({ adm: sim.admissions, ref: sim.refusals, started: performance.now() }));
     const counters = sim.counters();
     log(`worker: ${counters.requests} model requests, ${counters.rateLimited} answered 429`);
     return rowOf(sim, counters, set.length, succeeded.length, finishedAt - started, latencies, prepCpu, report.peakRssBytes);
@@ -279,7 +298,16 @@ async function runBaseline(files: number, tpm: number, prepCpu: number): Promise
     const span = Math.max(...report.outcomes.map((outcome) => outcome.doneMs));
     const counters = sim.counters();
     log(`baseline: ${counters.requests} model requests, ${counters.rateLimited} answered 429`);
-    return rowOf(sim, counters, files, ok.length, span, ok.map((outcome) => outcome.doneMs), prepCpu, report.peakRssBytes);
+    return rowOf(
+      sim,
+      counters,
+      files,
+      ok.length,
+      span,
+      ok.map((outcome) => outcome.doneMs),
+      prepCpu,
+      report.peakRssBytes,
+    );
   } finally {
     if (child.exitCode === null) child.kill();
     await sim.close();
@@ -288,7 +316,8 @@ async function runBaseline(files: number, tpm: number, prepCpu: number): Promise
 
 const fixed = (value: number, digits = 1): string => (Number.isFinite(value) ? value.toFixed(digits) : '-');
 const percent = (value: number): string => (Number.isFinite(value) ? `${(value * 100).toFixed(1)}%` : '-');
-const bytes = (value: number): string => (value >= 1024 * 1024 ? `${(value / 1024 / 1024).toFixed(2)} MiB` : `${(value / 1024).toFixed(0)} KiB`);
+const bytes = (value: number): string =>
+  value >= 1024 * 1024 ? `${(value / 1024 / 1024).toFixed(2)} MiB` : `${(value / 1024).toFixed(0)} KiB`;
 
 function table(worker: Row, baseline: Row): string {
   const lines: [string, (row: Row) => string][] = [
@@ -314,7 +343,11 @@ function table(worker: Row, baseline: Row): string {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { files: { type: 'string', default: '300' }, tpm: { type: 'string', default: '300000' }, help: { type: 'boolean', short: 'h', default: false } },
+    options: {
+      files: { type: 'string', default: '300' },
+      tpm: { type: 'string', default: '300000' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
   });
   if (values.help) {
     console.log(USAGE);
@@ -355,7 +388,19 @@ async function main(): Promise<void> {
   ];
   const text = [...header, table(worker, baseline)].join('\n');
   console.log(text);
-  const json = { at: new Date().toISOString(), machine, files, tpm, rpm, windowSeconds: WINDOW_MS / 1000, latency: LATENCY, preparationCpuMs: prep, worker, baseline, table: text };
+  const json = {
+    at: new Date().toISOString(),
+    machine,
+    files,
+    tpm,
+    rpm,
+    windowSeconds: WINDOW_MS / 1000,
+    latency: LATENCY,
+    preparationCpuMs: prep,
+    worker,
+    baseline,
+    table: text,
+  };
   const path = join(OUT_DIR, `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(path, `${JSON.stringify(json, null, 2)}\n`);
   writeFileSync(join(OUT_DIR, 'bench-latest.json'), `${JSON.stringify(json, null, 2)}\n`);

@@ -25,7 +25,11 @@ process.on('message', (message: { type?: string }) => {
   if (message.type !== 'stop') return;
   void host.stop().then(() => {
     const usage = process.resourceUsage();
-    const report: WorkerReport = { type: 'stopped', peakRssBytes: usage.maxRSS * 1024, cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000 };
+    const report: WorkerReport = {
+      type: 'stopped',
+      peakRssBytes: usage.maxRSS * 1024,
+      cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000,
+    };
     process.send?.(report, () => process.exit(0));
   });
 });

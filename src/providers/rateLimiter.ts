@@ -452,8 +452,9 @@ export class RateLimiter {
     const pause = Math.max(MIN_PAUSE_MS, retryAfter ?? DEFAULT_PAUSE_MS);
     this.rateLimitedCount += 1;
     this.pausedUntil = Math.max(this.pausedUntil, now + pause);
-    if (retryAfter !== undefined && retryAfter <= this.maxMarginMs) {
-      // Early by a transit's worth, not over the quota: keeping charges longer is the cure, not less capacity.
+    const contended = this.tokens.used(now, false) > 0 || this.requests.used(now, false) > 0;
+    if (retryAfter !== undefined && retryAfter <= this.maxMarginMs && !contended) {
+      // Alone and early by a transit's worth: keeping charges longer is the cure, not less capacity.
       this.expiry.marginMs = Math.min(this.maxMarginMs, this.expiry.marginMs + retryAfter);
     } else if (now >= this.holdDecreaseUntil) {
       this.factor = Math.max(MIN_FACTOR, this.factor * DECREASE);
@@ -536,17 +537,31 @@ export class RateLimiter {
     waiter.resolve({ seq, at: now, tokens: waiter.tokens, rateLimited: false });
   }
 
+  /**
+   * Gives up on a waiter at its deadline. `retryAfterMs` is how long the quota takes to cover it and
+   * every call ahead of it: when to try the job again (whoever re-queues it reads that detail).
+   */
   private expire(waiter: Waiter, now: number): void {
+    const ahead = this.waiters.slice(0, this.waiters.indexOf(waiter) + 1).reduce((sum, candidate) => sum + candidate.tokens, 0);
+    const capacity = this.tokens.capacity(this.factor);
     this.remove(waiter);
     this.waitTimeouts += 1;
     const waitedMs = Math.round(now - waiter.enqueuedAt);
     const state = this.state();
-    this.options.logger?.warn('limiter.wait_timeout', { waitedMs, tokens: waiter.tokens, waiting: state.waiting, factor: state.factor });
+    const retryAfterMs = capacity === undefined ? undefined : Math.round((ahead * this.windowMs) / capacity);
+    const details = {
+      waitedMs,
+      tokens: waiter.tokens,
+      waiting: state.waiting,
+      factor: state.factor,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    };
+    this.options.logger?.warn('limiter.wait_timeout', details);
     waiter.reject(
       new TransientError(
         'rate_limited',
         `no model quota within ${SETTINGS.modelRateMaxWaitMs} (${this.maxWaitMs} ms; this call waited ${waitedMs} ms for ${waiter.tokens} tokens, ${state.waiting} calls still waiting): the job goes back to the queue`,
-        { details: { waitedMs, tokens: waiter.tokens, waiting: state.waiting, factor: state.factor } },
+        { details },
       ),
     );
   }

@@ -43,7 +43,9 @@ export class LimiterStateStore {
 
   private async read(name: string, signal: { abortSignal?: AbortSignal }): Promise<LimiterState | undefined> {
     try {
-      return JSON.parse((await this.container.getBlockBlobClient(name).downloadToBuffer(0, undefined, signal)).toString('utf8')) as LimiterState;
+      return JSON.parse(
+        (await this.container.getBlockBlobClient(name).downloadToBuffer(0, undefined, signal)).toString('utf8'),
+      ) as LimiterState;
     } catch (error) {
       // Removed between the listing and the read.
       if (isStatus(error, 404)) return undefined;

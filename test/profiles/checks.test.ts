@@ -78,7 +78,7 @@ describe('checkReceipt', () => {
 
   it('counts a missing tip or tax as zero', () => {
     expect(checkReceipt({ ...receipt, tip: null, total: 9.52 })).toEqual([]);
-    expect(checkReceipt({ ...receipt, tip: null, tax: null, total: 9.52 })).toEqual(['subtotal 8.9 = 8.9, but total is 9.52']);
+    expect(checkReceipt({ ...receipt, tip: null, tax: null, total: 9.52 })).toEqual(['subtotal 8.9 differs from total 9.52 and no tax or tip is given']);
   });
 
   it('warns about items that do not multiply out or add up', () => {

@@ -59,7 +59,11 @@ afterEach(async () => {
 
 /** A simulator whose window holds `perWindow` requests of this test's size. */
 async function simulatorFor(perWindow: number): Promise<LoadSimulator> {
-  simulator = await startLoadSimulator({ tokensPerMinute: Math.ceil((perWindow * charge * 60_000) / WINDOW_MS), windowMs: WINDOW_MS, latency: LATENCY });
+  simulator = await startLoadSimulator({
+    tokensPerMinute: Math.ceil((perWindow * charge * 60_000) / WINDOW_MS),
+    windowMs: WINDOW_MS,
+    latency: LATENCY,
+  });
   return simulator;
 }
 
@@ -81,7 +85,8 @@ function providerFor(config: Config, states: LimiterState[] = []): VisionProvide
 }
 
 /** Arrival times at the simulator, admitted or refused, in order. */
-const arrivals = (sim: LoadSimulator): number[] => [...sim.admissions.map((a) => a.at), ...sim.refusals.map((r) => r.at)].sort((a, b) => a - b);
+const arrivals = (sim: LoadSimulator): number[] =>
+  [...sim.admissions.map((a) => a.at), ...sim.refusals.map((r) => r.at)].sort((a, b) => a - b);
 
 describe('the rate-limited provider against the load simulator', () => {
   it('estimates what the service charges', async () => {
@@ -145,14 +150,25 @@ describe('the rate-limited provider against the load simulator', () => {
   it('makes room for what another instance charges, as the headers reveal it', async () => {
     const sim = await simulatorFor(6);
     const states: LimiterState[] = [];
-    const limiter = new RateLimiter({ ...configFor(sim, { MODEL_TPM: String(sim.tokensPerMinute) }).rateLimit, reportEveryMs: 50, report: (s) => void states.push(s) });
-    const inner = createOpenAiProvider({ kind: 'azure-openai', endpoint: sim.url, deployment: 'gpt-4o', apiVersion: '2024-10-21', apiKey: 'k' }, configFor(sim).model, {
-      fetch: observingFetch(globalThis.fetch, limiter),
+    const limiter = new RateLimiter({
+      ...configFor(sim, { MODEL_TPM: String(sim.tokensPerMinute) }).rateLimit,
+      reportEveryMs: 50,
+      report: (s) => void states.push(s),
     });
+    const inner = createOpenAiProvider(
+      { kind: 'azure-openai', endpoint: sim.url, deployment: 'gpt-4o', apiVersion: '2024-10-21', apiKey: 'k' },
+      configFor(sim).model,
+      {
+        fetch: observingFetch(globalThis.fetch, limiter),
+      },
+    );
     const provider = withRateLimit(inner, limiter);
     providers.push(provider);
     // Another instance takes four of the window's six places; only the headers tell this one.
-    const other = createOpenAiProvider({ kind: 'azure-openai', endpoint: sim.url, deployment: 'gpt-4o', apiVersion: '2024-10-21', apiKey: 'k' }, configFor(sim).model);
+    const other = createOpenAiProvider(
+      { kind: 'azure-openai', endpoint: sim.url, deployment: 'gpt-4o', apiVersion: '2024-10-21', apiKey: 'k' },
+      configFor(sim).model,
+    );
     await Promise.all(Array.from({ length: 4 }, () => other.analyze(request)));
     await provider.analyze(request);
     const burst = Array.from({ length: 6 }, () => provider.analyze(request));

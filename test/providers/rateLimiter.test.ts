@@ -126,6 +126,8 @@ describe('RateLimiter', () => {
     expect(error).toBeInstanceOf(TransientError);
     expect((error as TransientError).code).toBe('rate_limited');
     expect((error as TransientError).message).toMatch(/no model quota within MODEL_RATE_MAX_WAIT_MS/);
+    // When to try again: the 1,000 tokens it waits for at 10,000 a window.
+    expect((error as TransientError).details).toMatchObject({ waitedMs: 3_000, retryAfterMs: 1_000 });
     expect(subject.state()).toMatchObject({ waiting: 0, waitTimeouts: 1, inFlight: 1 });
     first.finish();
     await subject.close();
@@ -231,7 +233,12 @@ describe('RateLimiter', () => {
 
   it('reports its state while it works and once more when it settles', async () => {
     const reports: number[] = [];
-    const subject = limiter({ tokensPerMinute: 60_000, requestsPerMinute: 6_000, reportEveryMs: 1_000, report: (state) => void reports.push(state.inFlight) });
+    const subject = limiter({
+      tokensPerMinute: 60_000,
+      requestsPerMinute: 6_000,
+      reportEveryMs: 1_000,
+      report: (state) => void reports.push(state.inFlight),
+    });
     const call = start(subject, 1_000);
     await vi.advanceTimersByTimeAsync(0);
     call.finish();

@@ -318,7 +318,8 @@ export async function startLoadSimulator(options: LoadSimulatorOptions): Promise
     const azure = AZURE_PATH.test(url.pathname);
     if (!azure && url.pathname !== OPENAI_PATH) return send(res, 404, errorBody(`no route for ${url.pathname}`, 'not_found'));
     if (req.method !== 'POST') return send(res, 405, errorBody(`expected POST, got ${req.method}`, 'method_not_allowed'));
-    if (azure && !url.searchParams.has('api-version')) return send(res, 400, errorBody('the api-version query parameter is required', 'missing_api_version'));
+    if (azure && !url.searchParams.has('api-version'))
+      return send(res, 400, errorBody('the api-version query parameter is required', 'missing_api_version'));
 
     const read = await ingest.run(() => readRequest(req, res));
     if (read === undefined) return;
@@ -366,8 +367,14 @@ export async function startLoadSimulator(options: LoadSimulatorOptions): Promise
         object: 'chat.completion',
         created: Math.floor(Date.now() / 1000),
         model: RESPONSE_MODEL,
-        choices: [{ index: 0, message: { role: 'assistant', content: measured.answer, refusal: null }, logprobs: null, finish_reason: 'stop' }],
-        usage: { prompt_tokens: measured.promptTokens, completion_tokens: completionTokens, total_tokens: measured.promptTokens + completionTokens },
+        choices: [
+          { index: 0, message: { role: 'assistant', content: measured.answer, refusal: null }, logprobs: null, finish_reason: 'stop' },
+        ],
+        usage: {
+          prompt_tokens: measured.promptTokens,
+          completion_tokens: completionTokens,
+          total_tokens: measured.promptTokens + completionTokens,
+        },
       },
       { 'x-request-id': `sim-${sequence}`, ...headers },
     );
