@@ -10,6 +10,7 @@ import { isStatus, storageUnavailable } from '../storage/storageErrors.js';
 import { isManifest } from './compareManifest.js';
 import { InvalidMessageError, parseJobMessage, type JobMessage } from './jobMessage.js';
 import { failureRecord, recordInvalidMessage } from './processJob.js';
+import { namedSource } from './resultRecord.js';
 import type { Worker } from './worker.js';
 
 /**
@@ -30,17 +31,7 @@ export async function jobForUpload(worker: Worker, blobName: string): Promise<Jo
   } catch (error) {
     if (!isStatus(error, 404)) throw storageUnavailable(error, `reading the properties of "${blobName}"`);
     const gone = new PermanentError('blob_not_found', `"${blobName}" was deleted before it could be enqueued`);
-    const source = {
-      container,
-      blob: blobName,
-      etag: '',
-      size: null,
-      sha256: null,
-      mime: null,
-      width: null,
-      height: null,
-      lastModified: null,
-    };
+    const source = namedSource(container, blobName, '', null);
     await worker.results.writeFinal(
       failureRecord(
         {

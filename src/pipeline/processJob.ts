@@ -26,7 +26,7 @@ import { detectMediaType } from './detectMediaType.js';
 import { estimateCostUsd } from './imageTokens.js';
 import { InvalidMessageError, parseJobMessage, type JobMessage } from './jobMessage.js';
 import type { PrepareOptions } from './prepareImage.js';
-import { EMPTY_USAGE, RESULT_SCHEMA_VERSION, type DocumentInfo, type ResultRecord, type SourceInfo, type Timings } from './resultRecord.js';
+import { EMPTY_USAGE, RESULT_SCHEMA_VERSION, namedSource, type DocumentInfo, type ResultRecord, type SourceInfo, type Timings } from './resultRecord.js';
 import { prepareDetected, sourceOf } from './uploadedImage.js';
 import type { Delivery, Worker } from './worker.js';
 
@@ -96,17 +96,7 @@ async function runJob(worker: Worker, raw: unknown, delivery: Delivery): Promise
   }
   const progress: JobProgress = {
     job,
-    source: {
-      container: job.container,
-      blob: job.blob,
-      etag: job.etag,
-      size: job.contentLength,
-      sha256: null,
-      mime: null,
-      width: null,
-      height: null,
-      lastModified: null,
-    },
+    source: namedSource(job.container, job.blob, job.etag, job.contentLength),
     profile: null,
     spent: { promptTokens: null, completionTokens: null },
     timings: { downloadMs: null, prepareMs: null, modelMs: null, totalMs: 0 },
@@ -460,7 +450,7 @@ export async function recordInvalidMessage(
   const record: ResultRecord = {
     schemaVersion: RESULT_SCHEMA_VERSION,
     status: 'failed',
-    source: { container: '', blob: '', etag: '', size: null, sha256: null, mime: null, width: null, height: null, lastModified: null },
+    source: namedSource('', '', '', null),
     profile: null,
     provider: { name: null, model: null },
     detail: null,

@@ -6,6 +6,7 @@
 import { POISONED_CODE, WorkerError, type ErrorCode } from '../errors.js';
 import { InvalidMessageError, parseJobMessage } from './jobMessage.js';
 import { failureRecord, recordInvalidMessage, type JobOutcome } from './processJob.js';
+import { namedSource } from './resultRecord.js';
 import type { Delivery, Worker } from './worker.js';
 
 /** Retries could have helped but ran out; the code is the last attempt's own, when it is known. */
@@ -39,17 +40,7 @@ export async function recordPoisonedJob(worker: Worker, raw: unknown, delivery: 
       },
     },
   );
-  const source = {
-    container: job.container,
-    blob: job.blob,
-    etag: job.etag,
-    size: job.contentLength,
-    sha256: null,
-    mime: null,
-    width: null,
-    height: null,
-    lastModified: null,
-  };
+  const source = namedSource(job.container, job.blob, job.etag, job.contentLength);
   const record = failureRecord(
     {
       source,

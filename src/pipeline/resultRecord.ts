@@ -135,4 +135,9 @@ export function resultJsonSchema(): Record<string, unknown> {
   };
 }
 
+/** A source known only by what names it; the job fills in the rest as it learns it. */
+export function namedSource(container: string, blob: string, etag: string, size: number | null): SourceInfo {
+  return { container, blob, etag, size, sha256: null, mime: null, width: null, height: null, lastModified: null };
+}
+
 export const EMPTY_USAGE: UsageInfo = { imageTokensEstimated: null, promptTokens: null, completionTokens: null, estimatedCostUsd: null };
