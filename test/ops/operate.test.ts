@@ -150,7 +150,9 @@ describe('operate: metrics, timer, stats and the ops page on known files', () =>
     type Line = { event: string; name: string; value: number; dimensions: Record<string, string>; snapshot: string };
     const lines = await until('metric lines of a snapshot taken after the queues were filled', async () => {
       const parsed = logs.map((line) => JSON.parse(line) as Line).filter((line) => line.event === METRIC_EVENT);
-      const latest = parsed.filter((line) => line.name === METRIC_NAMES.jobsDepth && line.value === 2).at(-1)?.snapshot;
+      // The timer may fire between the test's sends: take a snapshot that saw all three hidden messages.
+      const poisonFilled = new Set(parsed.filter((line) => line.name === METRIC_NAMES.poisonDepth && line.value === 1).map((line) => line.snapshot));
+      const latest = parsed.filter((line) => line.name === METRIC_NAMES.jobsDepth && line.value === 2 && poisonFilled.has(line.snapshot)).at(-1)?.snapshot;
       const group = parsed.filter((line) => line.snapshot === latest);
       return latest !== undefined && group.some((line) => line.name === METRIC_NAMES.costUsd) ? group : undefined;
     });
