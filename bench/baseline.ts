@@ -27,7 +27,6 @@ export interface BaselineReport {
   type: 'done';
   outcomes: BaselineOutcome[];
   peakRssBytes: number;
-  cpuMs: number;
 }
 
 /** As BENCH_PROFILE_RULES routes them. */
@@ -74,13 +73,7 @@ async function run({ endpoint, files }: BaselineStart): Promise<BaselineOutcome[
 
 process.once('message', (message: BaselineStart) => {
   void run(message).then((outcomes) => {
-    const usage = process.resourceUsage();
-    const report: BaselineReport = {
-      type: 'done',
-      outcomes,
-      peakRssBytes: usage.maxRSS * 1024,
-      cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000,
-    };
+    const report: BaselineReport = { type: 'done', outcomes, peakRssBytes: process.resourceUsage().maxRSS * 1024 };
     process.send?.(report, () => process.exit(0));
   });
 });

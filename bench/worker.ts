@@ -2,7 +2,7 @@
  * The worker under test, in a process of its own so that its peak RSS is its own: the local host (the
  * app's function registrations with host.json's queue semantics) on the bench's Azurite, configured
  * from the environment the bench sets. Talks to the bench over IPC: "ready" once it listens, and on
- * "stop" it stops (running jobs finish) and answers with its peak RSS and CPU time.
+ * "stop" it stops (running jobs finish) and answers with its peak RSS.
  */
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/log.js';
@@ -13,7 +13,6 @@ export interface WorkerReport {
   type: 'stopped';
   /** process.resourceUsage().maxRSS, in bytes. */
   peakRssBytes: number;
-  cpuMs: number;
 }
 
 const config = loadConfig(process.env);
@@ -24,12 +23,7 @@ process.send?.({ type: 'ready' });
 process.on('message', (message: { type?: string }) => {
   if (message.type !== 'stop') return;
   void host.stop().then(() => {
-    const usage = process.resourceUsage();
-    const report: WorkerReport = {
-      type: 'stopped',
-      peakRssBytes: usage.maxRSS * 1024,
-      cpuMs: (usage.userCPUTime + usage.systemCPUTime) / 1000,
-    };
+    const report: WorkerReport = { type: 'stopped', peakRssBytes: process.resourceUsage().maxRSS * 1024 };
     process.send?.(report, () => process.exit(0));
   });
 });

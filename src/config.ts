@@ -101,6 +101,11 @@ export interface Config {
   maxRateLimitDeferrals: number;
   /** Reuse the stored analysis of the same bytes, profile and model instead of asking the model again. */
   resultCache: boolean;
+  /**
+   * Profiles whose model prompt also carries the text OCR read from the image (`all`, or names); empty
+   * when off. Unused by the offline provider, which reads by OCR anyway.
+   */
+  ocrGrounding: 'all' | readonly string[];
   logLevel: LogLevel;
   /** Six-field NCRONTAB schedule of the timer that emits the ops metrics. */
   metricsSchedule: string;
@@ -279,6 +284,7 @@ export function loadConfig(env: Env = process.env): Config {
   const outputPerMTok = readPrice(env, SETTINGS.priceOutputPerMTok);
   const logLevel = read(env, SETTINGS.logLevel) ?? 'info';
   if (!isLogLevel(logLevel)) throw new ConfigError(SETTINGS.logLevel, `expected debug, info, warn or error, got "${logLevel}"`);
+  const profiles = readProfiles(env);
   const defaultModel = provider.kind === 'azure-openai' ? provider.deployment : provider.kind === 'openai' ? provider.model : 'gpt-4o';
   return {
     storage: readConnection(env, DATA_CONNECTION) ?? readConnection(env, HOST_CONNECTION),
@@ -302,7 +308,7 @@ export function loadConfig(env: Env = process.env): Config {
       },
     },
     rateLimit: readRateLimit(env),
-    profiles: readProfiles(env),
+    profiles,
     // Azure OpenAI's GPT-4o deployments accept at most 10 images per chat request.
     maxCompareImages: readInt(env, SETTINGS.maxCompareImages, 10, 1, 50),
     documents: {
@@ -316,9 +322,29 @@ export function loadConfig(env: Env = process.env): Config {
     },
     maxRateLimitDeferrals: readInt(env, SETTINGS.maxRateLimitDeferrals, 20, 0, DEFERRALS_LIMIT),
     resultCache: readSwitch(env, SETTINGS.resultCache, true),
+    ocrGrounding: readOcrGrounding(env, profiles),
     logLevel,
     metricsSchedule: readSchedule(env, SETTINGS.metricsSchedule, DEFAULT_METRICS_SCHEDULE),
   };
+}
+
+/** `off` (default), `on` for every profile, or a comma-separated list of profile names. */
+function readOcrGrounding(env: Env, catalog: ProfileCatalog): Config['ocrGrounding'] {
+  const raw = read(env, SETTINGS.ocrGrounding);
+  if (raw === undefined || raw.toLowerCase() === 'off') return [];
+  if (raw.toLowerCase() === 'on') return 'all';
+  const names = raw.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const unknown = names.filter((name) => !catalog.profiles.has(name));
+  if (unknown.length > 0) {
+    const known = [...catalog.profiles.keys()].join(', ');
+    throw new ConfigError(SETTINGS.ocrGrounding, `expected on, off or profile names (${known}), got unknown profile "${unknown.join('", "')}"`);
+  }
+  return names;
+}
+
+/** Whether the model's prompt for this profile carries the OCR text. */
+export function groundsWithOcr(config: Pick<Config, 'ocrGrounding'>, profileName: string): boolean {
+  return config.ocrGrounding === 'all' || config.ocrGrounding.includes(profileName);
 }
 
 /** Development storage means the local Azurite emulator. */

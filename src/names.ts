@@ -59,6 +59,7 @@ export const SETTINGS = {
   documentTokenBudget: 'DOCUMENT_TOKEN_BUDGET',
   maxRateLimitDeferrals: 'MAX_RATE_LIMIT_DEFERRALS',
   resultCache: 'RESULT_CACHE',
+  ocrGrounding: 'OCR_GROUNDING',
   logLevel: 'LOG_LEVEL',
   metricsSchedule: 'METRICS_SCHEDULE',
 } as const;

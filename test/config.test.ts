@@ -3,7 +3,7 @@
  * problem names the variable to fix.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, isDevelopmentStorage, loadConfig, parseProfileRules, type Env } from '../src/config.js';
+import { ConfigError, groundsWithOcr, isDevelopmentStorage, loadConfig, parseProfileRules, type Env } from '../src/config.js';
 
 function configError(env: Env): ConfigError {
   try {
@@ -308,6 +308,25 @@ describe('loadConfig failure handling', () => {
     expectRejected({ MAX_RATE_LIMIT_DEFERRALS: '1001' }, 'MAX_RATE_LIMIT_DEFERRALS');
     expectRejected({ MAX_RATE_LIMIT_DEFERRALS: 'many' }, 'MAX_RATE_LIMIT_DEFERRALS', 'many');
     expectRejected({ RESULT_CACHE: 'false' }, 'RESULT_CACHE', 'expected on or off, got "false"');
+  });
+});
+
+describe('loadConfig OCR grounding', () => {
+  it('is off by default, on for every profile, or on for the profiles named', () => {
+    expect(loadConfig({}).ocrGrounding).toEqual([]);
+    expect(groundsWithOcr(loadConfig({}), 'invoice')).toBe(false);
+    expect(groundsWithOcr(loadConfig({ OCR_GROUNDING: 'OFF' }), 'invoice')).toBe(false);
+    const all = loadConfig({ OCR_GROUNDING: 'on' });
+    expect(groundsWithOcr(all, 'invoice')).toBe(true);
+    expect(groundsWithOcr(all, 'chart')).toBe(true);
+    const some = loadConfig({ OCR_GROUNDING: ' invoice , receipt ' });
+    expect(groundsWithOcr(some, 'receipt')).toBe(true);
+    expect(groundsWithOcr(some, 'describe')).toBe(false);
+  });
+
+  it('names the unknown profile and the profiles there are', () => {
+    expectRejected({ OCR_GROUNDING: 'invoice,invoices' }, 'OCR_GROUNDING', 'unknown profile "invoices"');
+    expectRejected({ OCR_GROUNDING: 'yes' }, 'OCR_GROUNDING', 'describe, invoice, receipt');
   });
 });
 

@@ -1,10 +1,10 @@
 /**
  * What makes two analyses interchangeable: the same bytes, asked the same question (the profile's
- * prompts, schema, detail, token limit and preparation), of the same model behind the same endpoint.
+ * prompts, schema, detail, token limit, preparation and OCR grounding), of the same model behind the same endpoint.
  * Change any of them and the key changes, so a stale answer is never reused.
  */
 import { createHash } from 'node:crypto';
-import type { Config } from '../config.js';
+import { groundsWithOcr, type Config } from '../config.js';
 import type { Profile } from '../profiles/types.js';
 
 /** Raised when what an entry holds, or how an image is prepared, changes meaning. */
@@ -23,6 +23,8 @@ export function analysisKey(config: Config, profile: Profile, sha256: string): s
     sha256,
     endpoint: endpointOf(config),
     model: profile.model ?? config.model.visionModel,
+    // Only when on, so that the keys of entries written without it stay as they were.
+    ...(groundsWithOcr(config, profile.name) ? { ocrGrounding: true } : {}),
     profile: {
       name: profile.name,
       system: profile.system,

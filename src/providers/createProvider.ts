@@ -1,6 +1,8 @@
-import type { Config } from '../config.js';
+import { groundsWithOcr, type Config } from '../config.js';
 import type { Logger } from '../log.js';
 import { createOfflineProvider } from './offlineProvider.js';
+import { createDocumentReader } from './offline/documentReader.js';
+import { withOcrGrounding } from './ocrGroundedProvider.js';
 import { createOpenAiProvider } from './openaiProvider.js';
 import { observingFetch, withRateLimit } from './rateLimitedProvider.js';
 import { RateLimiter, type LimiterState } from './rateLimiter.js';
@@ -12,7 +14,10 @@ export interface ProviderOptions {
   reportLimiter?: (state: LimiterState) => Promise<void>;
 }
 
-/** The offline provider unless a model endpoint is configured; model calls then go through the process's rate limiter. */
+/**
+ * The offline provider unless a model endpoint is configured; model calls then go through the process's
+ * rate limiter, after OCR grounding where OCR_GROUNDING asks for it.
+ */
 export function createProvider(config: Config, options: ProviderOptions = {}): VisionProvider {
   if (config.provider.kind === 'offline') return createOfflineProvider({ maxInputPixels: config.maxInputPixels });
   const limiter = new RateLimiter({
@@ -21,5 +26,9 @@ export function createProvider(config: Config, options: ProviderOptions = {}): V
     ...(options.reportLimiter === undefined ? {} : { report: options.reportLimiter }),
   });
   const provider = createOpenAiProvider(config.provider, config.model, { fetch: observingFetch(globalThis.fetch, limiter) });
-  return withRateLimit(provider, limiter);
+  const limited = withRateLimit(provider, limiter);
+  if (config.ocrGrounding !== 'all' && config.ocrGrounding.length === 0) return limited;
+  // One OCR worker (~250 MB, started with the first grounded call).
+  const reader = createDocumentReader({ maxInputPixels: config.maxInputPixels });
+  return withOcrGrounding(limited, reader, (profileName) => groundsWithOcr(config, profileName));
 }

@@ -11,7 +11,7 @@ import { describeProfile, type DescribeData } from '../profiles/describe.js';
 import type { Profile } from '../profiles/types.js';
 import { compareFromFacts } from './offline/compareFacts.js';
 import { mergeAnswers } from '../documents/mergeAnswers.js';
-import { createDocumentReader, extractFields, type DocumentReader, type DocumentReading } from './offline/documentReader.js';
+import { createDocumentReader, extractFields, ocrInput, type DocumentReader, type DocumentReading } from './offline/documentReader.js';
 import { imageFacts, type ImageFacts } from './offline/imageFacts.js';
 import type { OcrLine, OcrPage } from './offline/ocrPage.js';
 import type { AnalysisRequest, AnalysisResponse, FieldEvidence, RequestImage, RequestPage, VisionProvider } from './types.js';
@@ -132,13 +132,6 @@ function answerFromText(profile: Profile, facts: ImageFacts, read: readonly Text
       `the text layer of ${read.length} pages was read but profile "${profile.name}" cannot be answered from text offline`,
     ],
   };
-}
-
-/** sharp decodes every supported upload but HEIC; for those the prepared (re-encoded) image is read. */
-function ocrInput({ image, source }: RequestImage): { bytes: Buffer; mime: string; width: number; height: number } {
-  return /^image\/hei[cf]$/.test(source.mime)
-    ? { bytes: image.bytes, mime: image.mime, width: image.width, height: image.height }
-    : { bytes: source.bytes, mime: source.mime, width: source.width, height: source.height };
 }
 
 const MIN_TEXT_CONFIDENCE = 0.7;

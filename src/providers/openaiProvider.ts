@@ -120,9 +120,10 @@ export function createOpenAiProvider(settings: ApiSettings, model: ModelSettings
 }
 
 /** The instructions, then each image; several images are each introduced by name so that the answer can refer to them. */
-function userContent({ profile, images }: AnalysisRequest): ChatCompletionContentPart[] {
+function userContent({ profile, images, grounding }: AnalysisRequest): ChatCompletionContentPart[] {
   return [
     { type: 'text', text: profile.user },
+    ...(grounding === undefined ? [] : [{ type: 'text' as const, text: grounding }]),
     ...images.flatMap(({ name, image }, index): ChatCompletionContentPart[] => [
       ...(images.length > 1 ? [{ type: 'text' as const, text: `Image ${index + 1}: ${name}` }] : []),
       { type: 'image_url', image_url: { url: `data:${image.mime};base64,${image.bytes.toString('base64')}`, detail: image.detail } },

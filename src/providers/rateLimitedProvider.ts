@@ -16,8 +16,8 @@ const IMAGE_LABEL_CHARS = 12;
  * response_format schema included; each image as its token formula says) plus max_tokens. The
  * limiter learns from the service's headers whatever this misses.
  */
-export function estimateTokens({ profile, images, repair }: AnalysisRequest): number {
-  let chars = profile.system.length + profile.user.length + JSON.stringify(profile.jsonSchema).length;
+export function estimateTokens({ profile, images, repair, grounding }: AnalysisRequest): number {
+  let chars = profile.system.length + profile.user.length + JSON.stringify(profile.jsonSchema).length + (grounding?.length ?? 0);
   if (images.length > 1) for (const { name } of images) chars += name.length + IMAGE_LABEL_CHARS;
   if (repair !== undefined) chars += repair.rawText.length + repair.issues.join('\n').length;
   const imageTokens = images.reduce((sum, { image }) => sum + image.imageTokens, 0);
@@ -28,10 +28,9 @@ type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Resp
 
 /**
  * Tells the limiter when each request leaves, shows it every response (status and rate-limit headers)
- * before the SDK reads it, and keeps
- * the SDK from retrying a 429 on its own (`x-should-retry: false`, which it obeys before anything else):
- * a retry must wait for quota like any other call, or the refused calls of a burst would all come back
- * at the same instant, past the limiter.
+ * before the SDK reads it, and keeps the SDK from retrying a 429 on its own (`x-should-retry: false`,
+ * which it obeys before anything else): a retry must wait for quota like any other call, or the refused
+ * calls of a burst would all come back at the same instant, past the limiter.
  */
 export function observingFetch(fetch: Fetch, limiter: RateLimiter): Fetch {
   return async (input, init) => {

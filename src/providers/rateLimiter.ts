@@ -4,15 +4,18 @@
  * this limiter keeps the same books so that calls wait here instead of being refused there:
  *
  * - A sliding window of `windowMs` holds `TPM x windowMs / 60 s` tokens and the matching requests. A call
- *   is admitted when its estimated charge fits, first come first served, else it waits until enough of
- *   the window's charges have expired, the `maxWaitMs` deadline its caller gave, whichever comes first.
+ *   is admitted when its estimated charge fits, first come first served (a smaller call may go ahead
+ *   when that does not delay the first), else it waits until enough of the window's charges have
+ *   expired or until the deadline its caller gave, whichever comes first. A charge is dated from when
+ *   its request is sent.
  * - The service's `x-ratelimit-remaining-*` headers are the shared signal: what the window held at the
  *   service beyond this process's own charges (other instances, estimate error) is booked here as an
  *   external charge that expires like any other. Without configured limits the capacity is learnt from
  *   the same headers (remaining + own charges); until then calls go one at a time.
- * - A 429 pauses every call until its retry-after and scales the capacity down (multiplicative
- *   decrease, once per window); each success earns it back a little (additive increase). A 429 that
- *   only says "a moment later" means the books here expire charges early; they keep them longer.
+ * - A 429 is not charged: it is refunded, pauses every call until its retry-after and scales the
+ *   capacity down (multiplicative decrease, once per window); each success earns it back a little
+ *   (additive increase). A 429 that only says "a moment later" means the books here expire charges
+ *   early: they keep them longer instead.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { hostname } from 'node:os';
@@ -97,8 +100,9 @@ const MIN_PAUSE_MS = 100;
 /**
  * The service charges a request when it arrives, a little after it leaves here, so its charge also
  * expires there a little later: a charge is kept this much longer than the window to begin with. A 429
- * whose retry-after is within MAX_MARGIN_SHARE of the window says the books here run early by about
- * that much (the transit is longer than the margin): the margin grows by it, up to that share.
+ * whose retry-after is within MAX_MARGIN_SHARE of the window says the books here run early by about that
+ * much (the transit is longer than the margin): the margin grows by it, up to that share. (Two instances
+ * reaching for the same freed place get such a 429 too; the headers, not the margin, make them share.)
  */
 const EXPIRY_MARGIN_MS = 100;
 const MAX_MARGIN_SHARE = 0.1;
@@ -239,11 +243,11 @@ class Budget {
     this.unreported = true;
   }
 
-  state(now: number, factor: number, windowMs: number): BudgetState {
+  state(now: number, factor: number): BudgetState {
     const full = this.serviceCapacity;
     return {
       source: this.source,
-      perMinute: full === undefined ? null : Math.round((full * 60_000) / windowMs),
+      perMinute: full === undefined ? null : Math.round((full * 60_000) / this.windowMs),
       capacity: this.capacity(factor) ?? null,
       used: this.used(now, true),
       external: this.used(now, false),
@@ -262,7 +266,7 @@ interface Waiter {
 }
 
 /** The server's requested wait: `retry-after-ms` first, then `retry-after` (seconds or an HTTP date). */
-export function retryAfterMs(headers: Headers): number | undefined {
+function retryAfterMs(headers: Headers): number | undefined {
   const ms = Number.parseFloat(headers.get('retry-after-ms') ?? '');
   if (Number.isFinite(ms) && ms >= 0) return ms;
   const raw = headers.get('retry-after') ?? '';
@@ -421,8 +425,8 @@ export class RateLimiter {
       at: new Date().toISOString(),
       windowSeconds: this.windowMs / 1000,
       factor: Math.round(this.factor * 1000) / 1000,
-      tokens: this.tokens.state(now, this.factor, this.windowMs),
-      requests: this.requests.state(now, this.factor, this.windowMs),
+      tokens: this.tokens.state(now, this.factor),
+      requests: this.requests.state(now, this.factor),
       inFlight: this.inFlight,
       waiting: this.waiters.length,
       admitted: this.admitted,
@@ -452,9 +456,8 @@ export class RateLimiter {
     const pause = Math.max(MIN_PAUSE_MS, retryAfter ?? DEFAULT_PAUSE_MS);
     this.rateLimitedCount += 1;
     this.pausedUntil = Math.max(this.pausedUntil, now + pause);
-    const contended = this.tokens.used(now, false) > 0 || this.requests.used(now, false) > 0;
-    if (retryAfter !== undefined && retryAfter <= this.maxMarginMs && !contended) {
-      // Alone and early by a transit's worth: keeping charges longer is the cure, not less capacity.
+    if (retryAfter !== undefined && retryAfter <= this.maxMarginMs) {
+      // Early by a transit's worth, not over the quota: keeping charges longer is the cure, not less capacity.
       this.expiry.marginMs = Math.min(this.maxMarginMs, this.expiry.marginMs + retryAfter);
     } else if (now >= this.holdDecreaseUntil) {
       this.factor = Math.max(MIN_FACTOR, this.factor * DECREASE);

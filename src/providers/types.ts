@@ -55,6 +55,8 @@ export interface AnalysisRequest {
   /** For a document: one per image, in the same order. A provider that reads text may use it instead of the pixels. */
   pages?: RequestPage[];
   repair?: RepairTurn;
+  /** Text read from the images by OCR, framed for the model; sent after the profile's instructions (OCR_GROUNDING). */
+  grounding?: string;
   signal?: AbortSignal;
 }
 

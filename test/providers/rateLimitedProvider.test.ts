@@ -91,8 +91,13 @@ const arrivals = (sim: LoadSimulator): number[] =>
 describe('the rate-limited provider against the load simulator', () => {
   it('estimates what the service charges', async () => {
     const sim = await simulatorFor(100);
-    await providerFor(configFor(sim, { MODEL_TPM: String(sim.tokensPerMinute) })).analyze(request);
-    expect(sim.admissions.map((a) => a.tokens)).toEqual([charge]);
+    const provider = providerFor(configFor(sim, { MODEL_TPM: String(sim.tokensPerMinute) }));
+    await provider.analyze(request);
+    // OCR grounding adds its text to the prompt, and to the estimate.
+    const grounded = { ...request, grounding: `<ocr>\n${'Total  12.50\n'.repeat(40)}</ocr>` };
+    await provider.analyze(grounded);
+    expect(estimateTokens(grounded)).toBeGreaterThan(charge + 100);
+    expect(sim.admissions.map((a) => a.tokens)).toEqual([charge, estimateTokens(grounded)]);
   });
 
   it('keeps a burst within the quota, and uses it', async () => {

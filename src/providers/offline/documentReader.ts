@@ -3,9 +3,10 @@
  * `receipt` the fields by layout rules, for `describe` the text and the kind of image, and for any
  * other profile the text with a statement that the profile cannot be answered in full offline.
  */
+import { imageError } from '../../pipeline/prepareImage.js';
 import type { InvoiceData } from '../../profiles/invoice.js';
 import type { ReceiptData } from '../../profiles/receipt.js';
-import type { FieldEvidence } from '../types.js';
+import type { FieldEvidence, RequestImage } from '../types.js';
 import type { ImageKind } from './classifyImage.js';
 import { classifyImage, imageStats } from './classifyImage.js';
 import { extractInvoice } from './extractInvoice.js';
@@ -28,6 +29,13 @@ export interface DocumentImage {
   /** Upright size (after EXIF orientation). */
   width: number;
   height: number;
+}
+
+/** sharp decodes every supported upload but HEIC; for those the prepared (re-encoded) image is read. */
+export function ocrInput({ image, source }: RequestImage): DocumentImage {
+  return /^image\/hei[cf]$/.test(source.mime)
+    ? { bytes: image.bytes, mime: image.mime, width: image.width, height: image.height }
+    : { bytes: source.bytes, mime: source.mime, width: source.width, height: source.height };
 }
 
 export interface DocumentReading {
@@ -60,8 +68,16 @@ export interface ReadOptions {
   signal?: AbortSignal;
 }
 
+export interface TextReading {
+  /** As `DocumentReading.text`. */
+  text: string;
+  engine: string;
+}
+
 export interface DocumentReader {
   read(profileName: string, image: DocumentImage, options?: ReadOptions): Promise<DocumentReading>;
+  /** OCR alone: the text of an image, with no fields, kind or image statistics. */
+  readText(bytes: Buffer, options?: ReadOptions): Promise<TextReading>;
   close(): Promise<void>;
 }
 
@@ -89,7 +105,10 @@ export function createDocumentReader(options: DocumentReaderOptions = {}): Docum
   async function read(profileName: string, image: DocumentImage, readOptions: ReadOptions = {}): Promise<DocumentReading> {
     const [{ page }, stats] = await Promise.all([
       readPage(pool, image.bytes, steps, maxInputPixels, readOptions.signal),
-      imageStats(image.bytes, maxInputPixels),
+      // Either decode may fail first; both must reject with the project's error kinds.
+      imageStats(image.bytes, maxInputPixels).catch((error: unknown) => {
+        throw imageError(error, { mime: image.mime, byteLength: image.bytes.length, maxInputPixels });
+      }),
     ]);
     const base = {
       text: analyseLayout(page).text,
@@ -113,5 +132,10 @@ export function createDocumentReader(options: DocumentReaderOptions = {}): Docum
     return { ...base, evidence: {}, warnings: [...warnings, ...lowConfidence] };
   }
 
-  return { read, close: async () => (options.pool === undefined ? pool.close() : undefined) };
+  async function readText(bytes: Buffer, readOptions: ReadOptions = {}): Promise<TextReading> {
+    const { page } = await readPage(pool, bytes, steps, maxInputPixels, readOptions.signal);
+    return { text: analyseLayout(page).text, engine: page.engine };
+  }
+
+  return { read, readText, close: async () => (options.pool === undefined ? pool.close() : undefined) };
 }
