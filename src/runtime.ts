@@ -6,7 +6,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { loadConfig, ConfigError, type Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { hostSettings, type MessageEncoding } from './hostSettings.js';
-import type { Worker } from './pipeline/worker.js';
+import { jobTimeoutFor, type Worker } from './pipeline/worker.js';
 import { createProvider } from './providers/createProvider.js';
 import type { VisionProvider } from './providers/types.js';
 import { AttemptLog } from './storage/attemptLog.js';
@@ -23,6 +23,8 @@ export interface WorkerOptions {
   logger?: Logger;
   /** How the host decodes job messages; host.json's `messageEncoding` by default. */
   messageEncoding?: MessageEncoding;
+  /** The host's function timeout; host.json's `functionTimeout` by default. */
+  functionTimeoutMs?: number;
 }
 
 export function createWorker(config: Config, options: WorkerOptions = {}): Worker {
@@ -44,6 +46,7 @@ export function createWorker(config: Config, options: WorkerOptions = {}): Worke
     cache: new ResultCache(state),
     poisoned: new PoisonedJobs(state),
     provider: options.provider ?? createProvider(config, { logger, reportLimiter: (limiter) => limiterStates.publish(limiter) }),
+    jobTimeoutMs: jobTimeoutFor(options.functionTimeoutMs ?? hostSettings().functionTimeoutMs),
     logger,
     now: () => performance.now(),
   };

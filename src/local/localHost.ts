@@ -51,7 +51,13 @@ export class LocalHost {
   static async start(options: LocalHostOptions): Promise<LocalHost> {
     const { config, storage, logger } = options;
     const host = options.host ?? readHostSettings();
-    const worker = createWorker(config, { ...options.worker, storage, logger, messageEncoding: host.queues.messageEncoding });
+    const worker = createWorker(config, {
+      ...options.worker,
+      storage,
+      logger,
+      messageEncoding: host.queues.messageEncoding,
+      functionTimeoutMs: host.functionTimeoutMs,
+    });
     useRuntime({ worker, storage });
     await ensureStorage(storage, config);
     const registered = await loadFunctionApp();

@@ -25,6 +25,8 @@ export interface DocumentAnswer {
 export interface AskDocumentOptions {
   /** Send each page's text layer with its image (documentPrompt.ts). */
   grounding: boolean;
+  /** Cancels the remaining calls (the job's deadline). */
+  signal?: AbortSignal;
 }
 
 const add = (a: number | null, b: number | null): number | null => (a === null && b === null ? null : (a ?? 0) + (b ?? 0));
@@ -62,6 +64,7 @@ export async function askDocument(
           profile: asked,
           images: pages.map(({ image }) => image),
           pages: pages.map(({ page, text, hasText }) => ({ page, text, hasText })),
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
         },
         usage,
       );

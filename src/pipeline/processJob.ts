@@ -49,7 +49,8 @@ interface Progress {
   warnings: string[];
 }
 
-type JobProgress = Progress & { job: JobMessage; spent: Usage };
+/** `deadline` aborts the job's model calls when its time budget (`Worker.jobTimeoutMs`) runs out. */
+type JobProgress = Progress & { job: JobMessage; spent: Usage; deadline: AbortSignal };
 
 const PROFILE_NOT_FOUND = (name: string, known: string[], from: string): PermanentError =>
   new PermanentError('unknown_profile', `profile "${name}" (from ${from}) is not defined; known profiles: ${known.join(', ')}`);
@@ -101,6 +102,7 @@ async function runJob(worker: Worker, raw: unknown, delivery: Delivery): Promise
     spent: { promptTokens: null, completionTokens: null },
     timings: { downloadMs: null, prepareMs: null, modelMs: null, totalMs: 0 },
     warnings: [],
+    deadline: AbortSignal.timeout(Math.max(1, Math.round(worker.jobTimeoutMs - (worker.now() - started)))),
   };
   try {
     const record = await analyze(worker, progress, delivery, started, log);
@@ -324,7 +326,10 @@ async function analyzeDocument(
   progress.timings.prepareMs = worker.now() - mark;
   const asked = worker.now();
   try {
-    const { answer, document: info } = await askDocument(worker.provider, profile, document, progress.spent, { grounding: model });
+    const { answer, document: info } = await askDocument(worker.provider, profile, document, progress.spent, {
+      grounding: model,
+      signal: progress.deadline,
+    });
     return { profile, answer, document: info };
   } finally {
     progress.timings.modelMs = worker.now() - asked;
@@ -359,7 +364,7 @@ async function compareImages(worker: Worker, progress: JobProgress, blob: Downlo
 async function ask(worker: Worker, progress: JobProgress, profile: Profile, images: RequestImage[]): Promise<Answered> {
   const mark = worker.now();
   try {
-    return { profile, answer: await askModel(worker.provider, { profile, images }, progress.spent) };
+    return { profile, answer: await askModel(worker.provider, { profile, images, signal: progress.deadline }, progress.spent) };
   } finally {
     progress.timings.modelMs = worker.now() - mark;
   }

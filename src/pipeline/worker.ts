@@ -22,9 +22,23 @@ export interface Worker {
   /** Jobs whose retries ran out, for `npm run replay-poison`. */
   poisoned: PoisonedJobs;
   provider: VisionProvider;
+  /**
+   * A job's model calls (and the waits for quota before them) are cancelled this long after the job
+   * starts, so that a slow job ends as a transient `timeout` the queue retries instead of being cut off
+   * by the host's functionTimeout, which on Azure also restarts the worker process and every job in it.
+   */
+  jobTimeoutMs: number;
   logger: Logger;
   /** Milliseconds; injectable so durations are testable. */
   now: () => number;
+}
+
+/** What a job leaves itself, of the function timeout, to write its record after a cancelled call. */
+const RECORD_MARGIN_MS = 30_000;
+
+/** functionTimeout less 30 s for the record, but at least 80% of it when the timeout is short. */
+export function jobTimeoutFor(functionTimeoutMs: number): number {
+  return Math.max(functionTimeoutMs - RECORD_MARGIN_MS, Math.floor(functionTimeoutMs * 0.8));
 }
 
 /** How the host delivered the message. */

@@ -150,9 +150,16 @@ function answerFromReading(profile: Profile, facts: ImageFacts, reading: Documen
 }
 
 /** Scanned pages are read one by one and merged by the same rules as a model's per-page answers. */
-async function answerFromScans(profile: Profile, facts: ImageFacts, images: readonly RequestImage[], reader: DocumentReader): Promise<OfflineAnswer> {
+async function answerFromScans(
+  profile: Profile,
+  facts: ImageFacts,
+  images: readonly RequestImage[],
+  reader: DocumentReader,
+  signal: AbortSignal | undefined,
+): Promise<OfflineAnswer> {
   const readings: DocumentReading[] = [];
-  for (const image of images) readings.push(await reader.read(profile.name, ocrInput(image)));
+  const options = signal === undefined ? {} : { signal };
+  for (const image of images) readings.push(await reader.read(profile.name, ocrInput(image), options));
   const [only] = readings;
   if (only !== undefined && readings.length === 1) return answerFromReading(profile, facts, only);
   if (readings.every((reading) => reading.data !== undefined)) {
@@ -180,7 +187,7 @@ async function answerFromScans(profile: Profile, facts: ImageFacts, images: read
 }
 
 /** A comparison gets the facts of every image; any other profile answers for the first image and says so. */
-async function answerAll({ profile, images, pages }: AnalysisRequest, reader: DocumentReader): Promise<OfflineAnswer> {
+async function answerAll({ profile, images, pages, signal }: AnalysisRequest, reader: DocumentReader): Promise<OfflineAnswer> {
   if (profile.name === compareProfile.name) {
     const named = await Promise.all(images.map(async ({ name, image, source }) => ({ name, facts: await imageFacts(image, source) })));
     return {
@@ -193,7 +200,7 @@ async function answerAll({ profile, images, pages }: AnalysisRequest, reader: Do
   const facts = await imageFacts(first.image, first.source);
   const read = (pages ?? []).filter((page): page is TextPage => page.hasText && page.text !== null);
   if (read.length > 0) return answerFromText(profile, facts, read, images.length);
-  const answered = await answerFromScans(profile, facts, pages === undefined ? [first] : images, reader);
+  const answered = await answerFromScans(profile, facts, pages === undefined ? [first] : images, reader, signal);
   if (pages === undefined && images.length > 1) answered.warnings.push(`the offline provider answered for the first of ${images.length} images only`);
   return answered;
 }

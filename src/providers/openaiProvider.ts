@@ -251,7 +251,7 @@ function failureOf(outcome: Outcome, { redact, signal, model }: FailureContext):
   if (signal?.aborted) {
     const timedOut = signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError';
     return timedOut
-      ? new TransientError('timeout', "the caller's deadline passed before the model answered", { cause: error })
+      ? new TransientError('timeout', "the job's time budget ran out before the model answered", { cause: error })
       : new TransientError('internal_error', 'the model call was cancelled by the caller', { cause: error });
   }
   if (error instanceof APIConnectionTimeoutError) {

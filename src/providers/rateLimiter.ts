@@ -328,7 +328,7 @@ export class RateLimiter {
           const timedOut = signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError';
           reject(
             timedOut
-              ? new TransientError('timeout', "the caller's deadline passed while the model call waited for quota")
+              ? new TransientError('timeout', "the job's time budget ran out while the model call waited for quota")
               : new TransientError('internal_error', 'the model call was cancelled while it waited for quota'),
           );
           this.pump();

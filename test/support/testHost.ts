@@ -17,6 +17,8 @@ export interface TestHostOptions {
   env?: Env;
   provider?: VisionProvider;
   host?: Partial<HostSettings['queues']>;
+  /** host.json's functionTimeout by default. */
+  functionTimeoutMs?: number;
   leaseMs?: number;
   /** Reuse the names of an earlier host (to test a restart). */
   names?: Config['names'];
@@ -69,7 +71,7 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
     storage,
     logger,
     host: {
-      functionTimeoutMs: defaults.functionTimeoutMs,
+      functionTimeoutMs: options.functionTimeoutMs ?? defaults.functionTimeoutMs,
       queues: { ...defaults.queues, visibilityTimeoutMs: 0, maxPollingIntervalMs: 200, ...options.host },
     },
     blobPollMs: 100,
