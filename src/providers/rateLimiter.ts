@@ -222,8 +222,9 @@ class Budget {
   /**
    * The service said `remaining` was left in its window when `ticket`'s call arrived, some time between
    * its sending and `now`. This process's share of that window is only known within bounds: at least
-   * this call and those that had ended before it was sent; at most every call sent from a window (and
-   * the margin) before it until now. The capacity learnt uses the lower bound (it only grows, so it must
+   * this call and those that had ended before it was sent and were sent less than a window before now
+   * (any earlier one may have left the service's window by the time this call arrived); at most every
+   * call sent from a window (and the margin) before it until now. The capacity learnt uses the lower bound (it only grows, so it must
    * never overshoot); what is booked as external uses the upper one, so that only what others certainly
    * hold is booked (an overshoot would idle the quota for a whole window).
    */
@@ -231,7 +232,7 @@ class Budget {
     this.lastRemaining = remaining;
     const { at, seq } = ticket;
     const from = at - this.windowMs;
-    const ownAtLeast = this.sum(from, at, (charge) => charge.seq === seq || (charge.seq !== undefined && charge.settledAt <= at));
+    const ownAtLeast = this.sum(now - this.windowMs, at, (charge) => charge.seq === seq || (charge.seq !== undefined && charge.settledAt <= at));
     const ownAtMost = this.sum(from - this.expiry.marginMs, now, (charge) => charge.seq !== undefined);
     if (this.configured === undefined) this.learned = Math.max(this.learned ?? 0, remaining + ownAtLeast);
     const external = (this.serviceCapacity ?? 0) - remaining - ownAtMost;
