@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
+import { createRandom } from '../eval/random.js';
 
 export type Kind = 'photo' | 'scan' | 'screenshot';
 
@@ -28,18 +29,6 @@ export const OUT_DIR = fileURLToPath(new URL('./out/', import.meta.url));
 const GENERATION = 2;
 const BASES: Record<Kind, number> = { photo: 6, scan: 4, screenshot: 4 };
 const ORDER: readonly Kind[] = ['photo', 'scan', 'screenshot'];
-
-/** mulberry32: small and seeded, so every run renders the same pixels. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS =
   'invoice total amount date customer account number reference payment due balance tax subtotal address phone email order item quantity price description shipping delivery signature approved department project status report summary meeting agenda notes'.split(
@@ -72,7 +61,7 @@ function valueNoise(next: () => number, cells: number): (x: number, y: number) =
  * "sky" gradient over the top), under sensor-like grain: it looks and compresses like a photo.
  */
 async function renderPhoto(seed: number): Promise<Buffer> {
-  const next = random(seed);
+  const next = createRandom(seed).next;
   const [w, h] = [252, 189];
   const channels = [0, 1, 2].map(() => [3, 9, 27].map((cells) => valueNoise(next, cells)));
   const coarse = Buffer.alloc(w * h * 3);
@@ -101,7 +90,7 @@ async function renderPhoto(seed: number): Promise<Buffer> {
 
 /** A form page: title, labelled boxes, paragraphs; on off-white paper, saved as a scanner does. */
 async function renderScan(seed: number): Promise<Buffer> {
-  const next = random(seed);
+  const next = createRandom(seed).next;
   const parts: string[] = [`<rect width="2480" height="3508" fill="#f7f5f0"/>`];
   parts.push(
     `<text x="200" y="330" font-family="DejaVu Sans, sans-serif" font-size="72" font-weight="bold" fill="#1a1a1a">${escapeXml(words(next, 3).toUpperCase())}</text>`,
@@ -127,7 +116,7 @@ async function renderScan(seed: number): Promise<Buffer> {
 
 /** A desktop app: sidebar, toolbar, cards with text and numbers, a table. */
 async function renderScreenshot(seed: number): Promise<Buffer> {
-  const next = random(seed);
+  const next = createRandom(seed).next;
   const accent = ['#2563eb', '#059669', '#d97706', '#7c3aed'][seed % 4] ?? '#2563eb';
   const parts: string[] = [
     `<rect width="1920" height="1080" fill="#f3f4f6"/>`,

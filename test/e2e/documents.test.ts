@@ -9,7 +9,12 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invoiceSchema, type InvoiceData } from '../../src/profiles/invoice.js';
-import { startOpenAiCompatibleServer, type OpenAiCompatibleServer, type RecordedRequest } from '../support/openaiCompatibleServer.js';
+import {
+  deploymentEnv,
+  startOpenAiCompatibleServer,
+  type OpenAiCompatibleServer,
+  type RecordedRequest,
+} from '../support/openaiCompatibleServer.js';
 import { startTestHost, type TestHost } from '../support/testHost.js';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/documents/${name}`, import.meta.url));
@@ -44,9 +49,6 @@ function answerFor(request: RecordedRequest): InvoiceData {
 }
 
 const OPENAI_ENV = {
-  AZURE_OPENAI_API_KEY: 'test-key',
-  AZURE_OPENAI_DEPLOYMENT: 'vision',
-  MODEL_MAX_RETRIES: '0',
   MODEL_TIMEOUT_MS: '5000',
   RESULT_CACHE: 'off',
 };
@@ -65,7 +67,7 @@ describe('documents end to end with the openai provider', () => {
   describe('with MAX_IMAGES_PER_REQUEST=1', () => {
     let t: TestHost;
     beforeAll(async () => {
-      t = await startTestHost({ env: { ...OPENAI_ENV, AZURE_OPENAI_ENDPOINT: server.url, MAX_IMAGES_PER_REQUEST: '1' } });
+      t = await startTestHost({ env: { ...deploymentEnv(server.url), ...OPENAI_ENV, MAX_IMAGES_PER_REQUEST: '1' } });
     });
     afterAll(async () => {
       await t.stop();
@@ -125,7 +127,7 @@ describe('documents end to end with the openai provider', () => {
   describe('with a small DOCUMENT_TOKEN_BUDGET', () => {
     let t: TestHost;
     beforeAll(async () => {
-      t = await startTestHost({ env: { ...OPENAI_ENV, AZURE_OPENAI_ENDPOINT: server.url, DOCUMENT_TOKEN_BUDGET: '1000' } });
+      t = await startTestHost({ env: { ...deploymentEnv(server.url), ...OPENAI_ENV, DOCUMENT_TOKEN_BUDGET: '1000' } });
     });
     afterAll(async () => {
       await t.stop();

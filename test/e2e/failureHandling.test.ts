@@ -8,7 +8,12 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PoisonedJobs } from '../../src/storage/poisonedJobs.js';
-import { schemaAnswer, startOpenAiCompatibleServer, type OpenAiCompatibleServer } from '../support/openaiCompatibleServer.js';
+import {
+  deploymentEnv,
+  schemaAnswer,
+  startOpenAiCompatibleServer,
+  type OpenAiCompatibleServer,
+} from '../support/openaiCompatibleServer.js';
 import { directOpenAiProvider, events } from '../support/jobs.js';
 import { messageCount, waitFor } from '../support/storage.js';
 import { startTestHost, type TestHost } from '../support/testHost.js';
@@ -16,10 +21,7 @@ import { startTestHost, type TestHost } from '../support/testHost.js';
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
 
 const azureEnv = (server: OpenAiCompatibleServer, extra: Record<string, string> = {}): Record<string, string> => ({
-  AZURE_OPENAI_ENDPOINT: server.url,
-  AZURE_OPENAI_API_KEY: 'test-key',
-  AZURE_OPENAI_DEPLOYMENT: 'vision',
-  MODEL_MAX_RETRIES: '0',
+  ...deploymentEnv(server.url),
   MODEL_TIMEOUT_MS: '5000',
   // Each test scripts the model's answer to the same fixture: every upload must ask.
   RESULT_CACHE: 'off',

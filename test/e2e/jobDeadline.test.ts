@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobTimeoutFor } from '../../src/pipeline/worker.js';
-import { startOpenAiCompatibleServer, type OpenAiCompatibleServer } from '../support/openaiCompatibleServer.js';
+import { deploymentEnv, startOpenAiCompatibleServer, type OpenAiCompatibleServer } from '../support/openaiCompatibleServer.js';
 import { startTestHost, type TestHost } from '../support/testHost.js';
 
 const FUNCTION_TIMEOUT_MS = 6_000;
@@ -20,10 +20,7 @@ describe('the job time budget', () => {
     server.setHandler(() => ({ hang: 'headers' }));
     t = await startTestHost({
       env: {
-        AZURE_OPENAI_ENDPOINT: server.url,
-        AZURE_OPENAI_API_KEY: 'test-key',
-        AZURE_OPENAI_DEPLOYMENT: 'vision',
-        MODEL_MAX_RETRIES: '0',
+        ...deploymentEnv(server.url),
         // Far longer than the function may run: only the job's own budget can end the call in time.
         MODEL_TIMEOUT_MS: '60000',
       },

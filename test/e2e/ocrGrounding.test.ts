@@ -5,7 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOpenAiCompatibleServer, type OpenAiCompatibleServer, type RecordedRequest } from '../support/openaiCompatibleServer.js';
+import {
+  deploymentEnv,
+  startOpenAiCompatibleServer,
+  type OpenAiCompatibleServer,
+  type RecordedRequest,
+} from '../support/openaiCompatibleServer.js';
 import { startTestHost, type TestHost } from '../support/testHost.js';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
@@ -26,10 +31,7 @@ describe('OCR grounding for the model path', () => {
     server = await startOpenAiCompatibleServer();
     t = await startTestHost({
       env: {
-        AZURE_OPENAI_ENDPOINT: server.url,
-        AZURE_OPENAI_API_KEY: 'test-key',
-        AZURE_OPENAI_DEPLOYMENT: 'vision',
-        MODEL_MAX_RETRIES: '0',
+        ...deploymentEnv(server.url),
         RESULT_CACHE: 'off',
         OCR_GROUNDING: 'invoice',
       },

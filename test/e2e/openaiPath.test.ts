@@ -6,7 +6,12 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invoiceSchema } from '../../src/profiles/invoice.js';
-import { schemaAnswer, startOpenAiCompatibleServer, type OpenAiCompatibleServer } from '../support/openaiCompatibleServer.js';
+import {
+  deploymentEnv,
+  schemaAnswer,
+  startOpenAiCompatibleServer,
+  type OpenAiCompatibleServer,
+} from '../support/openaiCompatibleServer.js';
 import { startTestHost, type TestHost } from '../support/testHost.js';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
@@ -19,10 +24,7 @@ describe('worker end to end with the openai provider', () => {
     server = await startOpenAiCompatibleServer();
     t = await startTestHost({
       env: {
-        AZURE_OPENAI_ENDPOINT: server.url,
-        AZURE_OPENAI_API_KEY: 'test-key',
-        AZURE_OPENAI_DEPLOYMENT: 'vision',
-        MODEL_MAX_RETRIES: '0',
+        ...deploymentEnv(server.url),
         MODEL_TIMEOUT_MS: '5000',
         // The same fixtures are uploaded with a different scripted answer each time: every upload must ask.
         RESULT_CACHE: 'off',

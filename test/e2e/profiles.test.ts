@@ -13,7 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtInProfiles } from '../../src/profiles/index.js';
 import { repairInstruction } from '../../src/providers/openaiProvider.js';
 import { exampleResult } from '../support/profileExamples.js';
-import { startOpenAiCompatibleServer, type OpenAiCompatibleServer, type RecordedRequest } from '../support/openaiCompatibleServer.js';
+import {
+  deploymentEnv,
+  startOpenAiCompatibleServer,
+  type OpenAiCompatibleServer,
+  type RecordedRequest,
+} from '../support/openaiCompatibleServer.js';
 import { startTestHost, type TestHost } from '../support/testHost.js';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
@@ -44,10 +49,7 @@ async function decodeDataUrl(url: string): Promise<{ mime: string; format: strin
 }
 
 const AZURE_ENV = (server: OpenAiCompatibleServer) => ({
-  AZURE_OPENAI_ENDPOINT: server.url,
-  AZURE_OPENAI_API_KEY: 'test-key',
-  AZURE_OPENAI_DEPLOYMENT: 'vision',
-  MODEL_MAX_RETRIES: '0',
+  ...deploymentEnv(server.url),
   MODEL_TIMEOUT_MS: '5000',
   // The same fixtures are uploaded with a different scripted answer each time: every upload must ask.
   RESULT_CACHE: 'off',

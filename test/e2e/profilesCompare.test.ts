@@ -13,6 +13,7 @@ import { describeSchema } from '../../src/profiles/describe.js';
 import { resultPath } from '../../src/storage/resultStore.js';
 import { exampleResult } from '../support/profileExamples.js';
 import {
+  deploymentEnv,
   schemaAnswer,
   startOpenAiCompatibleServer,
   type OpenAiCompatibleServer,
@@ -43,10 +44,7 @@ describe('comparison manifests end to end', () => {
     );
     t = await startTestHost({
       env: {
-        AZURE_OPENAI_ENDPOINT: server.url,
-        AZURE_OPENAI_API_KEY: 'test-key',
-        AZURE_OPENAI_DEPLOYMENT: 'vision',
-        MODEL_MAX_RETRIES: '0',
+        ...deploymentEnv(server.url),
         PROFILES_FILE: profiles,
         MAX_COMPARE_IMAGES: '3',
       },

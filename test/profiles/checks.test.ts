@@ -1,22 +1,11 @@
 /** Arithmetic and sanity checks that turn invoice and receipt numbers into warnings instead of silent passes. */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkInvoice, type InvoiceData } from '../../src/profiles/invoice.js';
+import { checkInvoice, invoiceSchema, type InvoiceData } from '../../src/profiles/invoice.js';
 import { checkReceipt, type ReceiptData } from '../../src/profiles/receipt.js';
 
-const invoice: InvoiceData = {
-  vendor: 'Northwind Office Supply Co.',
-  invoice_number: 'INV-1042',
-  date: '2024-03-15',
-  currency: 'USD',
-  subtotal: 88.74,
-  tax: 7.1,
-  total: 95.84,
-  line_items: [
-    { description: 'Paper', quantity: 10, unit_price: 4.5, total: 45 },
-    { description: 'Pens', quantity: 3, unit_price: 6.25, total: 18.75 },
-    { description: 'Stapler', quantity: 1, unit_price: 24.99, total: 24.99 },
-  ],
-};
+/** The invoice the fixture image shows (test/fixtures/invoice.png). */
+const invoice: InvoiceData = invoiceSchema.parse(JSON.parse(readFileSync(new URL('../fixtures/invoice.expected.json', import.meta.url), 'utf8')));
 
 const receipt: ReceiptData = {
   merchant: 'Corner Café',

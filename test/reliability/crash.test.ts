@@ -15,7 +15,7 @@ import { SETTINGS } from '../../src/names.js';
 import { resultRecordSchema } from '../../src/pipeline/resultRecord.js';
 import { createStorageClients, type StorageClients } from '../../src/storage/clients.js';
 import { ResultStore, resultPath } from '../../src/storage/resultStore.js';
-import { startOpenAiCompatibleServer, type OpenAiCompatibleServer } from '../support/openaiCompatibleServer.js';
+import { deploymentEnv, startOpenAiCompatibleServer, type OpenAiCompatibleServer } from '../support/openaiCompatibleServer.js';
 import { blobNames } from '../support/jobs.js';
 import { messageCount, waitFor } from '../support/storage.js';
 import { testEnv, uniqueNames } from '../support/testHost.js';
@@ -64,9 +64,7 @@ describe('the local host killed with SIGKILL mid-batch and started again', () =>
     server = await startOpenAiCompatibleServer();
     server.setHandler(() => ({ delayMs: ANSWER_MS, then: {} }));
     env = testEnv(uniqueNames(), {
-      AZURE_OPENAI_ENDPOINT: server.url,
-      AZURE_OPENAI_API_KEY: 'test-key',
-      AZURE_OPENAI_DEPLOYMENT: 'vision',
+      ...deploymentEnv(server.url),
       MODEL_MAX_RETRIES: '1',
       MODEL_TIMEOUT_MS: '10000',
       // A configured quota far above the test's needs: the rate limiter lets a whole batch call at once.

@@ -10,7 +10,12 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultRecord } from '../../src/pipeline/resultRecord.js';
 import type { Reply } from '../support/openaiCompatibleServer.js';
-import { startOpenAiCompatibleServer, type OpenAiCompatibleServer, type RecordedRequest } from '../support/openaiCompatibleServer.js';
+import {
+  deploymentEnv,
+  startOpenAiCompatibleServer,
+  type OpenAiCompatibleServer,
+  type RecordedRequest,
+} from '../support/openaiCompatibleServer.js';
 import { blobNames, directOpenAiProvider, events } from '../support/jobs.js';
 import { messageCount } from '../support/storage.js';
 import { startTestHost, type TestHost } from '../support/testHost.js';
@@ -90,9 +95,7 @@ describe('injected model faults', () => {
       return replies[Math.min(count, replies.length - 1)] ?? OK;
     });
     const env = {
-      AZURE_OPENAI_ENDPOINT: server.url,
-      AZURE_OPENAI_API_KEY: 'test-key',
-      AZURE_OPENAI_DEPLOYMENT: 'vision',
+      ...deploymentEnv(server.url),
       MODEL_MAX_RETRIES: '1',
       MODEL_TIMEOUT_MS: '1500',
     };

@@ -22,6 +22,7 @@ import sharp, { type Metadata } from 'sharp';
 import { imageTokens } from '../../src/pipeline/imageTokens.js';
 import type { Detail } from '../../src/profiles/types.js';
 import { exampleFor } from './openaiCompatibleServer.js';
+import { createRandom } from '../../eval/random.js';
 
 export interface LatencyModel {
   baseMs: number;
@@ -98,18 +99,6 @@ const DEFAULT_LATENCY: LatencyModel = { baseMs: 800, perOutputTokenMs: 15, jitte
 /** What Azure assumes when a request sets no max_tokens. */
 const DEFAULT_MAX_TOKENS = 4096;
 const CHARS_PER_TOKEN = 4;
-
-/** mulberry32: a small, good-enough seeded generator in [0, 1). */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Charges kept in arrival order; the sum of those inside the window is kept as they enter and leave. */
 class SlidingWindow {
@@ -250,7 +239,7 @@ export async function startLoadSimulator(options: LoadSimulatorOptions): Promise
   const requestCapacity = Math.max(1, Math.floor((requestsPerMinute * windowMs) / 60_000));
   const latency = options.latency ?? DEFAULT_LATENCY;
   const model = options.model ?? 'gpt-4o';
-  const next = random(options.seed ?? 1);
+  const next = createRandom(options.seed ?? 1).next;
   const ingest = new Gate(options.ingestConcurrency ?? 4);
   const tokens = new SlidingWindow(windowMs);
   const requests = new SlidingWindow(windowMs);

@@ -174,6 +174,14 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 
 const errorBody = (message: string, code: string, type = 'invalid_request_error') => ({ error: { message, type, param: null, code } });
 
+/**
+ * The settings that point the worker at a server as the Azure OpenAI deployment `vision`, with the SDK's
+ * own retries off so that every request a test sees is one the worker chose to send.
+ */
+export function deploymentEnv(url: string): Record<string, string> {
+  return { AZURE_OPENAI_ENDPOINT: url, AZURE_OPENAI_API_KEY: 'test-key', AZURE_OPENAI_DEPLOYMENT: 'vision', MODEL_MAX_RETRIES: '0' };
+}
+
 export async function startOpenAiCompatibleServer(options: ServerOptions = {}): Promise<OpenAiCompatibleServer> {
   const model = options.model ?? DEFAULT_MODEL;
   const budget = { ...(options.limits ?? { requests: 10_000, tokens: 10_000_000 }) };
