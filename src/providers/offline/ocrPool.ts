@@ -76,6 +76,12 @@ interface Waiter {
  */
 const PAGE_SEGMENTATION = Tesseract.PSM.SINGLE_BLOCK;
 
+/**
+ * Tesseract writes its diagnostics ("Estimating resolution as 154", "Invalid resolution 25 dpi") to
+ * stderr, between the worker's structured log lines; `debug_file` sends them to the null device instead.
+ */
+const READING_PARAMETERS = { tessedit_pageseg_mode: PAGE_SEGMENTATION, debug_file: '/dev/null' } as const;
+
 /** Reading runs the LSTM engine; orientation detection needs the legacy one (see `detectOrientation`). */
 const READING_ENGINE = Tesseract.OEM.LSTM_ONLY;
 const ORIENTATION_ENGINE = Tesseract.OEM.TESSERACT_LSTM_COMBINED;
@@ -114,7 +120,7 @@ export function createOcrPool(options: OcrPoolOptions = {}): OcrPool {
       },
     );
     failStart = () => {};
-    await worker.setParameters({ tessedit_pageseg_mode: PAGE_SEGMENTATION });
+    await worker.setParameters(READING_PARAMETERS);
     const thread = (worker as unknown as { worker: ThreadWorker }).worker;
     const died = new Promise<never>((_, reject) => {
       thread.once('error', (error) =>
@@ -215,7 +221,7 @@ export function createOcrPool(options: OcrPoolOptions = {}): OcrPool {
       } finally {
         // A new engine instance forgets the page segmentation mode.
         await worker.reinitialize('eng', READING_ENGINE);
-        await worker.setParameters({ tessedit_pageseg_mode: PAGE_SEGMENTATION });
+        await worker.setParameters(READING_PARAMETERS);
       }
     });
 
