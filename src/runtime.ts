@@ -10,6 +10,7 @@ import { jobTimeoutFor, type Worker } from './pipeline/worker.js';
 import { createProvider } from './providers/createProvider.js';
 import type { VisionProvider } from './providers/types.js';
 import { AttemptLog } from './storage/attemptLog.js';
+import { JobClaims } from './storage/jobClaims.js';
 import { PoisonedJobs } from './storage/poisonedJobs.js';
 import { ResultCache } from './storage/resultCache.js';
 import { createStorageClients, type StorageClients } from './storage/clients.js';
@@ -44,6 +45,7 @@ export function createWorker(config: Config, options: WorkerOptions = {}): Worke
       encoding: options.messageEncoding ?? hostSettings().queues.messageEncoding,
     },
     cache: new ResultCache(state),
+    claims: new JobClaims(state),
     poisoned: new PoisonedJobs(state),
     provider: options.provider ?? createProvider(config, { logger, reportLimiter: (limiter) => limiterStates.publish(limiter) }),
     jobTimeoutMs: jobTimeoutFor(options.functionTimeoutMs ?? hostSettings().functionTimeoutMs),

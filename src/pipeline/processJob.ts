@@ -15,6 +15,7 @@ import type { Profile } from '../profiles/types.js';
 import type { PreparedImage, RequestImage, Usage } from '../providers/types.js';
 import { downloadBlob, type DownloadedBlob } from '../storage/downloadBlob.js';
 import type { CachedAnalysis } from '../storage/resultCache.js';
+import type { ClaimOutcome } from '../storage/jobClaims.js';
 import { invalidMessagePath, type WriteOutcome } from '../storage/resultStore.js';
 import { isStorageFailure, storageUnavailable } from '../storage/storageErrors.js';
 import { analysisKey } from './analysisKey.js';
@@ -91,19 +92,50 @@ async function runJob(worker: Worker, raw: unknown, delivery: Delivery): Promise
     attempt: delivery.dequeueCount,
     ...(job.deferrals === undefined ? {} : { deferrals: job.deferrals }),
   });
-  if (await worker.results.hasSucceeded(job.blob, job.etag)) {
-    log.info('job.skipped', { reason: 'already succeeded' });
-    return { status: 'skipped', blob: job.blob, reason: 'a successful record for this content already exists' };
+  const claim = delivery.messageId === undefined ? undefined : await claimJob(worker, job, delivery.messageId);
+  if (claim?.claimed === false) {
+    log.info('job.skipped', { reason: 'another delivery is working on it', heldBy: claim.heldBy });
+    return { status: 'skipped', blob: job.blob, reason: `another delivery of this job (message ${claim.heldBy}) is working on it` };
   }
-  const progress: JobProgress = {
-    job,
-    source: namedSource(job.container, job.blob, job.etag, job.contentLength),
-    profile: null,
-    spent: { promptTokens: null, completionTokens: null },
-    timings: { downloadMs: null, prepareMs: null, modelMs: null, totalMs: 0 },
-    warnings: [],
-    deadline: AbortSignal.timeout(Math.max(1, Math.round(worker.jobTimeoutMs - (worker.now() - started)))),
-  };
+  const release = claim === undefined ? async () => undefined : () => worker.claims.release(job, claim.etag);
+  try {
+    // Checked under the claim: a copy that finished meanwhile wrote its record before it let go.
+    if (await worker.results.hasSucceeded(job.blob, job.etag)) {
+      log.info('job.skipped', { reason: 'already succeeded' });
+      return { status: 'skipped', blob: job.blob, reason: 'a successful record for this content already exists' };
+    }
+    const progress: JobProgress = {
+      job,
+      source: namedSource(job.container, job.blob, job.etag, job.contentLength),
+      profile: null,
+      spent: { promptTokens: null, completionTokens: null },
+      timings: { downloadMs: null, prepareMs: null, modelMs: null, totalMs: 0 },
+      warnings: [],
+      deadline: AbortSignal.timeout(Math.max(1, Math.round(worker.jobTimeoutMs - (worker.now() - started)))),
+    };
+    return await finishJob(worker, job, progress, delivery, started, log, release);
+  } finally {
+    // A claim left behind only delays a duplicate copy until it expires: the job itself has ended.
+    await release().catch((error: unknown) => log.warn('claim.release_failed', { message: ensureError(error).message }));
+  }
+}
+
+/** The claim TTL: a job cannot run longer than its time budget, and its record takes a moment more. */
+const CLAIM_GRACE_MS = 60_000;
+
+function claimJob(worker: Worker, job: JobMessage, messageId: string): Promise<ClaimOutcome> {
+  return worker.claims.claim({ container: job.container, blob: job.blob, etag: job.etag }, messageId, worker.jobTimeoutMs + CLAIM_GRACE_MS);
+}
+
+async function finishJob(
+  worker: Worker,
+  job: JobMessage,
+  progress: JobProgress,
+  delivery: Delivery,
+  started: number,
+  log: Logger,
+  release: () => Promise<void>,
+): Promise<JobOutcome> {
   try {
     const record = await analyze(worker, progress, delivery, started, log);
     if (record === undefined) {
@@ -127,6 +159,9 @@ async function runJob(worker: Worker, raw: unknown, delivery: Delivery): Promise
     if (error.code === 'rate_limited') {
       const deferrals = job.deferrals ?? 0;
       if (deferrals < worker.config.maxRateLimitDeferrals) {
+        // The deferred copy is a new message: the claim must be gone first, or a copy finding it would end
+        // without a record. A release that fails fails the delivery, which comes back as the same message.
+        await release();
         const deferral = await deferJob(worker, job, error, log);
         return { status: 'deferred', blob: job.blob, ...deferral };
       }

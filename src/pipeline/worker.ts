@@ -5,6 +5,7 @@ import type { MessageEncoding } from '../hostSettings.js';
 import type { Logger } from '../log.js';
 import type { VisionProvider } from '../providers/types.js';
 import type { AttemptLog } from '../storage/attemptLog.js';
+import type { JobClaims } from '../storage/jobClaims.js';
 import type { PoisonedJobs } from '../storage/poisonedJobs.js';
 import type { ResultCache } from '../storage/resultCache.js';
 import type { ResultStore } from '../storage/resultStore.js';
@@ -19,6 +20,8 @@ export interface Worker {
   jobs: { queue: QueueClient; encoding: MessageEncoding };
   /** Analyses of identical bytes, reused when RESULT_CACHE is on. */
   cache: ResultCache;
+  /** Which delivery works on a job, so that a duplicate copy does not pay for a second model call. */
+  claims: JobClaims;
   /** Jobs whose retries ran out, for `npm run replay-poison`. */
   poisoned: PoisonedJobs;
   provider: VisionProvider;
