@@ -21,7 +21,7 @@ import type { AddressInfo } from 'node:net';
 import sharp, { type Metadata } from 'sharp';
 import { imageTokens } from '../../src/pipeline/imageTokens.js';
 import type { Detail } from '../../src/profiles/types.js';
-import { exampleFor } from './openaiCompatibleServer.js';
+import { chatCompletion, exampleFor } from './openaiCompatibleServer.js';
 import { createRandom } from '../../eval/random.js';
 
 export interface LatencyModel {
@@ -351,20 +351,14 @@ export async function startLoadSimulator(options: LoadSimulatorOptions): Promise
     send(
       res,
       200,
-      {
+      chatCompletion({
         id: `chatcmpl-sim-${sequence}`,
-        object: 'chat.completion',
-        created: Math.floor(Date.now() / 1000),
         model: RESPONSE_MODEL,
-        choices: [
-          { index: 0, message: { role: 'assistant', content: measured.answer, refusal: null }, logprobs: null, finish_reason: 'stop' },
-        ],
-        usage: {
-          prompt_tokens: measured.promptTokens,
-          completion_tokens: completionTokens,
-          total_tokens: measured.promptTokens + completionTokens,
-        },
-      },
+        content: measured.answer,
+        finishReason: 'stop',
+        promptTokens: measured.promptTokens,
+        completionTokens,
+      }),
       { 'x-request-id': `sim-${sequence}`, ...headers },
     );
   };

@@ -174,6 +174,42 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 
 const errorBody = (message: string, code: string, type = 'invalid_request_error') => ({ error: { message, type, param: null, code } });
 
+export interface CompletionParts {
+  id: string;
+  model: string;
+  content: string | null;
+  refusal?: string | null;
+  finishReason: FinishReason;
+  /** Azure's per-choice filter verdicts. */
+  filterResults?: Record<string, unknown> | undefined;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** A chat completion body as the service sends it, with one choice. */
+export function chatCompletion(parts: CompletionParts): Record<string, unknown> {
+  return {
+    id: parts.id,
+    object: 'chat.completion',
+    created: Math.floor(Date.now() / 1000),
+    model: parts.model,
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: parts.content, refusal: parts.refusal ?? null },
+        logprobs: null,
+        finish_reason: parts.finishReason,
+        ...(parts.filterResults === undefined ? {} : { content_filter_results: parts.filterResults }),
+      },
+    ],
+    usage: {
+      prompt_tokens: parts.promptTokens,
+      completion_tokens: parts.completionTokens,
+      total_tokens: parts.promptTokens + parts.completionTokens,
+    },
+  };
+}
+
 /**
  * The settings that point the worker at a server as the Azure OpenAI deployment `vision`, with the SDK's
  * own retries off so that every request a test sees is one the worker chose to send.
@@ -235,23 +271,16 @@ export async function startOpenAiCompatibleServer(options: ServerOptions = {}): 
     sendJson(
       res,
       200,
-      {
+      chatCompletion({
         id: `chatcmpl-test-${sequence}`,
-        object: 'chat.completion',
-        created: Math.floor(Date.now() / 1000),
         model: request.deployment === undefined ? (body?.model ?? model) : model,
-        system_fingerprint: 'fp_test',
-        choices: [
-          {
-            index: 0,
-            message: { role: 'assistant', content, refusal: reply.refusal ?? null },
-            logprobs: null,
-            finish_reason: finishReason,
-            ...(filterResults === undefined ? {} : { content_filter_results: filterResults }),
-          },
-        ],
-        usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
-      },
+        content,
+        refusal: reply.refusal ?? null,
+        finishReason,
+        filterResults,
+        promptTokens: usage.prompt_tokens,
+        completionTokens: usage.completion_tokens,
+      }),
       {
         'x-request-id': `req-${sequence}`,
         'x-ratelimit-remaining-requests': String(budget.requests),
