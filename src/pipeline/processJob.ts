@@ -124,7 +124,7 @@ async function runJob(worker: Worker, raw: unknown, delivery: Delivery): Promise
 const CLAIM_GRACE_MS = 60_000;
 
 function claimJob(worker: Worker, job: JobMessage, messageId: string): Promise<ClaimOutcome> {
-  return worker.claims.claim({ container: job.container, blob: job.blob, etag: job.etag }, messageId, worker.jobTimeoutMs + CLAIM_GRACE_MS);
+  return worker.claims.claim(job, messageId, worker.jobTimeoutMs + CLAIM_GRACE_MS);
 }
 
 async function finishJob(
