@@ -69,6 +69,7 @@ export async function writeSet(count: number, seed: number): Promise<void> {
   await rm(SET_DIR, { recursive: true, force: true });
   await mkdir(SET_DIR, { recursive: true });
   for (let index = 0; index < count; index++) {
+    if (index % 10 === 0) process.stderr.write(`[eval] generating ${index + 1}-${Math.min(index + 10, count)} of ${count}\n`);
     const { sample, bytes } = await generateSample(seed, index);
     await writeFile(new URL(sample.image, SET_DIR), bytes);
     await writeFile(new URL(`${sample.id}.json`, SET_DIR), `${JSON.stringify(sample, null, 2)}\n`);

@@ -14,6 +14,7 @@ import type { ReceiptData } from '../src/profiles/receipt.js';
 import { createDocumentReader } from '../src/providers/offline/documentReader.js';
 import type { PreparationSteps } from '../src/providers/offline/prepareForOcr.js';
 import { DEFAULT_STEPS } from '../src/providers/offline/prepareForOcr.js';
+import { DEFAULT_COUNT, DEFAULT_SEED, writeSet } from './generate.js';
 import { OUT_DIR, SET_DIR, type Sample } from './sample.js';
 
 const FIELDS = ['vendor', 'invoice_number', 'date', 'total', 'currency', 'line_item_count'] as const;
@@ -105,7 +106,8 @@ async function main(): Promise<void> {
       only: { type: 'string' },
     },
   });
-  if (!existsSync(SET_DIR)) throw new Error(`no evaluation set in ${SET_DIR.pathname}: run npm run eval:generate first`);
+  // From a clean clone: the default set (npm run eval:generate writes others).
+  if (!existsSync(SET_DIR)) await writeSet(DEFAULT_COUNT, DEFAULT_SEED);
   const steps = parseSteps(values.steps);
   const samples = (await loadSamples(Number(values.limit))).filter(
     (sample) => values.only === undefined || sample.id.includes(values.only),
@@ -122,7 +124,9 @@ async function main(): Promise<void> {
         width: first.width,
         height: first.height,
       });
-    for (const sample of samples) {
+    for (const [index, sample] of samples.entries()) {
+      if (index % 10 === 0)
+        process.stderr.write(`[eval] reading ${index + 1}-${Math.min(index + 10, samples.length)} of ${samples.length}\n`);
       const bytes = await readFile(new URL(sample.image, SET_DIR));
       const started = performance.now();
       // A failed read counts as every field missed; the error is kept in the report.
