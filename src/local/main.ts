@@ -43,6 +43,22 @@ function options(): { port: number | undefined; leaseMs: number | undefined } {
   };
 }
 
+/** The embedded emulator, or exit saying what to do when its ports are taken. */
+async function startEmbeddedAzurite(): Promise<RunningAzurite> {
+  try {
+    return await startAzurite({ location: LOCAL_DATA_DIR, blobPort: AZURITE_BLOB_PORT, queuePort: AZURITE_QUEUE_PORT });
+  } catch (error) {
+    if (!(error instanceof Error) || !error.message.includes('EADDRINUSE')) throw error;
+    console.error(
+      [
+        `Cannot start the embedded Azurite: port ${AZURITE_BLOB_PORT} or ${AZURITE_QUEUE_PORT} is in use, most likely by another \`npm start\` or Azurite.`,
+        `Stop it, or use it: set ${DATA_CONNECTION} (in local.settings.json or the environment) to its connection string instead of UseDevelopmentStorage=true.`,
+      ].join('\n'),
+    );
+    process.exit(1);
+  }
+}
+
 async function main(): Promise<void> {
   const { port, leaseMs } = options();
   loadLocalSettings(process.env);
@@ -60,7 +76,7 @@ async function main(): Promise<void> {
   let azurite: RunningAzurite | undefined;
   let storage = config.storage;
   if (isDevelopmentStorage(storage)) {
-    azurite = await startAzurite({ location: LOCAL_DATA_DIR, blobPort: AZURITE_BLOB_PORT, queuePort: AZURITE_QUEUE_PORT });
+    azurite = await startEmbeddedAzurite();
     storage = { kind: 'connectionString', connectionString: azurite.connectionString, setting: DATA_CONNECTION };
   }
   if (storage === undefined) throw new ConfigError(DATA_CONNECTION, `set ${DATA_CONNECTION} or ${HOST_CONNECTION}`);

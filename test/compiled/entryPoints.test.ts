@@ -3,7 +3,10 @@
  * loader forgives import mistakes that Node does not). Needs `npm run build`, which `npm test` runs first.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, inject, it } from 'vitest';
 import { BINDING_EXPRESSIONS, DATA_CONNECTION, FUNCTION_NAMES } from '../../src/names.js';
@@ -55,6 +58,24 @@ describe('compiled entry points', () => {
   it('package.json main names the compiled entry points', () => {
     const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { main: string };
     expect(pkg.main).toBe('dist/{index.js,functions/*.js}');
+  });
+
+  it('`npm start` says what to do when the embedded Azurite cannot have its ports', async () => {
+    // Held here unless something else already holds it: either way the port is taken.
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.once('error', () => resolve()).listen(10000, '127.0.0.1', resolve));
+    const cwd = mkdtempSync(join(tmpdir(), 'bvw-start-'));
+    try {
+      const env = { ...process.env, DataStorage: 'UseDevelopmentStorage=true', AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
+      const run = spawnSync(process.execPath, [dist('local/main.js')], { cwd, env, encoding: 'utf8', timeout: 30_000 });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain('Cannot start the embedded Azurite: port 10000 or 10001 is in use');
+      expect(run.stderr).toContain('set DataStorage');
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    } finally {
+      holder.close();
+      rmSync(cwd, { recursive: true, force: true });
+    }
   });
 
   it('`npm start` (node dist/local/main.js) processes an upload and drains on SIGTERM', async () => {
