@@ -5,7 +5,6 @@
  * (never poisoning it) until the cap, which is recorded; a job running longer than its lease is not
  * started a second time.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PoisonedJobs } from '../../src/storage/poisonedJobs.js';
 import {
@@ -17,8 +16,7 @@ import {
 import { directOpenAiProvider, events } from '../support/jobs.js';
 import { messageCount, waitFor } from '../support/storage.js';
 import { startTestHost, type TestHost } from '../support/testHost.js';
-
-const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
+import { fixture } from '../support/fixtures.js';
 
 const azureEnv = (server: OpenAiCompatibleServer, extra: Record<string, string> = {}): Record<string, string> => ({
   ...deploymentEnv(server.url),

@@ -3,7 +3,6 @@
  * and a success after a replay replaces the failure. Identical bytes reuse the stored analysis. All
  * through the local host and the openai provider, counting the requests the model server receives.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayPoisoned } from '../../src/ops/replayPoisoned.js';
 import { PoisonedJobs } from '../../src/storage/poisonedJobs.js';
@@ -17,8 +16,7 @@ import {
 import { blobNames, directOpenAiProvider, events, jobOf, sendJob } from '../support/jobs.js';
 import { waitFor } from '../support/storage.js';
 import { startTestHost, type TestHost } from '../support/testHost.js';
-
-const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
+import { fixture } from '../support/fixtures.js';
 
 const azureEnv = (server: OpenAiCompatibleServer, cache: 'on' | 'off'): Record<string, string> => ({
   ...deploymentEnv(server.url),

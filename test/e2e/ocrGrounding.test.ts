@@ -3,7 +3,6 @@
  * the upload (read once, also for a repair turn), the token estimate and the result say so, and other
  * profiles are asked exactly as without it.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   deploymentEnv,
@@ -12,8 +11,8 @@ import {
   type RecordedRequest,
 } from '../support/openaiCompatibleServer.js';
 import { startTestHost, type TestHost } from '../support/testHost.js';
+import { fixture } from '../support/fixtures.js';
 
-const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
 const expected = JSON.parse(fixture('invoice.expected.json').toString('utf8')) as Record<string, unknown>;
 
 /** The text parts of the user message, in order. */

@@ -3,7 +3,6 @@
  * the answer lands in the result with its usage, and a model that keeps failing ends in the poison
  * queue with a failure record that names the attempts and the last error.
  */
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { invoiceSchema } from '../../src/profiles/invoice.js';
 import {
@@ -13,8 +12,8 @@ import {
   type OpenAiCompatibleServer,
 } from '../support/openaiCompatibleServer.js';
 import { startTestHost, type TestHost } from '../support/testHost.js';
+import { fixture } from '../support/fixtures.js';
 
-const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
 const expected = JSON.parse(fixture('invoice.expected.json').toString('utf8')) as unknown;
 
 describe('worker end to end with the openai provider', () => {

@@ -5,7 +5,7 @@
  * validation errors) and its limit (a second failure is permanent and keeps both raw answers); then a
  * profile defined only in a profile file.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -20,8 +20,7 @@ import {
   type RecordedRequest,
 } from '../support/openaiCompatibleServer.js';
 import { startTestHost, type TestHost } from '../support/testHost.js';
-
-const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
+import { fixture } from '../support/fixtures.js';
 
 type Part = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string; detail: string } };
 interface ChatBody {

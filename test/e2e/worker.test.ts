@@ -3,15 +3,13 @@
  * through the local host driving the app's own function registrations.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeMessage, hostSettings } from '../../src/hostSettings.js';
 import { describeSchema } from '../../src/profiles/describe.js';
 import { invoiceSchema } from '../../src/profiles/invoice.js';
 import { invalidMessagePath } from '../../src/storage/resultStore.js';
 import { startTestHost, type TestHost } from '../support/testHost.js';
-
-const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
+import { fixture } from '../support/fixtures.js';
 
 describe('worker end to end with the offline provider', () => {
   let t: TestHost;

@@ -2,14 +2,12 @@
  * A restart of the local host: the blob trigger's receipts mean uploads that already have their
  * records are not enqueued again, and their records stay as they were.
  */
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RECEIPTS_CONTAINER } from '../../src/local/blobTrigger.js';
 import { resultPath } from '../../src/storage/resultStore.js';
 import { messageCount, sleep } from '../support/storage.js';
 import { startTestHost, uniqueNames, type TestHost } from '../support/testHost.js';
-
-const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
+import { fixture } from '../support/fixtures.js';
 
 const hosts: TestHost[] = [];
 

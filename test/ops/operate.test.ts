@@ -19,8 +19,8 @@ import type { ResultRecord } from '../../src/pipeline/resultRecord.js';
 import { createOfflineProvider } from '../../src/providers/offlineProvider.js';
 import type { VisionProvider } from '../../src/providers/types.js';
 import { startTestHost, testEnv, type TestHost } from '../support/testHost.js';
+import { fixture } from '../support/fixtures.js';
 
-const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
 const ROOT = new URL('../..', import.meta.url).pathname;
 
 /** Chromium from Debian (.ci/run installs it); playwright never downloads a browser here. */

@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { detectMediaType } from '../../src/pipeline/detectMediaType.js';
-
-const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
+import { fixture } from '../support/fixtures.js';
 
 describe('detectMediaType', () => {
   it.each([

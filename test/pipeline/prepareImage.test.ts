@@ -1,12 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../src/errors.js';
 import { detectMediaType } from '../../src/pipeline/detectMediaType.js';
 import { imageError, prepareImage, type PrepareOptions } from '../../src/pipeline/prepareImage.js';
-
-const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
+import { fixture } from '../support/fixtures.js';
 
 const OPTIONS: PrepareOptions = { model: 'gpt-4o', detail: 'high', format: 'auto', maxInputPixels: 100_000_000 };
 

@@ -8,10 +8,10 @@ import { z } from 'zod';
 import { resultJsonSchema, resultRecordSchema } from '../../src/pipeline/resultRecord.js';
 import { resultPath } from '../../src/storage/resultStore.js';
 import { startTestHost, type TestHost } from '../support/testHost.js';
+import { fixture } from '../support/fixtures.js';
 
 const SCHEMA_FILE = new URL('../../schemas/result.schema.json', import.meta.url);
 const committed = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as Record<string, unknown>;
-const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/${name}`, import.meta.url));
 
 /** A validator built from the committed JSON Schema file itself, not from the zod schema it came from. */
 const fromFile = z.fromJSONSchema(committed as Parameters<typeof z.fromJSONSchema>[0]);
