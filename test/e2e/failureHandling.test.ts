@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PoisonedJobs } from '../../src/storage/poisonedJobs.js';
 import {
   deploymentEnv,
+  promptFiltered,
   schemaAnswer,
   startOpenAiCompatibleServer,
   type OpenAiCompatibleServer,
@@ -26,26 +27,11 @@ const azureEnv = (server: OpenAiCompatibleServer, extra: Record<string, string> 
   ...extra,
 });
 
-const promptFiltered = {
-  status: 400,
-  body: {
-    error: {
-      message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.",
-      type: null,
-      param: 'prompt',
-      code: 'content_filter',
-      status: 400,
-      innererror: {
-        code: 'ResponsibleAIPolicyViolation',
-        content_filter_result: {
-          hate: { filtered: false, severity: 'safe' },
-          jailbreak: { filtered: true, detected: true },
-          violence: { filtered: true, severity: 'high' },
-        },
-      },
-    },
-  },
-};
+const jailbreakAndViolence = promptFiltered({
+  hate: { filtered: false, severity: 'safe' },
+  jailbreak: { filtered: true, detected: true },
+  violence: { filtered: true, severity: 'high' },
+});
 
 const tooManyRequests = (retryAfterSeconds: number) => ({
   status: 429,
@@ -74,7 +60,7 @@ describe('failure kinds end to end', () => {
   };
 
   it('records a prompt refused by the content filter as content_filtered with its categories, at once', async () => {
-    server.reply(promptFiltered);
+    server.reply(jailbreakAndViolence);
     const [record, calls] = await requestsDuring(async () => {
       await t.upload('filtered/prompt.jpg', fixture('photo.jpg'));
       return t.waitForRecord('filtered/prompt.jpg');

@@ -8,7 +8,7 @@ import { invoiceProfile } from '../../src/profiles/invoice.js';
 import type { Profile } from '../../src/profiles/types.js';
 import { AZURE_OPENAI_SCOPE, MAX_RETRY_WAIT_MS, createOpenAiProvider, worstCaseCallMs } from '../../src/providers/openaiProvider.js';
 import type { AnalysisRequest } from '../../src/providers/types.js';
-import { exampleFor, startOpenAiCompatibleServer, type OpenAiCompatibleServer, type Reply } from '../support/openaiCompatibleServer.js';
+import { exampleFor, promptFiltered, startOpenAiCompatibleServer, type OpenAiCompatibleServer, type Reply } from '../support/openaiCompatibleServer.js';
 
 const AZURE_KEY = 'azure-test-key-0123456789';
 const OPENAI_KEY = 'sk-test-openai-key';
@@ -307,28 +307,15 @@ describe('createOpenAiProvider over HTTP', () => {
 
   describe('content filters and refusals', () => {
     it('maps an Azure 400 content_filter to content_filtered with the filtered categories, without retrying', async () => {
-      server.setHandler(() => ({
-        status: 400,
-        body: {
-          error: {
-            message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.",
-            type: null,
-            param: 'prompt',
-            code: 'content_filter',
-            status: 400,
-            innererror: {
-              code: 'ResponsibleAIPolicyViolation',
-              content_filter_result: {
-                hate: { filtered: false, severity: 'safe' },
-                jailbreak: { filtered: false, detected: false },
-                self_harm: { filtered: true, severity: 'high' },
-                sexual: { filtered: true, severity: 'medium' },
-                violence: { filtered: false, severity: 'low' },
-              },
-            },
-          },
-        },
-      }));
+      server.setHandler(() =>
+        promptFiltered({
+          hate: { filtered: false, severity: 'safe' },
+          jailbreak: { filtered: false, detected: false },
+          self_harm: { filtered: true, severity: 'high' },
+          sexual: { filtered: true, severity: 'medium' },
+          violence: { filtered: false, severity: 'low' },
+        }),
+      );
       const error = await failureOf(analyzeAzure({ maxRetries: 2 }));
       expect(error).toBeInstanceOf(PermanentError);
       expect(error.code).toBe('content_filtered');

@@ -9,12 +9,13 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultRecord } from '../../src/pipeline/resultRecord.js';
-import type { Reply } from '../support/openaiCompatibleServer.js';
 import {
   deploymentEnv,
+  promptFiltered,
   startOpenAiCompatibleServer,
   type OpenAiCompatibleServer,
   type RecordedRequest,
+  type Reply,
 } from '../support/openaiCompatibleServer.js';
 import { blobNames, directOpenAiProvider, events } from '../support/jobs.js';
 import { messageCount } from '../support/storage.js';
@@ -31,16 +32,7 @@ const serverError: Reply = {
   body: { error: { message: 'The server had an error while processing your request.', type: 'server_error' } },
 };
 const malformed: Reply = { content: '{"summary": "A photo", "image_type": ' };
-const promptFiltered: Reply = {
-  status: 400,
-  body: {
-    error: {
-      message: 'The response was filtered due to the prompt triggering content management policy.',
-      code: 'content_filter',
-      innererror: { code: 'ResponsibleAIPolicyViolation', content_filter_result: { violence: { filtered: true, severity: 'high' } } },
-    },
-  },
-};
+const promptRefused = promptFiltered({ violence: { filtered: true, severity: 'high' } });
 
 interface Plan {
   name: string;
@@ -59,7 +51,7 @@ const PLANS: Plan[] = [
   { name: 'stalled body then ok', replies: [{ hang: 'body' }, OK], expected: { status: 'succeeded' } },
   { name: 'malformed then repaired', replies: [malformed, OK], expected: { status: 'succeeded' } },
   { name: 'malformed twice', replies: [malformed, malformed, OK], expected: { status: 'failed', code: 'schema_validation_failed' } },
-  { name: 'prompt filtered', replies: [promptFiltered, OK], expected: { status: 'failed', code: 'content_filtered' } },
+  { name: 'prompt filtered', replies: [promptRefused, OK], expected: { status: 'failed', code: 'content_filtered' } },
   { name: 'answer filtered', replies: [{ finishReason: 'content_filter' }, OK], expected: { status: 'failed', code: 'content_filtered' } },
   { name: '500 always', replies: [serverError], expected: { status: 'failed', code: 'model_unavailable' } },
 ];

@@ -174,6 +174,23 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 
 const errorBody = (message: string, code: string, type = 'invalid_request_error') => ({ error: { message, type, param: null, code } });
 
+/** Azure OpenAI's answer to a prompt its content filter refused: 400 `content_filter` with the verdicts per category. */
+export function promptFiltered(verdicts: Record<string, unknown>): Reply {
+  return {
+    status: 400,
+    body: {
+      error: {
+        message: "The response was filtered due to the prompt triggering Azure OpenAI's content management policy.",
+        type: null,
+        param: 'prompt',
+        code: 'content_filter',
+        status: 400,
+        innererror: { code: 'ResponsibleAIPolicyViolation', content_filter_result: verdicts },
+      },
+    },
+  };
+}
+
 export interface CompletionParts {
   id: string;
   model: string;
