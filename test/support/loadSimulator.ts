@@ -16,11 +16,11 @@
  * "Arrival" is when the body has been read: bodies are read and measured a few at a time, as an ingress
  * would, so that a client posting hundreds of multi-megabyte images at once cannot exhaust this process.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import sharp, { type Metadata } from 'sharp';
 import { imageTokens } from '../../src/pipeline/imageTokens.js';
 import type { Detail } from '../../src/profiles/types.js';
+import { acceptRoute, errorBody, sendJson, serveLoopback, type Wait } from './chatEndpoint.js';
 import { chatCompletion, exampleFor } from './openaiCompatibleServer.js';
 import { createRandom } from '../../eval/random.js';
 
@@ -92,8 +92,6 @@ export interface LoadSimulator {
   close(): Promise<void>;
 }
 
-const AZURE_PATH = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/;
-const OPENAI_PATH = '/v1/chat/completions';
 const RESPONSE_MODEL = 'gpt-4o-2024-11-20';
 const DEFAULT_LATENCY: LatencyModel = { baseMs: 800, perOutputTokenMs: 15, jitter: 0.2 };
 /** What Azure assumes when a request sets no max_tokens. */
@@ -229,8 +227,6 @@ class Gate {
   }
 }
 
-const errorBody = (message: string, code: string) => ({ error: { message, type: 'invalid_request_error', param: null, code } });
-
 export async function startLoadSimulator(options: LoadSimulatorOptions): Promise<LoadSimulator> {
   const windowMs = options.windowMs ?? 10_000;
   const tokensPerMinute = options.tokensPerMinute;
@@ -245,7 +241,6 @@ export async function startLoadSimulator(options: LoadSimulatorOptions): Promise
   const requests = new SlidingWindow(windowMs);
   const admissions: Admission[] = [];
   const refusals: Refusal[] = [];
-  const timers = new Set<NodeJS.Timeout>();
   const counters: SimulatorCounters = {
     requests: 0,
     succeeded: 0,
@@ -263,24 +258,6 @@ export async function startLoadSimulator(options: LoadSimulatorOptions): Promise
     'x-ratelimit-remaining-tokens': String(Math.max(0, tokenCapacity - tokens.used(now))),
   });
 
-  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void => {
-    if (res.destroyed) return;
-    res.writeHead(status, { 'content-type': 'application/json', ...headers });
-    res.end(JSON.stringify(body));
-  };
-
-  const delay = (ms: number, res: ServerResponse): Promise<void> =>
-    new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        timers.delete(timer);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      timers.add(timer);
-      res.once('close', done);
-    });
-
   /** Reads and measures the body; undefined when an answer (an error) was already sent. */
   const readRequest = async (req: IncomingMessage, res: ServerResponse): Promise<{ measured: Measured; bytes: number } | undefined> => {
     const chunks: Buffer[] = [];
@@ -290,25 +267,21 @@ export async function startLoadSimulator(options: LoadSimulatorOptions): Promise
     try {
       body = JSON.parse(raw.toString('utf8')) as ChatBody;
     } catch {
-      send(res, 400, errorBody('the body is not JSON', 'invalid_json'));
+      sendJson(res, 400, errorBody('the body is not JSON', 'invalid_json'));
       return undefined;
     }
     try {
       return { measured: await measure(body, model), bytes: raw.length };
     } catch (error) {
       if (!(error instanceof BadRequest)) throw error;
-      send(res, 400, errorBody(error.message, 'invalid_image'));
+      sendJson(res, 400, errorBody(error.message, 'invalid_image'));
       return undefined;
     }
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const handle = async (req: IncomingMessage, res: ServerResponse, wait: Wait): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const azure = AZURE_PATH.test(url.pathname);
-    if (!azure && url.pathname !== OPENAI_PATH) return send(res, 404, errorBody(`no route for ${url.pathname}`, 'not_found'));
-    if (req.method !== 'POST') return send(res, 405, errorBody(`expected POST, got ${req.method}`, 'method_not_allowed'));
-    if (azure && !url.searchParams.has('api-version'))
-      return send(res, 400, errorBody('the api-version query parameter is required', 'missing_api_version'));
+    if (!acceptRoute(req, url, res)) return;
 
     const read = await ingest.run(() => readRequest(req, res));
     if (read === undefined) return;
@@ -321,7 +294,7 @@ export async function startLoadSimulator(options: LoadSimulatorOptions): Promise
       const waitMs = Math.ceil(Math.max(tokens.waitFor(now, charge, tokenCapacity), requests.waitFor(now, 1, requestCapacity), 1));
       counters.rateLimited += 1;
       refusals.push({ at: now, retryAfterMs: waitMs });
-      return send(
+      return sendJson(
         res,
         429,
         {
@@ -344,11 +317,11 @@ export async function startLoadSimulator(options: LoadSimulatorOptions): Promise
 
     const completionTokens = Math.ceil(measured.answer.length / CHARS_PER_TOKEN);
     const spread = 1 + latency.jitter * (2 * next() - 1);
-    await delay(Math.max(0, (latency.baseMs + latency.perOutputTokenMs * completionTokens) * spread), res);
+    await wait(Math.max(0, (latency.baseMs + latency.perOutputTokenMs * completionTokens) * spread), res);
     counters.succeeded += 1;
     counters.completionTokens += completionTokens;
     sequence += 1;
-    send(
+    sendJson(
       res,
       200,
       chatCompletion({
@@ -363,14 +336,8 @@ export async function startLoadSimulator(options: LoadSimulatorOptions): Promise
     );
   };
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => send(res, 500, errorBody(`simulator failed: ${String(error)}`, 'server_error')));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const loopback = await serveLoopback(handle, 'simulator failed');
+  const { url } = loopback;
   return {
     url,
     v1BaseUrl: `${url}/v1`,
@@ -382,12 +349,6 @@ export async function startLoadSimulator(options: LoadSimulatorOptions): Promise
     counters: () => ({ ...counters }),
     admissions,
     refusals,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        for (const timer of timers) clearTimeout(timer);
-        timers.clear();
-        server.close((error) => (error === undefined ? resolve() : reject(error)));
-        server.closeAllConnections();
-      }),
+    close: loopback.close,
   };
 }

@@ -3,8 +3,8 @@
  * path of chat completions, a log of every request, and replies chosen by a programmable handler or
  * scripted one at a time. Credentials are checked but never recorded.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AZURE_PATH, acceptRoute, errorBody, sendJson, serveLoopback, type Wait } from './chatEndpoint.js';
 
 export type FinishReason = 'stop' | 'length' | 'content_filter';
 
@@ -65,8 +65,6 @@ export interface OpenAiCompatibleServer {
   close(): Promise<void>;
 }
 
-const AZURE_PATH = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/;
-const OPENAI_PATH = '/v1/chat/completions';
 const DEFAULT_MODEL = 'gpt-4o-2024-08-06';
 /** Azure's filter verdict when the completion itself was filtered. */
 const FILTERED_COMPLETION = {
@@ -172,8 +170,6 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-const errorBody = (message: string, code: string, type = 'invalid_request_error') => ({ error: { message, type, param: null, code } });
-
 /** Azure OpenAI's answer to a prompt its content filter refused: 400 `content_filter` with the verdicts per category. */
 export function promptFiltered(verdicts: Record<string, unknown>): Reply {
   return {
@@ -240,29 +236,10 @@ export async function startOpenAiCompatibleServer(options: ServerOptions = {}): 
   const budget = { ...(options.limits ?? { requests: 10_000, tokens: 10_000_000 }) };
   const requests: RecordedRequest[] = [];
   const script: Reply[] = [];
-  const timers = new Set<NodeJS.Timeout>();
   let handler: Handler = schemaAnswer;
   let sequence = 0;
 
-  const wait = (ms: number, res: ServerResponse) =>
-    new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        timers.delete(timer);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      timers.add(timer);
-      res.once('close', done);
-    });
-
-  const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-    if (res.destroyed) return;
-    res.writeHead(status, { 'content-type': 'application/json', ...headers });
-    res.end(body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body));
-  };
-
-  const send = async (reply: Reply, request: RecordedRequest, res: ServerResponse): Promise<void> => {
+  const send = async (reply: Reply, request: RecordedRequest, res: ServerResponse, wait: Wait): Promise<void> => {
     if ('hang' in reply) {
       if (reply.hang === 'body') {
         res.writeHead(200, { 'content-type': 'application/json' });
@@ -272,7 +249,7 @@ export async function startOpenAiCompatibleServer(options: ServerOptions = {}): 
     }
     if ('delayMs' in reply) {
       await wait(reply.delayMs, res);
-      return send(reply.then ?? (await handler(request)), request, res);
+      return send(reply.then ?? (await handler(request)), request, res, wait);
     }
     if ('status' in reply) return sendJson(res, reply.status, reply.body, reply.headers);
 
@@ -307,44 +284,33 @@ export async function startOpenAiCompatibleServer(options: ServerOptions = {}): 
     );
   };
 
-  const server = createServer((req, res) => {
-    void (async () => {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const deployment = AZURE_PATH.exec(url.pathname)?.[1];
-      const azure = deployment !== undefined;
-      const { auth, credential } = credentialOf(req, azure);
-      const request: RecordedRequest = {
-        method: req.method ?? '',
-        path: url.pathname,
-        query: Object.fromEntries(url.searchParams),
-        headers: redactHeaders(req.headers),
-        auth,
-        deployment: deployment === undefined ? undefined : decodeURIComponent(deployment),
-        body: await readBody(req),
-        receivedAt: performance.now(),
-      };
-      requests.push(request);
+  const handle = async (req: IncomingMessage, res: ServerResponse, wait: Wait): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const deployment = AZURE_PATH.exec(url.pathname)?.[1];
+    const azure = deployment !== undefined;
+    const { auth, credential } = credentialOf(req, azure);
+    const request: RecordedRequest = {
+      method: req.method ?? '',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: redactHeaders(req.headers),
+      auth,
+      deployment: deployment === undefined ? undefined : decodeURIComponent(deployment),
+      body: await readBody(req),
+      receivedAt: performance.now(),
+    };
+    requests.push(request);
 
-      if (!azure && url.pathname !== OPENAI_PATH) return sendJson(res, 404, errorBody(`no route for ${url.pathname}`, 'not_found'));
-      if (req.method !== 'POST') return sendJson(res, 405, errorBody(`expected POST, got ${req.method}`, 'method_not_allowed'));
-      if (azure && !url.searchParams.has('api-version')) {
-        return sendJson(res, 400, errorBody('the api-version query parameter is required', 'missing_api_version'));
-      }
-      const accepted = options.acceptedCredentials;
-      if (credential === '' || (accepted !== undefined && !accepted.includes(credential))) {
-        return sendJson(res, 401, errorBody('invalid credentials for this endpoint', azure ? '401' : 'invalid_api_key'));
-      }
-      if (request.body === undefined) return sendJson(res, 400, errorBody('the body is not JSON', 'invalid_json'));
-      await send(script.shift() ?? (await handler(request)), request, res);
-    })().catch((error: unknown) => sendJson(res, 500, errorBody(`test server failed: ${String(error)}`, 'server_error', 'server_error')));
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
+    if (!acceptRoute(req, url, res)) return;
+    const accepted = options.acceptedCredentials;
+    if (credential === '' || (accepted !== undefined && !accepted.includes(credential))) {
+      return sendJson(res, 401, errorBody('invalid credentials for this endpoint', azure ? '401' : 'invalid_api_key'));
+    }
+    if (request.body === undefined) return sendJson(res, 400, errorBody('the body is not JSON', 'invalid_json'));
+    await send(script.shift() ?? (await handler(request)), request, res, wait);
+  };
+  const loopback = await serveLoopback(handle, 'test server failed');
+  const { url } = loopback;
 
   return {
     url,
@@ -354,12 +320,6 @@ export async function startOpenAiCompatibleServer(options: ServerOptions = {}): 
     setHandler: (next) => {
       handler = next;
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        for (const timer of timers) clearTimeout(timer);
-        timers.clear();
-        server.close((error) => (error === undefined ? resolve() : reject(error)));
-        server.closeAllConnections();
-      }),
+    close: loopback.close,
   };
 }
