@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { BlobItem, ContainerClient } from '@azure/storage-blob';
 import type { QueueClient } from '@azure/storage-queue';
 import type { Logger } from '../log.js';
+import { readBlob } from '../storage/readBlob.js';
 
 export const RECEIPTS_CONTAINER = 'azure-webjobs-hosts';
 export const BLOB_TRIGGER_POISON_QUEUE = 'webjobs-blobtrigger-poison';
@@ -103,9 +104,11 @@ export class BlobTrigger {
     const log = logger.child({ function: functionName, blob: blob.name, etag });
     try {
       const client = container.getBlobClient(blob.name);
-      const content = await client.downloadToBuffer();
+      const read = await readBlob(client);
+      // Deleted since the listing: there is nothing to fire for.
+      if (read === undefined) return;
       await this.options.handler({
-        content,
+        content: read.bytes,
         invocationId: randomUUID(),
         triggerMetadata: {
           blobTrigger: `${container.containerName}/${blob.name}`,

@@ -1,6 +1,7 @@
 /** The most recently written result records, for the ops page: one bounded listing, then the newest bodies. */
 import type { BlobItem, ContainerClient } from '@azure/storage-blob';
 import { resultRecordSchema, type ResultRecord } from '../pipeline/resultRecord.js';
+import { readBlobText } from '../storage/readBlob.js';
 import { DEFAULT_SCAN_LIMITS } from './resultFigures.js';
 
 export interface LatestResult {
@@ -32,14 +33,13 @@ export async function latestResults(
   const read = await Promise.all(
     newest.slice(0, keep).map(async (blob): Promise<LatestResult | undefined> => {
       try {
-        const parsed = resultRecordSchema.safeParse(
-          JSON.parse((await container.getBlockBlobClient(blob.name).downloadToBuffer()).toString('utf8')),
-        );
-        return parsed.success
+        const text = await readBlobText(container.getBlockBlobClient(blob.name));
+        const parsed = text === undefined ? undefined : resultRecordSchema.safeParse(JSON.parse(text));
+        return parsed?.success === true
           ? { path: blob.name, lastModified: blob.properties.lastModified.toISOString(), record: parsed.data }
           : undefined;
       } catch {
-        // Deleted or rewritten between the listing and the read: the next refresh shows it.
+        // Unreadable (storage failed, or not JSON): the next refresh tries again.
         return undefined;
       }
     }),

@@ -8,6 +8,7 @@
  */
 import type { BlobItem, ContainerClient } from '@azure/storage-blob';
 import { resultRecordSchema } from '../pipeline/resultRecord.js';
+import { readBlobText } from '../storage/readBlob.js';
 import { RESULT_METADATA } from '../storage/resultStore.js';
 
 export const RESULTS_WINDOW_SECONDS = 3600;
@@ -70,7 +71,9 @@ function fromMetadata(metadata: Record<string, string>): Entry | undefined {
 }
 
 async function fromBody(container: ContainerClient, name: string): Promise<Entry | undefined> {
-  const parsed = resultRecordSchema.safeParse(JSON.parse((await container.getBlockBlobClient(name).downloadToBuffer()).toString('utf8')));
+  const text = await readBlobText(container.getBlockBlobClient(name));
+  if (text === undefined) return undefined;
+  const parsed = resultRecordSchema.safeParse(JSON.parse(text));
   if (!parsed.success) return undefined;
   const { status, error, usage } = parsed.data;
   return {

@@ -3,7 +3,7 @@
  * how `recordPoison` can say how many attempts ran and what the last error was.
  */
 import type { ContainerClient } from '@azure/storage-blob';
-import { isStatus } from './storageErrors.js';
+import { readBlobText } from './readBlob.js';
 
 export interface AttemptEntry {
   at: string;
@@ -27,13 +27,10 @@ export class AttemptLog {
   }
 
   async read(blobName: string, etag: string): Promise<AttemptEntry[]> {
-    try {
-      const history = JSON.parse((await this.client(blobName).downloadToBuffer()).toString('utf8')) as AttemptHistory;
-      return history.etag === etag ? history.attempts : [];
-    } catch (error) {
-      if (isStatus(error, 404)) return [];
-      throw error;
-    }
+    const text = await readBlobText(this.client(blobName));
+    if (text === undefined) return [];
+    const history = JSON.parse(text) as AttemptHistory;
+    return history.etag === etag ? history.attempts : [];
   }
 
   async append(blobName: string, etag: string, entry: AttemptEntry): Promise<void> {

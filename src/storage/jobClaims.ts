@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { BlockBlobClient, ContainerClient } from '@azure/storage-blob';
+import { readBlob } from './readBlob.js';
 import { isStatus } from './storageErrors.js';
 
 export interface ClaimedJob {
@@ -82,20 +83,7 @@ export class JobClaims {
   }
 
   private async read(client: BlockBlobClient): Promise<{ body: ClaimBody; etag: string } | undefined> {
-    try {
-      const download = await client.download();
-      const text = (await streamToBuffer(download.readableStreamBody)).toString('utf8');
-      return { body: JSON.parse(text) as ClaimBody, etag: download.etag ?? '' };
-    } catch (error) {
-      if (isStatus(error, 404)) return undefined;
-      throw error;
-    }
+    const read = await readBlob(client);
+    return read === undefined ? undefined : { body: JSON.parse(read.bytes.toString('utf8')) as ClaimBody, etag: read.etag };
   }
-}
-
-async function streamToBuffer(stream: NodeJS.ReadableStream | undefined): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  if (stream === undefined) return Buffer.alloc(0);
-  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-  return Buffer.concat(chunks);
 }

@@ -6,6 +6,7 @@
  */
 import type { ContainerClient } from '@azure/storage-blob';
 import type { LimiterState } from '../providers/rateLimiter.js';
+import { readBlobText } from './readBlob.js';
 import { isStatus } from './storageErrors.js';
 
 const PREFIX = 'limiter/';
@@ -42,14 +43,8 @@ export class LimiterStateStore {
   }
 
   private async read(name: string, signal: { abortSignal?: AbortSignal }): Promise<LimiterState | undefined> {
-    try {
-      return JSON.parse(
-        (await this.container.getBlockBlobClient(name).downloadToBuffer(0, undefined, signal)).toString('utf8'),
-      ) as LimiterState;
-    } catch (error) {
-      // Removed between the listing and the read.
-      if (isStatus(error, 404)) return undefined;
-      throw error;
-    }
+    // Undefined when removed between the listing and the read.
+    const text = await readBlobText(this.container.getBlockBlobClient(name), signal);
+    return text === undefined ? undefined : (JSON.parse(text) as LimiterState);
   }
 }

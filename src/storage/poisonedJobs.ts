@@ -7,6 +7,7 @@
  */
 import type { ContainerClient } from '@azure/storage-blob';
 import type { JobMessage } from '../pipeline/jobMessage.js';
+import { readBlobText } from './readBlob.js';
 import { isStatus } from './storageErrors.js';
 
 export const POISONED_PREFIX = 'poisoned/';
@@ -53,12 +54,8 @@ export class PoisonedJobs {
   }
 
   async read(entry: PoisonedEntry): Promise<PoisonedJob | undefined> {
-    try {
-      return JSON.parse((await this.client(entry.blob).downloadToBuffer()).toString('utf8')) as PoisonedJob;
-    } catch (error) {
-      if (isStatus(error, 404)) return undefined;
-      throw error;
-    }
+    const text = await readBlobText(this.client(entry.blob));
+    return text === undefined ? undefined : (JSON.parse(text) as PoisonedJob);
   }
 
   /** False when the entry is gone or was parked again since it was listed (then it stays for the next replay). */

@@ -6,7 +6,7 @@
  */
 import type { ContainerClient } from '@azure/storage-blob';
 import type { ResultRecord } from '../pipeline/resultRecord.js';
-import { isStatus } from './storageErrors.js';
+import { readBlobText } from './readBlob.js';
 
 export const CACHE_PREFIX = 'cache/';
 
@@ -35,13 +35,8 @@ export class ResultCache {
 
   /** Undefined when there is no entry, or it is not JSON (a reader never trusts an entry further than that). */
   async get(key: string): Promise<CachedAnalysis | undefined> {
-    let text: string;
-    try {
-      text = (await this.client(key).downloadToBuffer()).toString('utf8');
-    } catch (error) {
-      if (isStatus(error, 404)) return undefined;
-      throw error;
-    }
+    const text = await readBlobText(this.client(key));
+    if (text === undefined) return undefined;
     try {
       return JSON.parse(text) as CachedAnalysis;
     } catch {

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { ContainerClient } from '@azure/storage-blob';
 import type { ResultRecord } from '../pipeline/resultRecord.js';
+import { readBlobText } from './readBlob.js';
 import { isStatus } from './storageErrors.js';
 
 export type WriteOutcome = 'written' | 'replaced' | 'kept-existing';
@@ -81,13 +82,8 @@ export class ResultStore {
   ) {}
 
   async read(path: string): Promise<ResultRecord | undefined> {
-    try {
-      const buffer = await this.container.getBlockBlobClient(path).downloadToBuffer();
-      return JSON.parse(buffer.toString('utf8')) as ResultRecord;
-    } catch (error) {
-      if (isStatus(error, 404)) return undefined;
-      throw error;
-    }
+    const text = await readBlobText(this.container.getBlockBlobClient(path));
+    return text === undefined ? undefined : (JSON.parse(text) as ResultRecord);
   }
 
   /** True when the content with this ETag already has a successful record: a redelivery needs no work. */

@@ -94,11 +94,7 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
     async waitForRecord(blob, { etag, timeoutMs = 30_000, path = resultPath(blob) } = {}) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        // Azurite can serve a record while it is being replaced; read again rather than fail.
-        const record = await results.read(path).catch((error: unknown) => {
-          if (error instanceof SyntaxError) return undefined;
-          throw error;
-        });
+        const record = await results.read(path);
         if (record !== undefined && (etag === undefined || record.source.etag === etag)) return resultRecordSchema.parse(record);
         if (Date.now() > deadline) throw new Error(`no record for ${blob} within ${timeoutMs} ms`);
         await new Promise((resolve) => setTimeout(resolve, 100));

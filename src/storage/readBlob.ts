@@ -1,0 +1,40 @@
+/**
+ * Reads a whole blob as one version. `downloadToBuffer` asks for the size and then for the bytes in
+ * separate requests, so a reader racing a writer (a record being replaced, an instance's limiter state
+ * being refreshed) can get one version's size with another's bytes: a torn JSON body, or "Stream drains
+ * before getting enough data". One GET answers from one version; if its stream breaks, the SDK resumes
+ * it pinned to that version's ETag, and the 412 that follows a replacement means: read it again.
+ */
+import type { BlobClient } from '@azure/storage-blob';
+import { isStatus } from './storageErrors.js';
+
+export interface BlobVersion {
+  bytes: Buffer;
+  etag: string;
+}
+
+/** Each re-read follows a replacement made during the previous one; a blob rewritten this often is a fault. */
+const MAX_READS = 4;
+
+/** The blob's bytes and ETag, or undefined when it does not exist. */
+export async function readBlob(client: BlobClient, options: { abortSignal?: AbortSignal } = {}): Promise<BlobVersion | undefined> {
+  for (let read = 1; ; read++) {
+    try {
+      const response = await client.download(0, undefined, options);
+      const chunks: Buffer[] = [];
+      if (response.readableStreamBody !== undefined) {
+        for await (const chunk of response.readableStreamBody) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+      }
+      return { bytes: Buffer.concat(chunks), etag: response.etag ?? '' };
+    } catch (error) {
+      if (isStatus(error, 404)) return undefined;
+      if (isStatus(error, 412) && read < MAX_READS) continue;
+      throw error;
+    }
+  }
+}
+
+/** The blob's text (UTF-8), or undefined when it does not exist. */
+export async function readBlobText(client: BlobClient, options: { abortSignal?: AbortSignal } = {}): Promise<string | undefined> {
+  return (await readBlob(client, options))?.bytes.toString('utf8');
+}
