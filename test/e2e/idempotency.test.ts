@@ -120,8 +120,11 @@ describe('duplicates, races and replays', () => {
       return current?.status === 'succeeded' ? current : undefined;
     });
     expect(record.source.etag).toBe(etag);
-    const replaced = events(logs, 'job.succeeded').find((entry) => entry['blob'] === 'replay/photo.jpg');
-    expect(replaced?.['record']).toBe('replaced');
+    // The worker logs its outcome after the write that made the record visible.
+    const replaced = await waitFor('the outcome of the replay', () =>
+      events(logs, 'job.succeeded').find((entry) => entry['blob'] === 'replay/photo.jpg'),
+    );
+    expect(replaced['record']).toBe('replaced');
     const parked = [];
     for await (const entry of new PoisonedJobs(t.storage.blobs.getContainerClient(t.config.names.stateContainer)).list('replay/'))
       parked.push(entry);

@@ -37,10 +37,10 @@ describe('local host restart', () => {
         .getProperties();
       before.set(name, { createdAt: record.createdAt, etag: properties.etag });
     }
-    // The first host did the work (a success for each image, a failure for the text file).
-    expect(jobEvents(firstLogs).filter((event) => event === 'job.succeeded' || event === 'job.failed')).toHaveLength(3);
     await first.stop();
     hosts.splice(0);
+    // The first host did the work (a success for each image, a failure for the text file); its stop waited for the last log line.
+    expect(jobEvents(firstLogs).filter((event) => event === 'job.succeeded' || event === 'job.failed')).toHaveLength(3);
 
     // The receipts the restart relies on are in the host's storage, one per upload.
     const receipts: string[] = [];

@@ -18,7 +18,7 @@ import {
   type Reply,
 } from '../support/openaiCompatibleServer.js';
 import { blobNames, directOpenAiProvider, events } from '../support/jobs.js';
-import { messageCount } from '../support/storage.js';
+import { messageCount, waitFor } from '../support/storage.js';
 import { startTestHost, type TestHost } from '../support/testHost.js';
 
 const OK: Reply = {};
@@ -131,9 +131,15 @@ describe('injected model faults', () => {
     expect(got).toEqual(wanted);
     expect(await blobNames(t.storage.blobs.getContainerClient(t.config.names.resultsContainer))).toHaveLength(FILES);
     // Only the files whose model always fails were poisoned; rate limits never were.
+    const alwaysFailing = names.filter((_, i) => planOf(i).name === '500 always').sort();
+    // recordPoison logs, and the host deletes the poison message, after the record is written.
+    await waitFor('every poisoned job to be logged', () => events(logs, 'job.poisoned').length >= alwaysFailing.length);
     const poisoned = events(logs, 'job.poisoned').map((entry) => entry['blob']);
-    expect(poisoned.sort()).toEqual(names.filter((_, i) => planOf(i).name === '500 always').sort());
+    expect(poisoned.sort()).toEqual(alwaysFailing);
     for (const record of records.filter((r) => r.error?.code === 'model_unavailable')) expect(record.error?.details?.['attempts']).toBe(3);
-    expect(await messageCount(t.storage.queues.getQueueClient(t.config.names.poisonQueue))).toBe(0);
+    await waitFor(
+      'the poison queue to be empty',
+      async () => (await messageCount(t.storage.queues.getQueueClient(t.config.names.poisonQueue))) === 0,
+    );
   });
 });
