@@ -98,6 +98,13 @@ const DEFAULT_LATENCY: LatencyModel = { baseMs: 800, perOutputTokenMs: 15, jitte
 const DEFAULT_MAX_TOKENS = 4096;
 const CHARS_PER_TOKEN = 4;
 
+/** Puts `entry` after every entry (from index `from` on) that did not arrive later. */
+function insertByTime<T extends { at: number }>(list: T[], entry: T, from = 0): void {
+  let index = list.length;
+  while (index > from && (list[index - 1]?.at ?? 0) > entry.at) index -= 1;
+  list.splice(index, 0, entry);
+}
+
 /** Charges kept in arrival order; the sum of those inside the window is kept as they enter and leave. */
 class SlidingWindow {
   private readonly entries: Admission[] = [];
@@ -124,8 +131,9 @@ class SlidingWindow {
     return used === 0 || used + amount <= capacity;
   }
 
+  /** Requests measured side by side can finish out of arrival order: each charge goes to its place in time. */
   add(at: number, amount: number): void {
-    this.entries.push({ at, tokens: amount });
+    insertByTime(this.entries, { at, tokens: amount }, this.head);
     this.sum += amount;
   }
 
@@ -259,10 +267,15 @@ export async function startLoadSimulator(options: LoadSimulatorOptions): Promise
   });
 
   /** Reads and measures the body; undefined when an answer (an error) was already sent. */
-  const readRequest = async (req: IncomingMessage, res: ServerResponse): Promise<{ measured: Measured; bytes: number } | undefined> => {
+  const readRequest = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<{ measured: Measured; bytes: number; arrivedAt: number } | undefined> => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks);
+    // Measuring (decoding the images) is this simulator's cost, not the service's: it must not delay the arrival.
+    const arrivedAt = performance.now();
     let body: ChatBody;
     try {
       body = JSON.parse(raw.toString('utf8')) as ChatBody;
@@ -271,7 +284,7 @@ export async function startLoadSimulator(options: LoadSimulatorOptions): Promise
       return undefined;
     }
     try {
-      return { measured: await measure(body, model), bytes: raw.length };
+      return { measured: await measure(body, model), bytes: raw.length, arrivedAt };
     } catch (error) {
       if (!(error instanceof BadRequest)) throw error;
       sendJson(res, 400, errorBody(error.message, 'invalid_image'));
@@ -285,8 +298,7 @@ export async function startLoadSimulator(options: LoadSimulatorOptions): Promise
 
     const read = await ingest.run(() => readRequest(req, res));
     if (read === undefined) return;
-    const { measured } = read;
-    const now = performance.now();
+    const { measured, arrivedAt: now } = read;
     const charge = measured.promptTokens + measured.maxTokens;
     counters.requests += 1;
     counters.bytesReceived += read.bytes;
@@ -308,7 +320,7 @@ export async function startLoadSimulator(options: LoadSimulatorOptions): Promise
     }
     tokens.add(now, charge);
     requests.add(now, 1);
-    admissions.push({ at: now, tokens: charge });
+    insertByTime(admissions, { at: now, tokens: charge });
     counters.tokensCharged += charge;
     counters.promptTokens += measured.promptTokens;
     counters.imageTokens += measured.imageTokens;
