@@ -18,6 +18,7 @@ import type { MetricsSnapshot } from '../../src/ops/snapshot.js';
 import type { ResultRecord } from '../../src/pipeline/resultRecord.js';
 import { createOfflineProvider } from '../../src/providers/offlineProvider.js';
 import type { VisionProvider } from '../../src/providers/types.js';
+import { messageCount, waitFor } from '../support/storage.js';
 import { startTestHost, testEnv, type TestHost } from '../support/testHost.js';
 import { fixture } from '../support/fixtures.js';
 
@@ -81,6 +82,10 @@ describe('operate: metrics, timer, stats and the ops page on known files', () =>
     const job = { v: 1, container: t.config.names.inputContainer, blob: POISONED, etag: '"0x8DC0000000000"', contentLength: 1234 };
     await t.storage.queues.getQueueClient(t.config.names.poisonQueue).sendMessage(encodeMessage(JSON.stringify(job), 'base64'));
     for (const blob of [...SUCCEEDED, ...Object.keys(FAILED), POISONED]) records.push(await t.waitForRecord(blob, { timeoutMs: 60_000 }));
+    // The host deletes each message after its record is written: once both queues are empty, the depths below are exact.
+    for (const queue of [t.config.names.jobsQueue, t.config.names.poisonQueue]) {
+      await waitFor(`${queue} to be empty`, async () => (await messageCount(t.storage.queues.getQueueClient(queue))) === 0);
+    }
     // Messages that stay queued (invisible, so no trigger takes them): known depths.
     const hidden = { visibilityTimeout: 600 };
     await t.storage.queues.getQueueClient(t.config.names.jobsQueue).sendMessage(encodeMessage('{"v":1}', 'base64'), hidden);
@@ -151,8 +156,12 @@ describe('operate: metrics, timer, stats and the ops page on known files', () =>
     const lines = await until('metric lines of a snapshot taken after the queues were filled', async () => {
       const parsed = logs.map((line) => JSON.parse(line) as Line).filter((line) => line.event === METRIC_EVENT);
       // The timer may fire between the test's sends: take a snapshot that saw all three hidden messages.
-      const poisonFilled = new Set(parsed.filter((line) => line.name === METRIC_NAMES.poisonDepth && line.value === 1).map((line) => line.snapshot));
-      const latest = parsed.filter((line) => line.name === METRIC_NAMES.jobsDepth && line.value === 2 && poisonFilled.has(line.snapshot)).at(-1)?.snapshot;
+      const poisonFilled = new Set(
+        parsed.filter((line) => line.name === METRIC_NAMES.poisonDepth && line.value === 1).map((line) => line.snapshot),
+      );
+      const latest = parsed
+        .filter((line) => line.name === METRIC_NAMES.jobsDepth && line.value === 2 && poisonFilled.has(line.snapshot))
+        .at(-1)?.snapshot;
       const group = parsed.filter((line) => line.snapshot === latest);
       return latest !== undefined && group.some((line) => line.name === METRIC_NAMES.costUsd) ? group : undefined;
     });
