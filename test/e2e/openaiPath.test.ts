@@ -11,7 +11,7 @@ import {
   startOpenAiCompatibleServer,
   type OpenAiCompatibleServer,
 } from '../support/openaiCompatibleServer.js';
-import { messageCount, waitFor } from '../support/storage.js';
+import { waitForEmpty } from '../support/storage.js';
 import { startTestHost, type TestHost } from '../support/testHost.js';
 import { fixture } from '../support/fixtures.js';
 
@@ -78,7 +78,7 @@ describe('worker end to end with the openai provider', () => {
       expect(record.error?.message).toMatch(/gave up after 3 attempts/);
       // recordPoison consumed the poison copy: the host deletes it once the record is written.
       const poison = t.storage.queues.getQueueClient(t.config.names.poisonQueue);
-      await waitFor('the poison queue to be empty', async () => (await messageCount(poison)) === 0);
+      await waitForEmpty(poison);
     } finally {
       server.setHandler(schemaAnswer);
     }

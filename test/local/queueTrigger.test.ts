@@ -7,7 +7,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { encodeMessage, type QueueSettings } from '../../src/hostSettings.js';
 import { silentLogger } from '../../src/log.js';
 import { QueueTrigger, type QueueHandlerInput, type QueueTriggerOptions } from '../../src/local/queueTrigger.js';
-import { messageCount, peekTexts, sleep, uniqueName, waitFor } from '../support/storage.js';
+import { messageCount, peekTexts, sleep, uniqueName, waitFor, waitForEmpty } from '../support/storage.js';
 
 const connectionString = inject('storageConnectionString');
 const service = QueueServiceClient.fromConnectionString(connectionString);
@@ -95,7 +95,7 @@ describe('QueueTrigger batching', () => {
     });
 
     await waitFor('all messages handled', () => done.size === total, 20_000);
-    await waitFor('the queue to be empty', async () => (await messageCount(queue)) === 0);
+    await waitForEmpty(queue);
 
     expect(maxActive).toBe(BASE.batchSize + BASE.newBatchThreshold);
     const receivedAny = queue.receives.filter((call) => call.received > 0);
@@ -120,7 +120,7 @@ describe('QueueTrigger completion', () => {
       return Promise.resolve();
     });
     await waitFor('the handler to run', () => seen.length === 1);
-    await waitFor('the message to be deleted', async () => (await messageCount(queue)) === 0);
+    await waitForEmpty(queue);
     expect(seen).toEqual([sent.messageId]);
     expect(await poison.exists()).toBe(false);
   });
@@ -159,7 +159,7 @@ describe('QueueTrigger completion', () => {
       expect(gap).toBeGreaterThanOrEqual(900);
       expect(gap).toBeLessThan(4_000);
     }
-    await waitFor('the original to be gone', async () => (await messageCount(queue)) === 0);
+    await waitForEmpty(queue);
     await sleep(500);
     expect(attempts).toHaveLength(3);
   });
@@ -190,7 +190,7 @@ describe('QueueTrigger completion', () => {
       return texts.length > 0 ? texts : undefined;
     });
     expect(poisoned).toEqual([text]);
-    await waitFor('the original to be gone', async () => (await messageCount(queue)) === 0);
+    await waitForEmpty(queue);
     expect(calls).toBe(0);
   });
 });
@@ -275,7 +275,7 @@ describe('QueueTrigger decoding and trigger metadata', () => {
       return texts.length === notBase64.length ? texts : undefined;
     });
     expect(poisoned.sort()).toEqual([...notBase64].sort());
-    await waitFor('the originals to be gone', async () => (await messageCount(queue)) === 0);
+    await waitForEmpty(queue);
     expect(handled).toEqual([]);
   });
 });
@@ -307,7 +307,7 @@ describe('QueueTrigger lease and shutdown', () => {
     }
     expect(stolen).toBe(0);
     // Completion uses the renewed pop receipt, so the delete succeeds.
-    await waitFor('the message to be deleted', async () => (await messageCount(queue)) === 0);
+    await waitForEmpty(queue);
   });
 
   it('stop() waits for running handlers, completes their messages and takes no new ones', async () => {

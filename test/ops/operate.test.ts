@@ -18,7 +18,7 @@ import type { MetricsSnapshot } from '../../src/ops/snapshot.js';
 import type { ResultRecord } from '../../src/pipeline/resultRecord.js';
 import { createOfflineProvider } from '../../src/providers/offlineProvider.js';
 import type { VisionProvider } from '../../src/providers/types.js';
-import { messageCount, waitFor } from '../support/storage.js';
+import { waitForEmpty } from '../support/storage.js';
 import { startTestHost, testEnv, type TestHost } from '../support/testHost.js';
 import { fixture } from '../support/fixtures.js';
 
@@ -84,7 +84,7 @@ describe('operate: metrics, timer, stats and the ops page on known files', () =>
     for (const blob of [...SUCCEEDED, ...Object.keys(FAILED), POISONED]) records.push(await t.waitForRecord(blob, { timeoutMs: 60_000 }));
     // The host deletes each message after its record is written: once both queues are empty, the depths below are exact.
     for (const queue of [t.config.names.jobsQueue, t.config.names.poisonQueue]) {
-      await waitFor(`${queue} to be empty`, async () => (await messageCount(t.storage.queues.getQueueClient(queue))) === 0);
+      await waitForEmpty(t.storage.queues.getQueueClient(queue));
     }
     // Messages that stay queued (invisible, so no trigger takes them): known depths.
     const hidden = { visibilityTimeout: 600 };

@@ -17,7 +17,7 @@ import { createStorageClients, type StorageClients } from '../../src/storage/cli
 import { ResultStore, resultPath } from '../../src/storage/resultStore.js';
 import { deploymentEnv, startOpenAiCompatibleServer, type OpenAiCompatibleServer } from '../support/openaiCompatibleServer.js';
 import { blobNames } from '../support/jobs.js';
-import { messageCount, waitFor } from '../support/storage.js';
+import { messageCount, waitFor, waitForEmpty } from '../support/storage.js';
 import { testEnv, uniqueNames } from '../support/testHost.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -123,11 +123,7 @@ describe('the local host killed with SIGKILL mid-batch and started again', () =>
     const second = await startHost(env);
     hosts.push(second);
     await waitFor(`${FILES} records`, async () => (await blobNames(results)).length >= FILES || undefined, 90_000);
-    await waitFor(
-      'the job queue to drain',
-      async () => (await messageCount(storage.queues.getQueueClient(config.names.jobsQueue))) === 0,
-      30_000,
-    );
+    await waitForEmpty(storage.queues.getQueueClient(config.names.jobsQueue), 30_000);
 
     const names = await blobNames(results);
     expect(names.sort()).toEqual([...etags.keys()].map(resultPath).sort());

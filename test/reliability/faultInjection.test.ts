@@ -18,7 +18,7 @@ import {
   type Reply,
 } from '../support/openaiCompatibleServer.js';
 import { blobNames, directOpenAiProvider, events } from '../support/jobs.js';
-import { messageCount, waitFor } from '../support/storage.js';
+import { waitFor, waitForEmpty } from '../support/storage.js';
 import { startTestHost, type TestHost } from '../support/testHost.js';
 
 const OK: Reply = {};
@@ -137,9 +137,6 @@ describe('injected model faults', () => {
     const poisoned = events(logs, 'job.poisoned').map((entry) => entry['blob']);
     expect(poisoned.sort()).toEqual(alwaysFailing);
     for (const record of records.filter((r) => r.error?.code === 'model_unavailable')) expect(record.error?.details?.['attempts']).toBe(3);
-    await waitFor(
-      'the poison queue to be empty',
-      async () => (await messageCount(t.storage.queues.getQueueClient(t.config.names.poisonQueue))) === 0,
-    );
+    await waitForEmpty(t.storage.queues.getQueueClient(t.config.names.poisonQueue));
   });
 });

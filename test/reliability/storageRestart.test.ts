@@ -15,7 +15,7 @@ import { createOfflineProvider } from '../../src/providers/offlineProvider.js';
 import type { VisionProvider } from '../../src/providers/types.js';
 import { resultPath } from '../../src/storage/resultStore.js';
 import { blobNames, events } from '../support/jobs.js';
-import { messageCount, sleep, waitFor } from '../support/storage.js';
+import { messageCount, sleep, waitFor, waitForEmpty } from '../support/storage.js';
 import { startTestHost, type TestHost } from '../support/testHost.js';
 
 const FILES = 40;
@@ -80,11 +80,7 @@ describe('the storage emulator restarted under load', () => {
     const downtime = Math.round(performance.now() - stopped);
 
     await waitFor(`${FILES} records`, async () => (await blobNames(results)).length >= FILES || undefined, 90_000);
-    await waitFor(
-      'the job queue to drain',
-      async () => (await messageCount(t.storage.queues.getQueueClient(t.config.names.jobsQueue))) === 0,
-      60_000,
-    );
+    await waitForEmpty(t.storage.queues.getQueueClient(t.config.names.jobsQueue), 60_000);
 
     expect((await blobNames(results)).sort()).toEqual([...etags.keys()].map(resultPath).sort());
     let retried = 0;

@@ -32,6 +32,11 @@ export async function messageCount(queue: QueueClient): Promise<number> {
   return (await queue.getProperties()).approximateMessagesCount ?? 0;
 }
 
+/** Waits until the queue holds no message, visible or not: the host deletes a message only after its handler returns. */
+export function waitForEmpty(queue: QueueClient, timeoutMs?: number): Promise<true> {
+  return waitFor(`queue ${queue.name} to be empty`, async () => (await messageCount(queue)) === 0, timeoutMs);
+}
+
 /** The text of the visible messages (up to 32), without changing their visibility. */
 export async function peekTexts(queue: QueueClient): Promise<string[]> {
   if (!(await queue.exists())) return [];
