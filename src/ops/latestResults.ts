@@ -1,7 +1,7 @@
 /** The most recently written result records, for the ops page: one bounded listing, then the newest bodies. */
 import type { BlobItem, ContainerClient } from '@azure/storage-blob';
 import { resultRecordSchema, type ResultRecord } from '../pipeline/resultRecord.js';
-import { readBlobText } from '../storage/readBlob.js';
+import { readJsonBlob } from '../storage/readBlob.js';
 import { DEFAULT_SCAN_LIMITS } from './resultFigures.js';
 
 export interface LatestResult {
@@ -33,8 +33,8 @@ export async function latestResults(
   const read = await Promise.all(
     newest.slice(0, keep).map(async (blob): Promise<LatestResult | undefined> => {
       try {
-        const text = await readBlobText(container.getBlockBlobClient(blob.name));
-        const parsed = text === undefined ? undefined : resultRecordSchema.safeParse(JSON.parse(text));
+        const body = await readJsonBlob<unknown>(container.getBlockBlobClient(blob.name));
+        const parsed = body === undefined ? undefined : resultRecordSchema.safeParse(body);
         return parsed?.success === true
           ? { path: blob.name, lastModified: blob.properties.lastModified.toISOString(), record: parsed.data }
           : undefined;

@@ -8,7 +8,7 @@
  */
 import type { BlobItem, ContainerClient } from '@azure/storage-blob';
 import { resultRecordSchema } from '../pipeline/resultRecord.js';
-import { readBlobText } from '../storage/readBlob.js';
+import { readJsonBlob } from '../storage/readBlob.js';
 import { RESULT_METADATA } from '../storage/resultStore.js';
 
 export const RESULTS_WINDOW_SECONDS = 3600;
@@ -71,9 +71,9 @@ function fromMetadata(metadata: Record<string, string>): Entry | undefined {
 }
 
 async function fromBody(container: ContainerClient, name: string): Promise<Entry | undefined> {
-  const text = await readBlobText(container.getBlockBlobClient(name));
-  if (text === undefined) return undefined;
-  const parsed = resultRecordSchema.safeParse(JSON.parse(text));
+  const body = await readJsonBlob<unknown>(container.getBlockBlobClient(name));
+  if (body === undefined) return undefined;
+  const parsed = resultRecordSchema.safeParse(body);
   if (!parsed.success) return undefined;
   const { status, error, usage } = parsed.data;
   return {

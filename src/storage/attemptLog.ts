@@ -3,7 +3,7 @@
  * how `recordPoison` can say how many attempts ran and what the last error was.
  */
 import type { ContainerClient } from '@azure/storage-blob';
-import { readBlobText } from './readBlob.js';
+import { readJsonBlob } from './readBlob.js';
 
 export interface AttemptEntry {
   at: string;
@@ -27,10 +27,8 @@ export class AttemptLog {
   }
 
   async read(blobName: string, etag: string): Promise<AttemptEntry[]> {
-    const text = await readBlobText(this.client(blobName));
-    if (text === undefined) return [];
-    const history = JSON.parse(text) as AttemptHistory;
-    return history.etag === etag ? history.attempts : [];
+    const history = await readJsonBlob<AttemptHistory>(this.client(blobName));
+    return history?.etag === etag ? history.attempts : [];
   }
 
   async append(blobName: string, etag: string, entry: AttemptEntry): Promise<void> {

@@ -6,7 +6,7 @@
  */
 import type { ContainerClient } from '@azure/storage-blob';
 import type { LimiterState } from '../providers/rateLimiter.js';
-import { readBlobText } from './readBlob.js';
+import { readJsonBlob } from './readBlob.js';
 import { isStatus } from './storageErrors.js';
 
 const PREFIX = 'limiter/';
@@ -44,7 +44,6 @@ export class LimiterStateStore {
 
   private async read(name: string, signal: { abortSignal?: AbortSignal }): Promise<LimiterState | undefined> {
     // Undefined when removed between the listing and the read.
-    const text = await readBlobText(this.container.getBlockBlobClient(name), signal);
-    return text === undefined ? undefined : (JSON.parse(text) as LimiterState);
+    return readJsonBlob<LimiterState>(this.container.getBlockBlobClient(name), signal);
   }
 }

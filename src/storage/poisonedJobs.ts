@@ -7,7 +7,7 @@
  */
 import type { ContainerClient } from '@azure/storage-blob';
 import type { JobMessage } from '../pipeline/jobMessage.js';
-import { readBlobText } from './readBlob.js';
+import { readJsonBlob } from './readBlob.js';
 import { isStatus } from './storageErrors.js';
 
 export const POISONED_PREFIX = 'poisoned/';
@@ -54,8 +54,7 @@ export class PoisonedJobs {
   }
 
   async read(entry: PoisonedEntry): Promise<PoisonedJob | undefined> {
-    const text = await readBlobText(this.client(entry.blob));
-    return text === undefined ? undefined : (JSON.parse(text) as PoisonedJob);
+    return readJsonBlob<PoisonedJob>(this.client(entry.blob));
   }
 
   /** False when the entry is gone or was parked again since it was listed (then it stays for the next replay). */

@@ -34,7 +34,11 @@ export async function readBlob(client: BlobClient, options: { abortSignal?: Abor
   }
 }
 
-/** The blob's text (UTF-8), or undefined when it does not exist. */
-export async function readBlobText(client: BlobClient, options: { abortSignal?: AbortSignal } = {}): Promise<string | undefined> {
-  return (await readBlob(client, options))?.bytes.toString('utf8');
+/**
+ * The blob's JSON, parsed but unchecked (`T` is what the caller expects), or undefined when it does not
+ * exist. A body that is not JSON throws a SyntaxError.
+ */
+export async function readJsonBlob<T>(client: BlobClient, options: { abortSignal?: AbortSignal } = {}): Promise<T | undefined> {
+  const read = await readBlob(client, options);
+  return read === undefined ? undefined : (JSON.parse(read.bytes.toString('utf8')) as T);
 }

@@ -6,7 +6,7 @@
  */
 import type { ContainerClient } from '@azure/storage-blob';
 import type { ResultRecord } from '../pipeline/resultRecord.js';
-import { readBlobText } from './readBlob.js';
+import { readJsonBlob } from './readBlob.js';
 
 export const CACHE_PREFIX = 'cache/';
 
@@ -35,12 +35,11 @@ export class ResultCache {
 
   /** Undefined when there is no entry, or it is not JSON (a reader never trusts an entry further than that). */
   async get(key: string): Promise<CachedAnalysis | undefined> {
-    const text = await readBlobText(this.client(key));
-    if (text === undefined) return undefined;
     try {
-      return JSON.parse(text) as CachedAnalysis;
-    } catch {
-      return undefined;
+      return await readJsonBlob<CachedAnalysis>(this.client(key));
+    } catch (error) {
+      if (error instanceof SyntaxError) return undefined;
+      throw error;
     }
   }
 

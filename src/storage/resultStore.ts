@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { ContainerClient } from '@azure/storage-blob';
 import type { ResultRecord } from '../pipeline/resultRecord.js';
-import { readBlobText } from './readBlob.js';
+import { readJsonBlob } from './readBlob.js';
 import { isStatus } from './storageErrors.js';
 
 export type WriteOutcome = 'written' | 'replaced' | 'kept-existing';
@@ -82,8 +82,7 @@ export class ResultStore {
   ) {}
 
   async read(path: string): Promise<ResultRecord | undefined> {
-    const text = await readBlobText(this.container.getBlockBlobClient(path));
-    return text === undefined ? undefined : (JSON.parse(text) as ResultRecord);
+    return readJsonBlob<ResultRecord>(this.container.getBlockBlobClient(path));
   }
 
   /** True when the content with this ETag already has a successful record: a redelivery needs no work. */

@@ -1,7 +1,7 @@
 /** Reading a blob while it is being replaced: every read is one whole version, with that version's ETag. */
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { readBlob, readBlobText } from '../../src/storage/readBlob.js';
+import { readBlob, readJsonBlob } from '../../src/storage/readBlob.js';
 import { uniqueName } from '../support/storage.js';
 
 describe('readBlob', () => {
@@ -46,6 +46,6 @@ describe('readBlob', () => {
 
   it('is undefined for a blob that does not exist', async () => {
     expect(await readBlob(container.getBlockBlobClient('missing.json'))).toBeUndefined();
-    expect(await readBlobText(container.getBlockBlobClient('missing.json'))).toBeUndefined();
+    expect(await readJsonBlob(container.getBlockBlobClient('missing.json'))).toBeUndefined();
   });
 });
