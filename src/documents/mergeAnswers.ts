@@ -173,8 +173,11 @@ export function mergeAnswers(
     for (const [path, entry] of Object.entries(chunk.evidence ?? {})) {
       const field = /^[^.[]+/.exec(path)?.[0] ?? path;
       const isArrayField = Array.isArray(data[field]);
-      // A scalar's evidence comes from the request whose value was kept.
-      if (!isArrayField && sourceOf.get(field) !== index) continue;
+      // A scalar's evidence comes from the request whose value was kept; while none was, a rejected value's
+      // evidence is the record of why the field is null.
+      const kept = sourceOf.get(field);
+      const rejectedOnly = kept === undefined && entry.rejected !== undefined && !(path in evidence);
+      if (!isArrayField && kept !== index && !rejectedOnly) continue;
       evidence[isArrayField ? reKey(path, offsets[index] ?? new Map()) : path] = entry;
     }
   });

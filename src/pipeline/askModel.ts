@@ -2,17 +2,21 @@
  * One validated answer from the provider. Every provider's output is checked against the profile's
  * schema, strict structured outputs or not: a compatible server may ignore the schema, and checks such
  * as "a date as YYYY-MM-DD" are not in the JSON Schema at all. An answer that fails gets exactly one
- * repair request (the answer and what is wrong with it go back to the model); a second failure is
- * permanent, because asking again the same way would only spend the same tokens again.
+ * repair request (the answer and what is wrong with it go back to the model). A repaired answer whose
+ * only remaining faults are format checks on nullable fields succeeds with those fields null
+ * (salvageFields.ts); any other second failure is permanent, because asking again the same way would
+ * only spend the same tokens again.
  */
+import type { z } from 'zod';
 import { PermanentError } from '../errors.js';
 import type { Profile } from '../profiles/types.js';
 import { describeIssues } from '../profiles/zodIssues.js';
 import type { AnalysisRequest, AnalysisResponse, Usage, VisionProvider } from '../providers/types.js';
+import { rejectionWarning, salvageFields, withRejections } from './salvageFields.js';
 
 export interface ValidatedAnswer {
   data: unknown;
-  /** The response whose answer validated (the repair's, after a repair). */
+  /** The response whose answer validated (the repair's, after a repair); its evidence marks any field set to null. */
   response: AnalysisResponse;
   warnings: string[];
 }
@@ -20,14 +24,15 @@ export interface ValidatedAnswer {
 /** Failure records keep this much of each raw answer for diagnosis. */
 const RAW_TEXT_KEPT = 4000;
 
-type Validation = { valid: true; data: unknown } | { valid: false; issues: string[] };
+/** `error` is absent when the answer is not JSON at all. */
+type Validation = { valid: true; data: unknown } | { valid: false; issues: string[]; error?: z.ZodError };
 
 export function validateAnswer(profile: Profile, response: AnalysisResponse): Validation {
   if (response.data === undefined) {
     return { valid: false, issues: [response.rawText.trim() === '' ? '(root): the answer is empty' : '(root): the answer is not JSON'] };
   }
   const parsed = profile.schema.safeParse(response.data);
-  return parsed.success ? { valid: true, data: parsed.data } : { valid: false, issues: describeIssues(parsed.error) };
+  return parsed.success ? { valid: true, data: parsed.data } : { valid: false, issues: describeIssues(parsed.error), error: parsed.error };
 }
 
 const add = (a: number | null, b: number | null): number | null => (a === null && b === null ? null : (a ?? 0) + (b ?? 0));
@@ -50,6 +55,15 @@ export async function askModel(provider: VisionProvider, request: AnalysisReques
   if (rechecked.valid) {
     const repaired = `the first answer did not match the "${profile.name}" schema (${checked.issues.join('; ')}); a repair request corrected it`;
     return { data: rechecked.data, response: second, warnings: [...second.warnings, repaired] };
+  }
+  const salvaged = rechecked.error === undefined ? undefined : salvageFields(profile.schema, second.data, rechecked.error.issues);
+  if (salvaged !== undefined) {
+    const partly = `the first answer did not match the "${profile.name}" schema (${checked.issues.join('; ')}); a repair request did not correct every field`;
+    return {
+      data: salvaged.data,
+      response: { ...second, evidence: withRejections(second.evidence, salvaged.rejected) },
+      warnings: [...second.warnings, partly, ...salvaged.rejected.map(rejectionWarning)],
+    };
   }
   throw new PermanentError(
     'schema_validation_failed',

@@ -43,7 +43,15 @@ export const errorSchema = z.object({
 
 export const evidenceSchema = z.record(
   z.string(),
-  z.object({ confidence: z.number().min(0).max(1), text: z.string(), page: z.number().int().min(1).optional() }),
+  z.object({
+    confidence: z.number().min(0).max(1),
+    text: z.string(),
+    page: z.number().int().min(1).optional(),
+    rejected: z
+      .object({ value: z.unknown().describe('The value as answered'), reason: z.string().describe('The format check it failed') })
+      .optional()
+      .describe('Present when the value failed a format check also after the repair request and `data` holds null instead'),
+  }),
 );
 
 const pageNumbers = z.array(z.number().int().min(1));
@@ -111,7 +119,9 @@ export const resultRecordSchema = z.object({
   cached: z
     .literal(true)
     .optional()
-    .describe('Present when the analysis of identical bytes with the same profile and model was reused without a model call (succeeded only)'),
+    .describe(
+      'Present when the analysis of identical bytes with the same profile and model was reused without a model call (succeeded only)',
+    ),
   data: z.unknown().optional().describe("The profile's validated output (succeeded only)"),
   evidence: evidenceSchema.optional(),
   document: documentSchema

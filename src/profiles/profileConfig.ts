@@ -8,7 +8,8 @@ import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError, ensureError } from '../errors.js';
-import { strictSubsetProblems, validatorFor } from './jsonSchemaSubset.js';
+import { withoutFormatKeywords } from './formatKeywords.js';
+import { userSchemaProblems, validatorFor } from './jsonSchemaSubset.js';
 import { PROFILE_NAME_PATTERN, type PathRule, type Profile } from './types.js';
 import { describeIssue } from './zodIssues.js';
 
@@ -79,7 +80,8 @@ function userProfile(name: string, entry: ProfileEntry, label: string): Profile 
     system: entry.system,
     user: entry.user,
     schema,
-    jsonSchema: entry.schema,
+    // Validation enforces the format keywords; strict structured outputs would refuse them.
+    jsonSchema: withoutFormatKeywords(entry.schema),
     detail: entry.detail ?? USER_PROFILE_DEFAULTS.detail,
     maxOutputTokens: entry.maxOutputTokens ?? USER_PROFILE_DEFAULTS.maxOutputTokens,
     ...(entry.model === undefined ? {} : { model: entry.model }),
@@ -122,7 +124,7 @@ export function readProfileFile(path: string, label: string, builtIns: ReadonlyS
   const content = parsed.data;
   const entries = Object.entries(content.profiles ?? {});
   const problems = [
-    ...entries.flatMap(([name, entry]) => strictSubsetProblems(entry.schema, `profiles.${name}.schema`)),
+    ...entries.flatMap(([name, entry]) => userSchemaProblems(entry.schema, `profiles.${name}.schema`)),
     ...referenceProblems(content, builtIns),
   ];
   if (problems.length > 0) fail(label, problems);

@@ -24,15 +24,18 @@ function unionMessage(issue: Extract<z.core.$ZodIssue, { code: 'invalid_union' }
   return issue.errors.map((branch) => branch.map((inner) => strip(inner.message)).join(', ')).join('; or ');
 }
 
+/** What is wrong, without the field's name. */
+export function issueMessage(issue: z.core.$ZodIssue): string {
+  return issue.code === 'invalid_union'
+    ? unionMessage(issue)
+    : issue.code === 'invalid_key'
+      ? issue.issues.map((inner) => strip(inner.message)).join(', ')
+      : strip(issue.message);
+}
+
 export function describeIssue(issue: z.core.$ZodIssue): string {
   const path = formatPath(issue.path);
-  const message =
-    issue.code === 'invalid_union'
-      ? unionMessage(issue)
-      : issue.code === 'invalid_key'
-        ? issue.issues.map((inner) => strip(inner.message)).join(', ')
-        : strip(issue.message);
-  return `${path === '' ? '(root)' : path}: ${message}`;
+  return `${path === '' ? '(root)' : path}: ${issueMessage(issue)}`;
 }
 
 export function describeIssues(error: z.ZodError, limit = 10): string[] {

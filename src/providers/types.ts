@@ -73,6 +73,8 @@ export interface FieldEvidence {
   text: string;
   /** 1-based page of a multi-page document. */
   page?: number;
+  /** The value failed a format check also after the repair, so `data` holds null (pipeline/salvageFields.ts). */
+  rejected?: { value: unknown; reason: string };
 }
 
 export interface AnalysisResponse {

@@ -134,6 +134,20 @@ describe('mergeAnswers: invoice', () => {
       'line_items[2].total': { confidence: 0.7, text: 'b' },
     });
   });
+
+  it("keeps the evidence of a value set to null while no part gives the field a value, the first part's when several do", () => {
+    const rejected = (value: string) => ({ confidence: 0, text: value, rejected: { value, reason: 'expected a date as YYYY-MM-DD' } });
+    const parts = (secondDate: string | null): ChunkAnswer[] => [
+      { ...invoicePart([1], {}), evidence: { date: rejected('15th March') } },
+      {
+        ...invoicePart([2], { date: secondDate }),
+        evidence: { date: secondDate === null ? rejected('March') : { confidence: 0.9, text: 'x' } },
+      },
+    ];
+    expect(mergeAnswers('invoice', parts(null), NO_TEXT).evidence).toEqual({ date: rejected('15th March') });
+    // A part that read the date wins over a rejected one: its value is the one in `data`.
+    expect(mergeAnswers('invoice', parts('2024-03-15'), NO_TEXT).evidence).toEqual({ date: { confidence: 0.9, text: 'x' } });
+  });
 });
 
 describe('mergeAnswers: other profiles', () => {

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { DEFAULT_PROFILE, DEFAULT_RULES, selectProfileName, isManifestOnly } from '../../src/profiles/catalog.js';
 import { builtInProfiles } from '../../src/profiles/index.js';
+import { strictSubsetProblems } from '../../src/profiles/jsonSchemaSubset.js';
 import { readProfileFile } from '../../src/profiles/profileConfig.js';
 import { exampleProfileFile } from '../support/profileExamples.js';
 
@@ -91,6 +92,25 @@ describe('profile file: loading', () => {
     expect(paths).toEqual(['', 'fine', 'plate']);
   });
 
+  it('sends format keywords as words in the description, and validates them', () => {
+    const p = profile();
+    p.schema.properties.plate = { type: ['string', 'null'], description: 'As printed', pattern: '^[A-Z]+-\\d+$', maxLength: 12 } as never;
+    p.schema.properties.fine = { type: ['number', 'null'], minimum: 0, multipleOf: 0.5 } as never;
+    const [tickets] = readProfileFile(write('f.json', { profiles: { tickets: p } }), 'f.json', BUILT_INS).profiles;
+    // Strict structured outputs (Azure) refuse the keywords: the schema sent must not carry them.
+    expect(strictSubsetProblems(tickets?.jsonSchema, 'sent')).toEqual([]);
+    expect(tickets?.jsonSchema.properties).toEqual({
+      plate: { type: ['string', 'null'], description: 'As printed (must match the pattern ^[A-Z]+-\\d+$, at most 12 characters)' },
+      fine: { type: ['number', 'null'], description: '(at least 0, a multiple of 0.5)' },
+    });
+    expect(tickets?.schema.safeParse({ plate: 'AB-123', fine: 40.5 }).success).toBe(true);
+    const wrong = tickets?.schema.safeParse({ plate: 'ab 123', fine: -1 });
+    expect(wrong?.error?.issues.map((issue) => [issue.path.join('.'), issue.code])).toEqual([
+      ['plate', 'invalid_format'],
+      ['fine', 'too_small'],
+    ]);
+  });
+
   it('treats an empty file as an empty configuration', () => {
     expect(readProfileFile(write('empty.yaml', ''), 'empty.yaml', BUILT_INS).profiles).toEqual([]);
   });
@@ -103,12 +123,36 @@ describe('profile file: errors name the file and the field', () => {
     );
   });
 
-  it('a keyword outside the strict subset', () => {
+  it('a keyword outside the strict subset and the format keywords', () => {
     const p = profile();
-    p.schema.properties.fine = { type: ['number', 'null'], minimum: 0 } as never;
+    p.schema.properties.fine = { type: ['number', 'null'], const: 40 } as never;
     expect(errorFor({ profiles: { tickets: p } })).toContain(
-      'profiles.json: profiles.tickets.schema.properties.fine: "minimum" is not supported',
+      'profiles.json: profiles.tickets.schema.properties.fine: "const" is not supported',
     );
+  });
+
+  it('a format keyword with a bad setting, on the wrong type, beside an enum or an anyOf', () => {
+    const schema = {
+      type: 'object',
+      additionalProperties: false,
+      required: ['a', 'b', 'c', 'd', 'e'],
+      properties: {
+        a: { type: 'string', pattern: '[unclosed' },
+        b: { type: 'string', format: 'phone' },
+        c: { type: 'string', minimum: 1 },
+        d: { type: 'string', enum: ['x', 'y'], minLength: 1 },
+        e: { anyOf: [{ type: 'string' }, { type: 'null' }], maxLength: 3 },
+      },
+    };
+    const lines = errorFor({ profiles: { tickets: { ...profile(), schema } } }).split('\n');
+    const at = 'profiles.json: profiles.tickets.schema.properties';
+    expect(lines).toEqual([
+      `${at}.a.pattern: must be a regular expression`,
+      `${at}.b.format: must be one of date-time, date, time, duration, email, hostname, ipv4, ipv6, uri, uuid`,
+      `${at}.c.minimum: only applies to "type": "number" or "integer"`,
+      `${at}.d.minLength: cannot be combined with "enum"`,
+      `${at}.e: "anyOf" cannot be combined with "maxLength"; put them in the branches`,
+    ]);
   });
 
   it('an optional property (strict mode needs every property required)', () => {
