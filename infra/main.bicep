@@ -64,13 +64,15 @@ param existingOpenAiResourceId string = ''
 param openAiLocation string = ''
 
 @description('Model deployment name (AZURE_OPENAI_DEPLOYMENT).')
-param openAiDeploymentName string = 'gpt-4o'
+param openAiDeploymentName string = 'gpt-5.1'
 
-@description('Model behind the deployment (VISION_MODEL: picks the image-token formula and prices).')
-param openAiModelName string = 'gpt-4o'
+// gpt-5.1 is Microsoft's named replacement for the retired gpt-4o, GA at GlobalStandard, with the
+// highest requests per 1000 TPM of the current vision models (docs/models.md).
+@description('Model behind the deployment (VISION_MODEL: picks the request shape, the image-token formula and prices).')
+param openAiModelName string = 'gpt-5.1'
 
 @description('Model version of the deployment.')
-param openAiModelVersion string = '2024-11-20'
+param openAiModelVersion string = '2025-11-13'
 
 @allowed(['GlobalStandard', 'Standard', 'DataZoneStandard'])
 param openAiDeploymentSkuName string = 'GlobalStandard'
@@ -79,8 +81,8 @@ param openAiDeploymentSkuName string = 'GlobalStandard'
 @minValue(1)
 param openAiDeploymentCapacity int = 30
 
-@description('Azure OpenAI data-plane API version (AZURE_OPENAI_API_VERSION).')
-param azureOpenAiApiVersion string = '2024-10-21'
+@description('AZURE_OPENAI_API_VERSION: empty (the default) uses the v1 API (/openai/v1/, no api-version); a dated version such as 2024-10-21 uses the dated deployments path.')
+param azureOpenAiApiVersion string = ''
 
 // ---- Worker settings (src/names.ts SETTINGS). Empty string = the default in src/config.ts ----
 
@@ -94,8 +96,14 @@ param modelTimeoutMs string = ''
 param modelMaxRetries string = ''
 @description('MODEL_TPM: tokens per minute each instance may be charged (docs/scaling.md). Empty: the deployment\'s capacity when this template creates it, else learnt from the rate-limit headers.')
 param modelTpm string = ''
-@description('MODEL_RPM: requests per minute each instance may send. Empty: 6 per 1000 MODEL_TPM, or learnt from the headers.')
+@description('MODEL_RPM: requests per minute each instance may send. Empty: the model family\'s requests per 1000 MODEL_TPM (10 for gpt-5.1), or learnt from the headers.')
 param modelRpm string = ''
+@allowed(['', 'auto', 'reasoning', 'classic'])
+@description('MODEL_REQUEST_SHAPE: auto (empty) picks max_completion_tokens + reasoning_effort or max_tokens + temperature from VISION_MODEL\'s family.')
+param modelRequestShape string = ''
+@allowed(['', 'none', 'minimal', 'low', 'medium', 'high', 'xhigh'])
+@description('MODEL_REASONING_EFFORT: reasoning_effort sent to reasoning models (empty = low; must be one the model accepts).')
+param modelReasoningEffort string = ''
 @description('MODEL_RATE_WINDOW_SECONDS: the window the limits are kept over (1-60; empty = 10).')
 param modelRateWindowSeconds string = ''
 @description('MODEL_RATE_MAX_WAIT_MS: how long a model call may wait for quota before its job is retried later (empty = 120000).')
@@ -104,13 +112,13 @@ param defaultProfile string = ''
 param profileRules string = ''
 @description('PROFILES_FILE: the profile file (user-defined profiles, path rules, manifest-only prefixes) relative to the app root; empty reads profiles.yaml when the package has one. See docs/profiles.md.')
 param profilesFile string = ''
-@description('MAX_COMPARE_IMAGES: the most images one comparison manifest may name (1-50; empty = 10, the Azure OpenAI GPT-4o per-request limit).')
+@description('MAX_COMPARE_IMAGES: the most images one comparison manifest may name (1-50; empty = 10).')
 param maxCompareImages string = ''
 @description('MAX_PAGES: the most pages a PDF or multi-page TIFF may have; more is refused (too_many_pages) before any page is drawn (1-2000; empty = 20).')
 param maxPages string = ''
 @description('MAX_PAGE_PIXELS: the largest rendering of one page; a larger page is drawn at a lower resolution (empty = 20000000).')
 param maxPagePixels string = ''
-@description('MAX_IMAGES_PER_REQUEST: images one model request may carry; longer documents are sent in several requests and merged (1-50; empty = 10, the Azure OpenAI GPT-4o per-request limit).')
+@description('MAX_IMAGES_PER_REQUEST: images one model request may carry; longer documents are sent in several requests and merged (1-50; empty = 10).')
 param maxImagesPerRequest string = ''
 @description('DOCUMENT_TOKEN_BUDGET: estimated tokens (images, prompts, maximum output) one document may cost; more is refused (token_budget_exceeded) before any call (empty = 100000).')
 param documentTokenBudget string = ''
@@ -311,6 +319,8 @@ var appSettings = {
   // A deployment created here is the whole quota; with several instances the headers share it (docs/scaling.md).
   MODEL_TPM: !empty(modelTpm) ? modelTpm : (deployOpenAi ? string(openAiDeploymentCapacity * 1000) : '')
   MODEL_RPM: modelRpm
+  MODEL_REQUEST_SHAPE: modelRequestShape
+  MODEL_REASONING_EFFORT: modelReasoningEffort
   MODEL_RATE_WINDOW_SECONDS: modelRateWindowSeconds
   MODEL_RATE_MAX_WAIT_MS: modelRateMaxWaitMs
   PRICE_INPUT_PER_MTOK: priceInputPerMTok

@@ -11,6 +11,8 @@ import { isLogLevel, type LogLevel } from './log.js';
 import { DEFERRALS_LIMIT } from './pipeline/jobMessage.js';
 import { buildCatalog, type ProfileCatalog } from './profiles/catalog.js';
 import { builtInProfiles } from './profiles/index.js';
+import { DEFAULT_MODEL, REASONING_EFFORTS, resolveModelFamily, type ReasoningEffort, type RequestShape } from './models/modelFamilies.js';
+import type { RequestSettings } from './models/requestShape.js';
 import { readProfileFile } from './profiles/profileConfig.js';
 import type { PathRule } from './profiles/types.js';
 
@@ -36,11 +38,12 @@ export interface Names {
 }
 
 export interface ModelSettings {
-  /** The model behind the endpoint: picks the image-token formula and the price table. */
+  /** The model behind the endpoint: picks the image-token formula, the price and the request shape. */
   visionModel: string;
   timeoutMs: number;
   maxRetries: number;
   priceOverride: { inputPerMTok?: number; outputPerMTok?: number };
+  request: RequestSettings;
 }
 
 /**
@@ -50,7 +53,7 @@ export interface ModelSettings {
 export interface RateLimitSettings {
   /** Tokens per minute this instance may be charged. */
   tokensPerMinute?: number;
-  /** Requests per minute; 6 per 1000 tokensPerMinute (Azure's ratio) when only that is set. */
+  /** Requests per minute; the model family's Azure ratio per 1000 tokensPerMinute when only that is set. */
   requestsPerMinute?: number;
   /** The window the limits are kept over (Azure enforces over 1 or 10 s). */
   windowMs: number;
@@ -76,7 +79,8 @@ export type ProviderSettings =
       kind: 'azure-openai';
       endpoint: string;
       deployment: string;
-      apiVersion: string;
+      /** The dated API (`/openai/deployments/...?api-version=`); unset means the v1 API (`/openai/v1/`). */
+      apiVersion?: string;
       /** Keys are the fallback; without one the provider signs in with DefaultAzureCredential. */
       apiKey?: string;
     }
@@ -131,14 +135,13 @@ function readOptionalInt(env: Env, name: string, min: number, max: number): numb
   return read(env, name) === undefined ? undefined : readInt(env, name, min, min, max);
 }
 
-/** Azure OpenAI's standard deployments get 6 requests per minute for every 1000 tokens per minute. */
-const RPM_PER_1000_TPM = 6;
-
-function readRateLimit(env: Env): RateLimitSettings {
+/** Azure grants each family its own requests per minute per 1000 tokens per minute (src/models/modelFamilies.ts). */
+function readRateLimit(env: Env, visionModel: string): RateLimitSettings {
   const tokensPerMinute = readOptionalInt(env, SETTINGS.modelTpm, 1, 1_000_000_000);
+  const { rpmPer1000Tpm } = resolveModelFamily(visionModel).family;
   const requestsPerMinute =
     readOptionalInt(env, SETTINGS.modelRpm, 1, 100_000_000) ??
-    (tokensPerMinute === undefined ? undefined : Math.max(1, Math.floor((tokensPerMinute * RPM_PER_1000_TPM) / 1000)));
+    (tokensPerMinute === undefined ? undefined : Math.max(1, Math.floor((tokensPerMinute * rpmPer1000Tpm) / 1000)));
   return {
     ...(tokensPerMinute === undefined ? {} : { tokensPerMinute }),
     ...(requestsPerMinute === undefined ? {} : { requestsPerMinute }),
@@ -210,23 +213,59 @@ function readProvider(env: Env): ProviderSettings {
   const endpoint = readUrl(env, SETTINGS.azureOpenAiEndpoint);
   if (endpoint !== undefined) {
     const apiKey = read(env, SETTINGS.azureOpenAiApiKey);
+    const apiVersion = read(env, SETTINGS.azureOpenAiApiVersion);
     return {
       kind: 'azure-openai',
       endpoint,
-      deployment: read(env, SETTINGS.azureOpenAiDeployment) ?? 'gpt-4o',
-      apiVersion: read(env, SETTINGS.azureOpenAiApiVersion) ?? '2024-10-21',
+      deployment: read(env, SETTINGS.azureOpenAiDeployment) ?? DEFAULT_MODEL,
+      ...(apiVersion === undefined ? {} : { apiVersion }),
       ...(apiKey === undefined ? {} : { apiKey }),
     };
   }
   const apiKey = read(env, SETTINGS.openAiApiKey);
   if (apiKey !== undefined) {
     const baseUrl = readUrl(env, SETTINGS.openAiBaseUrl);
-    return { kind: 'openai', apiKey, model: read(env, SETTINGS.openAiModel) ?? 'gpt-4o', ...(baseUrl === undefined ? {} : { baseUrl }) };
+    return { kind: 'openai', apiKey, model: read(env, SETTINGS.openAiModel) ?? DEFAULT_MODEL, ...(baseUrl === undefined ? {} : { baseUrl }) };
   }
   if (choice === 'openai') {
     throw new ConfigError(SETTINGS.provider, `is "openai" but neither ${SETTINGS.azureOpenAiEndpoint} nor ${SETTINGS.openAiApiKey} is set`);
   }
   return { kind: 'offline' };
+}
+
+const REQUEST_SHAPES = ['auto', 'reasoning', 'classic'] as const;
+const DEFAULT_REASONING_EFFORT: ReasoningEffort = 'low';
+
+/**
+ * A model name the table does not know gets the reasoning shape on Azure and api.openai.com, where
+ * today's vision models are reasoning models, and the classic one on other OpenAI-compatible servers
+ * (vLLM, Ollama, llama.cpp), which have long understood `max_tokens` and `temperature`.
+ * Low effort by default: extraction reads what is on the page, and more thinking costs latency and quota.
+ */
+function readRequestSettings(env: Env, provider: ProviderSettings, visionModel: string): RequestSettings {
+  const shape = read(env, SETTINGS.modelRequestShape) ?? 'auto';
+  if (!isOneOf(REQUEST_SHAPES, shape)) {
+    throw new ConfigError(SETTINGS.modelRequestShape, `expected ${REQUEST_SHAPES.join(', ')}, got "${shape}"`);
+  }
+  const effort = read(env, SETTINGS.modelReasoningEffort);
+  if (effort !== undefined && !isOneOf(REASONING_EFFORTS, effort)) {
+    throw new ConfigError(SETTINGS.modelReasoningEffort, `expected ${REASONING_EFFORTS.join(', ')}, got "${effort}"`);
+  }
+  const { family, known } = resolveModelFamily(visionModel);
+  if (effort !== undefined && known && family.request.shape === 'reasoning' && !family.request.efforts.includes(effort)) {
+    throw new ConfigError(
+      SETTINGS.modelReasoningEffort,
+      `${visionModel} accepts ${family.request.efforts.join(', ')}, got "${effort}" (the model comes from ${SETTINGS.visionModel} or the deployment name)`,
+    );
+  }
+  const customServer = provider.kind === 'openai' && provider.baseUrl !== undefined && new URL(provider.baseUrl).hostname !== 'api.openai.com';
+  const unknownModelShape: RequestShape = customServer ? 'classic' : 'reasoning';
+  return { shape, unknownModelShape, reasoningEffort: effort ?? DEFAULT_REASONING_EFFORT };
+}
+
+
+function isOneOf<T extends string>(values: readonly T[], value: string): value is T {
+  return (values as readonly string[]).includes(value);
 }
 
 /** `invoices/=invoice,receipts/=receipt`: the first matching prefix wins. */
@@ -285,7 +324,8 @@ export function loadConfig(env: Env = process.env): Config {
   const logLevel = read(env, SETTINGS.logLevel) ?? 'info';
   if (!isLogLevel(logLevel)) throw new ConfigError(SETTINGS.logLevel, `expected debug, info, warn or error, got "${logLevel}"`);
   const profiles = readProfiles(env);
-  const defaultModel = provider.kind === 'azure-openai' ? provider.deployment : provider.kind === 'openai' ? provider.model : 'gpt-4o';
+  const defaultModel = provider.kind === 'azure-openai' ? provider.deployment : provider.kind === 'openai' ? provider.model : DEFAULT_MODEL;
+  const visionModel = read(env, SETTINGS.visionModel) ?? defaultModel;
   return {
     storage: readConnection(env, DATA_CONNECTION) ?? readConnection(env, HOST_CONNECTION),
     names: {
@@ -299,25 +339,26 @@ export function loadConfig(env: Env = process.env): Config {
     maxInputPixels: readInt(env, SETTINGS.maxInputPixels, 100_000_000, 1, 1_000_000_000),
     provider,
     model: {
-      visionModel: read(env, SETTINGS.visionModel) ?? defaultModel,
+      visionModel,
       timeoutMs: readInt(env, SETTINGS.modelTimeoutMs, 120_000, 1_000, 1_800_000),
       maxRetries: readInt(env, SETTINGS.modelMaxRetries, 2, 0, 10),
       priceOverride: {
         ...(inputPerMTok === undefined ? {} : { inputPerMTok }),
         ...(outputPerMTok === undefined ? {} : { outputPerMTok }),
       },
+      request: readRequestSettings(env, provider, visionModel),
     },
-    rateLimit: readRateLimit(env),
+    rateLimit: readRateLimit(env, visionModel),
     profiles,
-    // Azure OpenAI's GPT-4o deployments accept at most 10 images per chat request.
+    // Ten images per chat request is what Azure OpenAI documented for its vision deployments.
     maxCompareImages: readInt(env, SETTINGS.maxCompareImages, 10, 1, 50),
     documents: {
       maxPages: readInt(env, SETTINGS.maxPages, 20, 1, 2000),
       // A3 at 300 dpi (17.4 MP) fits; a 20 MP RGBA canvas is 80 MB.
       maxPagePixels: readInt(env, SETTINGS.maxPagePixels, 20_000_000, 10_000, 200_000_000),
-      // Azure OpenAI's GPT-4o deployments accept at most 10 images per chat request.
+      // Ten images per chat request is what Azure OpenAI documented for its vision deployments.
       maxImagesPerRequest: readInt(env, SETTINGS.maxImagesPerRequest, 10, 1, 50),
-      // 20 gpt-4o pages at high detail with prompts and output fit (~35k); 100k is ~$0.25 at gpt-4o's input price.
+      // 20 pages at high detail with prompts and output fit (~35k); 100k is ~$0.13 at gpt-5.1's input price.
       tokenBudget: readInt(env, SETTINGS.documentTokenBudget, 100_000, 1_000, 100_000_000),
     },
     maxRateLimitDeferrals: readInt(env, SETTINGS.maxRateLimitDeferrals, 20, 0, DEFERRALS_LIMIT),

@@ -13,6 +13,7 @@ export const PERMANENT_CODES = [
   'image_too_large',
   'unknown_profile',
   'schema_validation_failed',
+  'output_truncated',
   'manifest_invalid',
   'manifest_image_missing',
   'manifest_too_many_images',

@@ -43,6 +43,8 @@ export const SETTINGS = {
   openAiModel: 'OPENAI_MODEL',
   modelTimeoutMs: 'MODEL_TIMEOUT_MS',
   modelMaxRetries: 'MODEL_MAX_RETRIES',
+  modelRequestShape: 'MODEL_REQUEST_SHAPE',
+  modelReasoningEffort: 'MODEL_REASONING_EFFORT',
   modelTpm: 'MODEL_TPM',
   modelRpm: 'MODEL_RPM',
   modelRateWindowSeconds: 'MODEL_RATE_WINDOW_SECONDS',

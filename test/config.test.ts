@@ -38,7 +38,13 @@ describe('loadConfig defaults', () => {
     expect(config.maxBlobBytes).toBe(20 * 1024 * 1024);
     expect(config.maxInputPixels).toBe(100_000_000);
     expect(config.provider).toEqual({ kind: 'offline' });
-    expect(config.model).toEqual({ visionModel: 'gpt-4o', timeoutMs: 120_000, maxRetries: 2, priceOverride: {} });
+    expect(config.model).toEqual({
+      visionModel: 'gpt-5.1',
+      timeoutMs: 120_000,
+      maxRetries: 2,
+      priceOverride: {},
+      request: { shape: 'auto', unknownModelShape: 'reasoning', reasoningEffort: 'low' },
+    });
     expect(config.logLevel).toBe('info');
   });
 
@@ -193,13 +199,13 @@ describe('loadConfig provider selection', () => {
   const azure = { AZURE_OPENAI_ENDPOINT: 'https://res.openai.azure.com/' };
   const openai = { OPENAI_API_KEY: 'sk-test' };
 
-  it('chooses Azure OpenAI when an endpoint is set, keyless unless a key is given', () => {
+  it('chooses Azure OpenAI when an endpoint is set: gpt-5.1 on the v1 API, keyless unless a key is given', () => {
     expect(loadConfig(azure).provider).toEqual({
       kind: 'azure-openai',
       endpoint: 'https://res.openai.azure.com/',
-      deployment: 'gpt-4o',
-      apiVersion: '2024-10-21',
+      deployment: 'gpt-5.1',
     });
+    expect(loadConfig(azure).model.visionModel).toBe('gpt-5.1');
     const keyed = loadConfig({
       ...azure,
       AZURE_OPENAI_API_KEY: 'k',
@@ -219,10 +225,38 @@ describe('loadConfig provider selection', () => {
   });
 
   it('chooses OpenAI (or a compatible server) when only an API key is set', () => {
-    expect(loadConfig(openai).provider).toEqual({ kind: 'openai', apiKey: 'sk-test', model: 'gpt-4o' });
+    expect(loadConfig(openai).provider).toEqual({ kind: 'openai', apiKey: 'sk-test', model: 'gpt-5.1' });
     const custom = loadConfig({ ...openai, OPENAI_BASE_URL: 'http://127.0.0.1:8080/v1', OPENAI_MODEL: 'llava' });
     expect(custom.provider).toEqual({ kind: 'openai', apiKey: 'sk-test', model: 'llava', baseUrl: 'http://127.0.0.1:8080/v1' });
     expect(custom.model.visionModel).toBe('llava');
+  });
+
+  it('shapes requests by family, and a name the table does not know by the endpoint', () => {
+    expect(loadConfig(azure).model.request).toEqual({ shape: 'auto', unknownModelShape: 'reasoning', reasoningEffort: 'low' });
+    expect(loadConfig(openai).model.request.unknownModelShape).toBe('reasoning');
+    expect(loadConfig({ ...openai, OPENAI_BASE_URL: 'https://api.openai.com/v1' }).model.request.unknownModelShape).toBe('reasoning');
+    // vLLM, Ollama and llama.cpp have long understood max_tokens and temperature.
+    expect(loadConfig({ ...openai, OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' }).model.request.unknownModelShape).toBe('classic');
+    expect(loadConfig({ ...azure, MODEL_REQUEST_SHAPE: 'classic' }).model.request.shape).toBe('classic');
+    expect(configError({ ...azure, MODEL_REQUEST_SHAPE: 'fast' })).toMatchObject({ setting: 'MODEL_REQUEST_SHAPE' });
+  });
+
+  it('takes a reasoning effort the model accepts, and names the ones it does for any other', () => {
+    expect(loadConfig({ ...azure, MODEL_REASONING_EFFORT: 'none' }).model.request.reasoningEffort).toBe('none');
+    expect(loadConfig({ ...azure, VISION_MODEL: 'gpt-5-mini', MODEL_REASONING_EFFORT: 'minimal' }).model.request.reasoningEffort).toBe('minimal');
+    const wrong = configError({ ...azure, MODEL_REASONING_EFFORT: 'minimal' });
+    expect(wrong.setting).toBe('MODEL_REASONING_EFFORT');
+    expect(wrong.message).toContain('gpt-5.1 accepts none, low, medium, high');
+    expect(configError({ ...azure, MODEL_REASONING_EFFORT: 'turbo' }).setting).toBe('MODEL_REASONING_EFFORT');
+    // A model the table does not know is sent what was configured.
+    expect(loadConfig({ ...azure, AZURE_OPENAI_DEPLOYMENT: 'prod', MODEL_REASONING_EFFORT: 'xhigh' }).model.request.reasoningEffort).toBe('xhigh');
+  });
+
+  it("derives requests per minute from the model family's Azure ratio when only MODEL_TPM is set", () => {
+    expect(loadConfig({ ...azure, MODEL_TPM: '100000' }).rateLimit.requestsPerMinute).toBe(1000);
+    expect(loadConfig({ ...azure, VISION_MODEL: 'gpt-4o', MODEL_TPM: '100000' }).rateLimit.requestsPerMinute).toBe(600);
+    expect(loadConfig({ ...azure, VISION_MODEL: 'gpt-5.4-mini', MODEL_TPM: '100000' }).rateLimit.requestsPerMinute).toBe(100);
+    expect(loadConfig({ ...azure, MODEL_TPM: '100000', MODEL_RPM: '42' }).rateLimit.requestsPerMinute).toBe(42);
   });
 
   it('prefers Azure OpenAI when both are configured', () => {

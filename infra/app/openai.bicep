@@ -8,10 +8,10 @@ param tags object = {}
 @description('Deployment name the worker sends as AZURE_OPENAI_DEPLOYMENT.')
 param deploymentName string
 
-@description('Model to deploy, e.g. gpt-4o.')
+@description('Model to deploy, e.g. gpt-5.1.')
 param modelName string
 
-@description('Model version, e.g. 2024-11-20 for gpt-4o.')
+@description('Model version, e.g. 2025-11-13 for gpt-5.1.')
 param modelVersion string
 
 @allowed(['GlobalStandard', 'Standard', 'DataZoneStandard'])
@@ -49,7 +49,8 @@ resource deployment 'Microsoft.CognitiveServices/accounts/deployments@2024-10-01
       name: modelName
       version: modelVersion
     }
-    versionUpgradeOption: 'NoAutoUpgrade'
+    // Moves to the next default version when this one expires instead of the deployment stopping at retirement.
+    versionUpgradeOption: 'OnceCurrentVersionExpired'
   }
 }
 

@@ -1,6 +1,7 @@
 /** `npm run stats [-- --json]`: the ops figures (the same as GET /api/metrics) in the terminal. */
 import { parseArgs } from 'node:util';
 import { LIMITER_FRESH_SECONDS, collectMetrics, type MetricsSnapshot } from '../ops/snapshot.js';
+import { CALIBRATION_WARN_DIFFERENCE } from '../providers/promptCalibration.js';
 import type { BudgetState, LimiterState } from '../providers/rateLimiter.js';
 import { cliContext, explainConnectionError } from './cliContext.js';
 
@@ -9,6 +10,14 @@ const USAGE = `Usage: npm run stats -- [--json]
 Queue depths (jobs, poison) with the age of the oldest message, and the results written in the last
 hour: succeeded, failed by error code, tokens used and estimated cost, and the model-call rate limiter of
 each instance. --json prints GET /api/metrics's shape.`;
+
+/** Billed against estimated, flagged past the calibration threshold. */
+function drift(billed: number, estimated: number): string {
+  if (estimated === 0 || billed === 0) return '';
+  const difference = billed / estimated - 1;
+  const percent = `${difference > 0 ? '+' : ''}${(difference * 100).toFixed(1)} %`;
+  return Math.abs(difference) > CALIBRATION_WARN_DIFFERENCE ? ` (${percent}, beyond ±${CALIBRATION_WARN_DIFFERENCE * 100} %: check VISION_MODEL)` : ` (${percent})`;
+}
 
 const age = (seconds: number | null): string => (seconds === null ? '-' : `${seconds} s`);
 
@@ -41,7 +50,8 @@ function formatStats(m: MetricsSnapshot): string {
     `  succeeded ${r.succeeded}`,
     `  failed    ${r.failed}`,
     ...codes.map(([code, count]) => `    ${code.padEnd(26)} ${String(count).padStart(5)}`),
-    `  tokens used ${r.tokens.used} (prompt ${r.tokens.prompt}, completion ${r.tokens.completion}; image tokens estimated ${r.tokens.imageEstimated})`,
+    `  tokens used ${r.tokens.used} (prompt ${r.tokens.prompt}, completion ${r.tokens.completion} of which reasoning ${r.tokens.reasoning})`,
+    `  prompt tokens billed ${r.tokens.prompt} vs estimated ${r.tokens.promptEstimated}${drift(r.tokens.prompt, r.tokens.promptEstimated)}; image tokens estimated ${r.tokens.imageEstimated}`,
     `  estimated cost $${r.estimatedCostUsd.toFixed(6)}`,
     '',
     m.limiter === null

@@ -2,14 +2,14 @@
  * What a document will cost, worked out before any model call, and the per-document budget that refuses
  * a document that would cost more (DOCUMENT_TOKEN_BUDGET). Image tokens are exact (the model's own
  * formula on the size each page is rendered at); text tokens are estimated from characters; completion
- * tokens are the profile's maximum output per request, an upper bound. A repair request (at most one per
+ * tokens are each request's whole budget (reasoning included), an upper bound. A repair request (at most one per
  * request, after an invalid answer) is not included: it is the exception, and budgeting for it would
  * halve the documents a budget admits.
  */
 import type { ModelSettings } from '../config.js';
 import { PermanentError } from '../errors.js';
 import { SETTINGS } from '../names.js';
-import { estimateCostUsd } from '../pipeline/imageTokens.js';
+import { estimateCostUsd } from '../models/modelFamilies.js';
 import type { Profile } from '../profiles/types.js';
 import { documentProfile, type PromptPage } from './documentPrompt.js';
 
@@ -31,7 +31,7 @@ export interface DocumentEstimate {
   imageTokens: number;
   /** Instructions, schema, image labels and (when sent) the text layer. */
   textTokens: number;
-  /** `maxOutputTokens` of every request: what the output can cost at most. */
+  /** The completion budget of every request: what the output (and reasoning) can cost at most. */
   maxCompletionTokens: number;
   /** imageTokens + textTokens + maxCompletionTokens. */
   totalTokens: number;
@@ -42,6 +42,8 @@ export interface EstimateOptions {
   profile: Profile;
   model: string;
   priceOverride?: ModelSettings['priceOverride'];
+  /** Each request's completion budget (`completionBudget` in src/models/requestShape.ts). */
+  completionBudget: number;
   /** Whether the text layer is sent with the pages. */
   grounding: boolean;
 }
@@ -71,7 +73,7 @@ export function estimateDocument(
     text += textTokens(asked.system) + textTokens(asked.user) + textTokens(schema) + Math.ceil(labels / CHARS_PER_TOKEN);
     imageTokens += carried.reduce((sum, page) => sum + page.imageTokens, 0);
   }
-  const maxCompletionTokens = requests.length * profile.maxOutputTokens;
+  const maxCompletionTokens = requests.length * options.completionBudget;
   return {
     model,
     requests: requests.length,
@@ -79,7 +81,7 @@ export function estimateDocument(
     textTokens: text,
     maxCompletionTokens,
     totalTokens: imageTokens + text + maxCompletionTokens,
-    costUsd: estimateCostUsd(model, imageTokens + text, maxCompletionTokens, options.priceOverride),
+    costUsd: estimateCostUsd(model, { promptTokens: imageTokens + text, completionTokens: maxCompletionTokens }, options.priceOverride),
   };
 }
 

@@ -55,6 +55,8 @@ export interface DocumentOptions {
   /** The estimate counts its prompts and maximum output. */
   profile: Profile;
   priceOverride?: ModelSettings['priceOverride'];
+  /** The completion budget of each request (reasoning included), as the provider will send it. */
+  completionBudget: number;
   /** Whether the text layer will be sent with the pages (the estimate counts it). */
   grounding: boolean;
   /** Whether `limits.tokenBudget` applies: not for the offline provider, which spends no tokens (the estimate is still made). */
@@ -112,6 +114,7 @@ export async function prepareDocument(bytes: Buffer, kind: DocumentKind, options
     const estimate = estimateDocument(plan, requests, {
       profile: options.profile,
       model: options.prepare.model,
+      completionBudget: options.completionBudget,
       grounding: options.grounding,
       ...(options.priceOverride === undefined ? {} : { priceOverride: options.priceOverride }),
     });

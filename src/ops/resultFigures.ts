@@ -33,7 +33,11 @@ export interface ResultFigures {
     /** Prompt plus completion tokens, as the model reported them. */
     used: number;
     prompt: number;
+    /** The prompts as estimated before the calls, beside the billed `prompt`. */
+    promptEstimated: number;
     completion: number;
+    /** The part of `completion` reasoning models spent thinking. */
+    reasoning: number;
     /** Image tokens computed before each call (also known for the offline provider and for failures). */
     imageEstimated: number;
   };
@@ -45,7 +49,9 @@ interface Entry {
   status: 'succeeded' | 'failed';
   errorCode: string;
   promptTokens: number;
+  promptTokensEstimated: number;
   completionTokens: number;
+  reasoningTokens: number;
   imageTokens: number;
   costUsd: number;
 }
@@ -64,7 +70,9 @@ function fromMetadata(metadata: Record<string, string>): Entry | undefined {
     status,
     errorCode: metadata[RESULT_METADATA.errorCode] ?? '',
     promptTokens: number(metadata[RESULT_METADATA.promptTokens]),
+    promptTokensEstimated: number(metadata[RESULT_METADATA.promptTokensEstimated]),
     completionTokens: number(metadata[RESULT_METADATA.completionTokens]),
+    reasoningTokens: number(metadata[RESULT_METADATA.reasoningTokens]),
     imageTokens: number(metadata[RESULT_METADATA.imageTokens]),
     costUsd: number(metadata[RESULT_METADATA.costUsd]),
   };
@@ -80,7 +88,9 @@ async function fromBody(container: ContainerClient, name: string): Promise<Entry
     status,
     errorCode: error?.code ?? '',
     promptTokens: usage.promptTokens ?? 0,
+    promptTokensEstimated: usage.promptTokensEstimated ?? 0,
     completionTokens: usage.completionTokens ?? 0,
+    reasoningTokens: usage.reasoningTokens ?? 0,
     imageTokens: usage.imageTokensEstimated ?? 0,
     costUsd: usage.estimatedCostUsd ?? 0,
   };
@@ -99,7 +109,7 @@ export async function summarizeResults(
     succeeded: 0,
     failed: 0,
     failedByCode: {},
-    tokens: { used: 0, prompt: 0, completion: 0, imageEstimated: 0 },
+    tokens: { used: 0, prompt: 0, promptEstimated: 0, completion: 0, reasoning: 0, imageEstimated: 0 },
     estimatedCostUsd: 0,
     scan: { listed: 0, bodiesRead: 0, complete: true },
   };
@@ -137,7 +147,9 @@ export async function summarizeResults(
       figures.failedByCode[code] = (figures.failedByCode[code] ?? 0) + 1;
     }
     figures.tokens.prompt += entry.promptTokens;
+    figures.tokens.promptEstimated += entry.promptTokensEstimated;
     figures.tokens.completion += entry.completionTokens;
+    figures.tokens.reasoning += entry.reasoningTokens;
     figures.tokens.imageEstimated += entry.imageTokens;
     figures.estimatedCostUsd += entry.costUsd;
   }

@@ -12,6 +12,7 @@ import { PermanentError } from '../errors.js';
 import type { Profile } from '../profiles/types.js';
 import { describeIssues } from '../profiles/zodIssues.js';
 import type { AnalysisResponse, Usage, VisionProvider } from '../providers/types.js';
+import { NO_USAGE, addUsage } from '../providers/usage.js';
 import { askModel, type ValidatedAnswer } from './askModel.js';
 import type { DocumentInfo } from './resultRecord.js';
 
@@ -29,7 +30,6 @@ export interface AskDocumentOptions {
   signal?: AbortSignal;
 }
 
-const add = (a: number | null, b: number | null): number | null => (a === null && b === null ? null : (a ?? 0) + (b ?? 0));
 
 function pagesOf(document: PreparedDocument, numbers: readonly number[]): DocumentPage[] {
   return numbers.map((n) => {
@@ -55,7 +55,7 @@ export async function askDocument(
   let last: AnalysisResponse | undefined;
   for (const numbers of document.requests) {
     const pages = pagesOf(document, numbers);
-    const usage: Usage = { promptTokens: null, completionTokens: null };
+    const usage: Usage = { ...NO_USAGE };
     try {
       const asked = documentProfile(profile, pages, pageCount, options.grounding);
       const answer = await askModel(
@@ -77,8 +77,7 @@ export async function askDocument(
       const where = chunked ? `pages ${numbers[0]}-${numbers.at(-1)}: ` : '';
       warnings.push(...answer.warnings.map((warning) => `${where}${warning}`));
     } finally {
-      spent.promptTokens = add(spent.promptTokens, usage.promptTokens);
-      spent.completionTokens = add(spent.completionTokens, usage.completionTokens);
+      addUsage(spent, usage);
     }
     requests.push({
       pages: numbers,

@@ -9,9 +9,11 @@
  */
 import type { z } from 'zod';
 import { PermanentError } from '../errors.js';
+import { SETTINGS } from '../names.js';
 import type { Profile } from '../profiles/types.js';
 import { describeIssues } from '../profiles/zodIssues.js';
 import type { AnalysisRequest, AnalysisResponse, Usage, VisionProvider } from '../providers/types.js';
+import { addUsage } from '../providers/usage.js';
 import { rejectionWarning, salvageFields, withRejections } from './salvageFields.js';
 
 export interface ValidatedAnswer {
@@ -19,6 +21,20 @@ export interface ValidatedAnswer {
   /** The response whose answer validated (the repair's, after a repair); its evidence marks any field set to null. */
   response: AnalysisResponse;
   warnings: string[];
+}
+
+/** A truncated answer is asked again once with this many times the room; beyond that the job fails `output_truncated`. */
+const TRUNCATION_RETRY_FACTOR = 2;
+
+function outputTruncated(response: AnalysisResponse, budget: number, profileName: string): PermanentError {
+  const { reasoningTokens = null, completionTokens } = response.usage;
+  const thinking = reasoningTokens === null ? '' : `, ${reasoningTokens} of them reasoning`;
+  return new PermanentError(
+    'output_truncated',
+    `the model used its whole completion budget (${budget} tokens${thinking}) before the "${profileName}" answer was complete, also after one retry with twice the room: ` +
+      `lower ${SETTINGS.modelReasoningEffort} or raise the profile's maxOutputTokens`,
+    { details: { model: response.model, maxCompletionTokens: budget, completionTokens, reasoningTokens, rawText: response.rawText.slice(0, RAW_TEXT_KEPT) } },
+  );
 }
 
 /** Failure records keep this much of each raw answer for diagnosis. */
@@ -35,15 +51,22 @@ export function validateAnswer(profile: Profile, response: AnalysisResponse): Va
   return parsed.success ? { valid: true, data: parsed.data } : { valid: false, issues: describeIssues(parsed.error), error: parsed.error };
 }
 
-const add = (a: number | null, b: number | null): number | null => (a === null && b === null ? null : (a ?? 0) + (b ?? 0));
-
 /** `spent` accumulates the tokens of every call, so that a failure record can show what a failed job cost too. */
 export async function askModel(provider: VisionProvider, request: AnalysisRequest, spent: Usage): Promise<ValidatedAnswer> {
-  const call = async (next: AnalysisRequest): Promise<AnalysisResponse> => {
+  const once = async (next: AnalysisRequest): Promise<AnalysisResponse> => {
     const response = await provider.analyze(next);
-    spent.promptTokens = add(spent.promptTokens, response.usage.promptTokens);
-    spent.completionTokens = add(spent.completionTokens, response.usage.completionTokens);
+    addUsage(spent, response.usage);
     return response;
+  };
+  // Reasoning can spend the budget before the answer starts: ask once more with more room, then give up clearly.
+  const call = async (next: AnalysisRequest): Promise<AnalysisResponse> => {
+    const response = await once(next);
+    if (response.truncatedAt === undefined) return response;
+    const larger = response.truncatedAt * TRUNCATION_RETRY_FACTOR;
+    const retried = await once({ ...next, maxCompletionTokens: larger });
+    if (retried.truncatedAt !== undefined) throw outputTruncated(retried, retried.truncatedAt, next.profile.name);
+    const note = `the answer did not fit ${response.truncatedAt} completion tokens; it was asked again with ${larger}`;
+    return { ...retried, warnings: [...retried.warnings, note] };
   };
   const { profile } = request;
   const first = await call(request);

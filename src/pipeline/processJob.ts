@@ -9,10 +9,13 @@
 import { prepareDocument } from '../documents/prepareDocument.js';
 import { PermanentError, WorkerError, asWorkerError, ensureError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { estimateCostUsd } from '../models/modelFamilies.js';
+import { planFor } from '../models/requestShape.js';
 import { PROFILE_METADATA_KEY } from '../names.js';
 import { selectProfileName } from '../profiles/catalog.js';
 import type { Profile } from '../profiles/types.js';
 import type { PreparedImage, RequestImage, Usage } from '../providers/types.js';
+import { NO_USAGE } from '../providers/usage.js';
 import { downloadBlob, type DownloadedBlob } from '../storage/downloadBlob.js';
 import type { CachedAnalysis } from '../storage/resultCache.js';
 import type { ClaimOutcome } from '../storage/jobClaims.js';
@@ -24,10 +27,9 @@ import { askModel, type ValidatedAnswer } from './askModel.js';
 import { MANIFEST_DEFAULT_PROFILE, isManifest, loadManifestImages, parseManifest, withPrompt } from './compareManifest.js';
 import { deferJob, deferralsExhausted, type Deferral } from './deferJob.js';
 import { detectMediaType } from './detectMediaType.js';
-import { estimateCostUsd } from './imageTokens.js';
 import { InvalidMessageError, parseJobMessage, type JobMessage } from './jobMessage.js';
 import type { PrepareOptions } from './prepareImage.js';
-import { EMPTY_USAGE, RESULT_SCHEMA_VERSION, namedSource, type DocumentInfo, type ResultRecord, type SourceInfo, type Timings } from './resultRecord.js';
+import { EMPTY_USAGE, RESULT_SCHEMA_VERSION, namedSource, type DocumentInfo, type ResultRecord, type SourceInfo, type Timings, type UsageInfo } from './resultRecord.js';
 import { prepareDetected, sourceOf } from './uploadedImage.js';
 import type { Delivery, Worker } from './worker.js';
 
@@ -108,7 +110,7 @@ async function runJob(worker: Worker, raw: unknown, delivery: Delivery): Promise
       job,
       source: namedSource(job.container, job.blob, job.etag, job.contentLength),
       profile: null,
-      spent: { promptTokens: null, completionTokens: null },
+      spent: { ...NO_USAGE },
       timings: { downloadMs: null, prepareMs: null, modelMs: null, totalMs: 0 },
       warnings: [],
       deadline: AbortSignal.timeout(Math.max(1, Math.round(worker.jobTimeoutMs - (worker.now() - started)))),
@@ -276,7 +278,15 @@ function cachedRecord(
     profile: profile.name,
     provider: hit.provider,
     detail: hit.detail,
-    usage: { imageTokensEstimated: 0, promptTokens: 0, completionTokens: 0, estimatedCostUsd: 0 },
+    usage: {
+      imageTokensEstimated: 0,
+      promptTokensEstimated: 0,
+      promptTokens: 0,
+      cachedPromptTokens: 0,
+      completionTokens: 0,
+      reasoningTokens: 0,
+      estimatedCostUsd: 0,
+    },
     timings: progress.timings,
     attempt,
     cached: true,
@@ -304,6 +314,18 @@ function prepareOptions(worker: Worker, profile: Profile): PrepareOptions {
 }
 
 /** The name that picks the image-token formula and the price: the profile's own model, else VISION_MODEL. */
+/** The record's token figures: the estimates beside what the service billed. */
+function usageFigures(spent: Usage, imageTokens: number | null): Omit<UsageInfo, 'estimatedCostUsd'> {
+  return {
+    imageTokensEstimated: imageTokens,
+    promptTokensEstimated: spent.promptTokensEstimated ?? null,
+    promptTokens: spent.promptTokens,
+    cachedPromptTokens: spent.cachedPromptTokens ?? null,
+    completionTokens: spent.completionTokens,
+    reasoningTokens: spent.reasoningTokens ?? null,
+  };
+}
+
 const modelOf = (worker: Worker, profile: Profile): string => profile.model ?? worker.config.model.visionModel;
 
 function profileOf(worker: Worker, job: JobMessage, blob: DownloadedBlob): Profile {
@@ -351,6 +373,7 @@ async function analyzeDocument(
     renderFor: model ? 'model' : 'ocr',
     profile,
     priceOverride: config.model.priceOverride,
+    completionBudget: planFor({ profile }, config.model.visionModel, config.model.request).budget,
     grounding: model,
     budgeted: model,
   });
@@ -427,16 +450,18 @@ function successRecord(
     provider: { name: worker.provider.name, model: response.model, ...(response.info === undefined ? {} : { info: response.info }) },
     detail: progress.prepared?.detail ?? null,
     usage: {
-      imageTokensEstimated: imageTokens,
-      promptTokens: spent.promptTokens,
-      completionTokens: spent.completionTokens,
+      ...usageFigures(spent, imageTokens),
       estimatedCostUsd:
         worker.provider.name === 'offline'
           ? 0
           : estimateCostUsd(
               modelOf(worker, profile),
-              spent.promptTokens ?? imageTokens,
-              spent.completionTokens ?? 0,
+              {
+                // A server that bills nothing is priced at the estimate.
+                promptTokens: spent.promptTokens ?? spent.promptTokensEstimated ?? imageTokens,
+                cachedPromptTokens: spent.cachedPromptTokens ?? 0,
+                completionTokens: spent.completionTokens ?? 0,
+              },
               config.model.priceOverride,
             ),
     },
@@ -466,7 +491,7 @@ export function failureRecord(progress: Omit<Progress, 'job'>, error: WorkerErro
     profile: progress.profile,
     provider: { name: null, model: null },
     detail: progress.prepared?.detail ?? null,
-    usage: { ...EMPTY_USAGE, ...progress.spent, imageTokensEstimated: progress.prepared?.imageTokens ?? null },
+    usage: { ...EMPTY_USAGE, ...usageFigures(progress.spent ?? NO_USAGE, progress.prepared?.imageTokens ?? null) },
     timings: progress.timings,
     attempt,
     error: {

@@ -22,8 +22,12 @@ export const sourceSchema = z.object({
 
 export const usageSchema = z.object({
   imageTokensEstimated: nullableInt.describe('Computed before the call from the prepared image size and the detail level'),
-  promptTokens: nullableInt.describe('As reported by the model'),
-  completionTokens: nullableInt,
+  // The three added fields are optional so that records written before them still satisfy schemaVersion 1.
+  promptTokensEstimated: nullableInt.optional().describe('The prompt (text and images) as estimated before the calls, beside the billed promptTokens'),
+  promptTokens: nullableInt.describe('As reported (billed) by the model service'),
+  cachedPromptTokens: nullableInt.optional().describe('The part of promptTokens served from the prompt cache, at the cached price'),
+  completionTokens: nullableInt.describe('Reasoning tokens included'),
+  reasoningTokens: nullableInt.optional().describe('The part of completionTokens the model spent thinking (reasoning models)'),
   estimatedCostUsd: z.number().min(0).nullable(),
 });
 
@@ -61,7 +65,7 @@ export const documentEstimateSchema = z.object({
   requests: z.number().int().min(1),
   imageTokens: z.number().int().min(0),
   textTokens: z.number().int().min(0).describe('Instructions, schema and text layer, estimated from characters'),
-  maxCompletionTokens: z.number().int().min(0).describe("The profile's maximum output per request, for every request"),
+  maxCompletionTokens: z.number().int().min(0).describe("The completion budget of every request (the profile's output plus, for reasoning models, the reasoning allowance)"),
   totalTokens: z.number().int().min(0).describe('What DOCUMENT_TOKEN_BUDGET is compared with'),
   costUsd: z.number().min(0),
 });
@@ -86,8 +90,11 @@ export const documentSchema = z.object({
       z.object({
         pages: pageNumbers,
         imageTokensEstimated: z.number().int().min(0),
+        promptTokensEstimated: nullableInt.optional(),
         promptTokens: nullableInt.describe('As reported by the model for this request, its repair included'),
+        cachedPromptTokens: nullableInt.optional(),
         completionTokens: nullableInt,
+        reasoningTokens: nullableInt.optional(),
       }),
     )
     .describe('The model requests, in order: one when the pages fit MAX_IMAGES_PER_REQUEST, else several whose answers were merged'),
@@ -150,4 +157,12 @@ export function namedSource(container: string, blob: string, etag: string, size:
   return { container, blob, etag, size, sha256: null, mime: null, width: null, height: null, lastModified: null };
 }
 
-export const EMPTY_USAGE: UsageInfo = { imageTokensEstimated: null, promptTokens: null, completionTokens: null, estimatedCostUsd: null };
+export const EMPTY_USAGE: UsageInfo = {
+  imageTokensEstimated: null,
+  promptTokensEstimated: null,
+  promptTokens: null,
+  cachedPromptTokens: null,
+  completionTokens: null,
+  reasoningTokens: null,
+  estimatedCostUsd: null,
+};

@@ -4,6 +4,7 @@ import { createOfflineProvider } from './offlineProvider.js';
 import { createDocumentReader } from './offline/documentReader.js';
 import { withOcrGrounding } from './ocrGroundedProvider.js';
 import { createOpenAiProvider } from './openaiProvider.js';
+import { PromptCalibration } from './promptCalibration.js';
 import { observingFetch, withRateLimit } from './rateLimitedProvider.js';
 import { RateLimiter, type LimiterState } from './rateLimiter.js';
 import type { VisionProvider } from './types.js';
@@ -26,7 +27,8 @@ export function createProvider(config: Config, options: ProviderOptions = {}): V
     ...(options.reportLimiter === undefined ? {} : { report: options.reportLimiter }),
   });
   const provider = createOpenAiProvider(config.provider, config.model, { fetch: observingFetch(globalThis.fetch, limiter) });
-  const limited = withRateLimit(provider, limiter);
+  const calibration = new PromptCalibration(options.logger);
+  const limited = withRateLimit(provider, limiter, { visionModel: config.model.visionModel, request: config.model.request, calibration });
   if (config.ocrGrounding !== 'all' && config.ocrGrounding.length === 0) return limited;
   // One OCR worker (~250 MB, started with the first grounded call).
   const reader = createDocumentReader({ maxInputPixels: config.maxInputPixels });

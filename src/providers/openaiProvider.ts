@@ -12,9 +12,13 @@ import type {
 } from 'openai/resources/chat/completions';
 import type { ModelSettings, ProviderSettings } from '../config.js';
 import { PermanentError, TransientError, asWorkerError, type WorkerError } from '../errors.js';
-import type { AnalysisRequest, AnalysisResponse, VisionProvider } from './types.js';
+import { planFor, type RequestPlan } from '../models/requestShape.js';
+import { SETTINGS } from '../names.js';
+import type { AnalysisRequest, AnalysisResponse, Usage, VisionProvider } from './types.js';
 
-export const AZURE_OPENAI_SCOPE = 'https://cognitiveservices.azure.com/.default';
+/** The Entra scopes Microsoft's samples use for the v1 API and for the dated API (docs/models.md). */
+export const AZURE_V1_SCOPE = 'https://ai.azure.com/.default';
+export const AZURE_DATED_API_SCOPE = 'https://cognitiveservices.azure.com/.default';
 const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
 /**
@@ -52,27 +56,7 @@ export function createOpenAiProvider(settings: ApiSettings, model: ModelSettings
     timeout: model.timeoutMs,
     fetch: boundedFetch(options.fetch ?? globalThis.fetch, model.timeoutMs),
   };
-  let client: OpenAI;
-  if (settings.kind === 'azure-openai') {
-    let auth: { apiKey: string } | { azureADTokenProvider: () => Promise<string> };
-    if (settings.apiKey !== undefined) {
-      auth = { apiKey: settings.apiKey };
-    } else {
-      const token = getBearerTokenProvider(options.credential ?? new DefaultAzureCredential(), AZURE_OPENAI_SCOPE);
-      auth = { azureADTokenProvider: async () => (bearer = await token()) };
-    }
-    client = new AzureOpenAI({
-      // The base URL rather than `endpoint`: the SDK would otherwise also read OPENAI_BASE_URL from the environment.
-      baseURL: `${settings.endpoint.replace(/\/+$/, '')}/openai`,
-      // No fixed `deployment`: the SDK then takes the deployment from each request's `model`, which lets a
-      // profile name its own.
-      apiVersion: settings.apiVersion,
-      ...auth,
-      ...common,
-    });
-  } else {
-    client = new OpenAI({ apiKey: settings.apiKey, baseURL: settings.baseUrl ?? OPENAI_BASE_URL, ...common });
-  }
+  const client = createClient(settings, common, options.credential, (token) => (bearer = token));
   const modelName = settings.kind === 'azure-openai' ? settings.deployment : settings.model;
   const redact = (text: string): string =>
     [settings.apiKey, bearer].reduce<string>((out, secret) => (secret === undefined ? out : out.split(secret).join('[redacted]')), text);
@@ -82,14 +66,13 @@ export function createOpenAiProvider(settings: ApiSettings, model: ModelSettings
     async analyze(request: AnalysisRequest): Promise<AnalysisResponse> {
       const { profile, signal } = request;
       const requested = profile.model ?? modelName;
+      // The rules follow the model behind the deployment (VISION_MODEL), not the deployment's name.
+      const { plan, budget } = planFor(request, model.visionModel, model.request);
       const body: ChatCompletionCreateParamsNonStreaming = {
         model: requested,
         messages: messagesFor(request),
         response_format: { type: 'json_schema', json_schema: { name: schemaName(profile.name), schema: profile.jsonSchema, strict: true } },
-        // max_tokens, not max_completion_tokens: both Azure 2024-10-21 and OpenAI accept either for gpt-4o, but
-        // OpenAI-compatible local servers have long understood only max_tokens (reasoning models would need the other).
-        max_tokens: profile.maxOutputTokens,
-        temperature: 0,
+        ...shapedParameters(plan, budget),
       };
       let completion: ChatCompletion & { _request_id?: string | null };
       try {
@@ -102,20 +85,85 @@ export function createOpenAiProvider(settings: ApiSettings, model: ModelSettings
 
       const choice = completion.choices[0];
       const rawText = choice?.message.content ?? '';
+      const data = parseJson(rawText);
       const warnings: string[] = [];
       if (choice === undefined) warnings.push('the response carried no choices');
-      if (choice?.finish_reason === 'length') warnings.push(`output truncated at max tokens (${profile.maxOutputTokens})`);
+      const truncated = choice?.finish_reason === 'length';
+      if (truncated && data !== undefined) warnings.push(`the answer reached the completion budget (${budget} tokens) but is complete JSON`);
       const requestId = completion._request_id;
       return {
-        data: parseJson(rawText),
+        data,
         rawText,
         model: completion.model || requested,
-        usage: { promptTokens: completion.usage?.prompt_tokens ?? null, completionTokens: completion.usage?.completion_tokens ?? null },
+        usage: usageOf(completion),
         warnings,
-        info: { api: settings.kind, ...(typeof requestId === 'string' ? { requestId } : {}) },
+        ...(truncated && data === undefined ? { truncatedAt: budget } : {}),
+        info: {
+          api: apiName(settings),
+          requestShape: plan.shape,
+          ...(plan.shape === 'reasoning' ? { reasoningEffort: plan.effort } : {}),
+          ...(typeof requestId === 'string' ? { requestId } : {}),
+        },
       };
     },
     close: async () => undefined,
+  };
+}
+
+type Common = Pick<ClientOptions, 'maxRetries' | 'timeout' | 'fetch'>;
+
+/**
+ * Azure's v1 API by default: the plain client on `<endpoint>/openai/v1`, the deployment as `model`.
+ * AZURE_OPENAI_API_VERSION selects the dated API instead. Keys go in `api-key`, Entra tokens as Bearer.
+ */
+function createClient(settings: ApiSettings, common: Common, credential: TokenCredential | undefined, onToken: (token: string) => void): OpenAI {
+  if (settings.kind === 'openai') {
+    return new OpenAI({ apiKey: settings.apiKey, baseURL: settings.baseUrl ?? OPENAI_BASE_URL, ...common });
+  }
+  const endpoint = settings.endpoint.replace(/\/+$/, '');
+  const signIn = (scope: string): (() => Promise<string>) => {
+    const token = getBearerTokenProvider(credential ?? new DefaultAzureCredential(), scope);
+    return async () => {
+      const value = await token();
+      onToken(value);
+      return value;
+    };
+  };
+  if (settings.apiVersion === undefined) {
+    // The SDK sends its apiKey as Bearer; a key goes in `api-key` instead, the Bearer header removed.
+    const auth =
+      settings.apiKey === undefined
+        ? { apiKey: signIn(AZURE_V1_SCOPE) }
+        : { apiKey: settings.apiKey, defaultHeaders: { 'api-key': settings.apiKey, Authorization: null } };
+    return new OpenAI({ baseURL: `${endpoint}/openai/v1`, ...auth, ...common });
+  }
+  return new AzureOpenAI({
+    // The base URL rather than `endpoint`: the SDK would otherwise also read OPENAI_BASE_URL from the environment.
+    baseURL: `${endpoint}/openai`,
+    // No fixed `deployment`: the SDK then takes the deployment from each request's `model`, which lets a
+    // profile name its own.
+    apiVersion: settings.apiVersion,
+    ...(settings.apiKey === undefined ? { azureADTokenProvider: signIn(AZURE_DATED_API_SCOPE) } : { apiKey: settings.apiKey }),
+    ...common,
+  });
+}
+
+const apiName = (settings: ApiSettings): string =>
+  settings.kind === 'openai' ? 'openai' : settings.apiVersion === undefined ? 'azure-openai-v1' : `azure-openai-${settings.apiVersion}`;
+
+/** Reasoning models take `max_completion_tokens` and an effort, and answer 400 to `temperature` or `max_tokens`. */
+function shapedParameters(plan: RequestPlan, budget: number): Partial<ChatCompletionCreateParamsNonStreaming> {
+  return plan.shape === 'classic'
+    ? { max_tokens: budget, temperature: 0 }
+    : { max_completion_tokens: budget, reasoning_effort: plan.effort };
+}
+
+function usageOf({ usage }: ChatCompletion): Usage {
+  return {
+    promptTokens: usage?.prompt_tokens ?? null,
+    completionTokens: usage?.completion_tokens ?? null,
+    reasoningTokens: usage?.completion_tokens_details?.reasoning_tokens ?? null,
+    cachedPromptTokens: usage?.prompt_tokens_details?.cached_tokens ?? null,
   };
 }
 
@@ -303,7 +351,12 @@ function failureOf(outcome: Outcome, { redact, signal, model }: FailureContext):
     if (status >= 500 || status === 409) {
       return new TransientError('model_unavailable', `the model endpoint failed: ${apiMessage}`, { cause: error, details: { status } });
     }
-    return new PermanentError('model_rejected', `the model endpoint rejected the request: ${apiMessage}`, {
+    // A request shape the model does not take (max_tokens, temperature): the settings, not the file, are wrong.
+    const shapeHint =
+      error.code === 'unsupported_parameter' || error.code === 'unsupported_value'
+        ? ` (set ${SETTINGS.visionModel} to the model behind the deployment, or ${SETTINGS.modelRequestShape})`
+        : '';
+    return new PermanentError('model_rejected', `the model endpoint rejected the request: ${apiMessage}${shapeHint}`, {
       cause: error,
       details: {
         status,

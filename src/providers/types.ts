@@ -57,13 +57,22 @@ export interface AnalysisRequest {
   repair?: RepairTurn;
   /** Text read from the images by OCR, framed for the model; sent after the profile's instructions (OCR_GROUNDING). */
   grounding?: string;
+  /** The completion budget (reasoning included); unset means what the profile and the request shape give. */
+  maxCompletionTokens?: number;
   signal?: AbortSignal;
 }
 
 export interface Usage {
   /** Reported by the provider; null when the provider does not report it. */
   promptTokens: number | null;
+  /** Reasoning tokens included. */
   completionTokens: number | null;
+  /** The part of `completionTokens` the model spent thinking (reasoning models). */
+  reasoningTokens?: number | null;
+  /** The part of `promptTokens` served from the prompt cache, at the cached price. */
+  cachedPromptTokens?: number | null;
+  /** The prompt (text and images) as estimated before the call, to set beside the billed `promptTokens`. */
+  promptTokensEstimated?: number | null;
 }
 
 /** Where one output field came from: how sure the provider is and the text it read it from. */
@@ -86,6 +95,8 @@ export interface AnalysisResponse {
   model: string;
   usage: Usage;
   warnings: string[];
+  /** Set when the completion budget (this many tokens) ran out before the answer was complete JSON. */
+  truncatedAt?: number;
   /** Per-field provenance keyed by the field's JSON path (e.g. `total`, `line_items[0].total`). */
   evidence?: Record<string, FieldEvidence>;
   /** Provider-specific facts for the result (e.g. OCR engine version). Never secrets. */

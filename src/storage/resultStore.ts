@@ -28,14 +28,16 @@ export const RESULT_METADATA = {
   status: 'status',
   errorCode: 'errorcode',
   promptTokens: 'prompttokens',
+  promptTokensEstimated: 'prompttokensestimated',
   completionTokens: 'completiontokens',
+  reasoningTokens: 'reasoningtokens',
   imageTokens: 'imagetokens',
   costUsd: 'costusd',
 } as const;
 const META = RESULT_METADATA;
 
 /** Metadata values are strings; an unknown figure is the empty string. */
-const figure = (value: number | null): string => (value === null ? '' : String(value));
+const figure = (value: number | null | undefined): string => (value === null || value === undefined ? '' : String(value));
 
 const MAX_CONFLICT_RETRIES = 8;
 
@@ -111,7 +113,9 @@ export class ResultStore {
             [META.status]: record.status,
             [META.errorCode]: record.error?.code ?? '',
             [META.promptTokens]: figure(record.usage.promptTokens),
+            [META.promptTokensEstimated]: figure(record.usage.promptTokensEstimated),
             [META.completionTokens]: figure(record.usage.completionTokens),
+            [META.reasoningTokens]: figure(record.usage.reasoningTokens),
             [META.imageTokens]: figure(record.usage.imageTokensEstimated),
             [META.costUsd]: figure(record.usage.estimatedCostUsd),
           },

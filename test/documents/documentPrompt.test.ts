@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_GROUNDING_CHARS_PER_PAGE, documentProfile, groundingText, pagesInstruction } from '../../src/documents/documentPrompt.js';
 import { assertWithinBudget, estimateDocument } from '../../src/documents/estimate.js';
+import { completionBudget, planRequest, type RequestSettings } from '../../src/models/requestShape.js';
 import { pageText } from '../../src/documents/pageText.js';
 import { WorkerError } from '../../src/errors.js';
 import { invoiceProfile as typedInvoiceProfile } from '../../src/profiles/invoice.js';
@@ -61,12 +62,14 @@ describe('documentProfile', () => {
   });
 });
 
+const REQUEST_SETTINGS: RequestSettings = { shape: 'auto', unknownModelShape: 'reasoning', reasoningEffort: 'low' };
+
 describe('estimateDocument and the budget', () => {
   const pages = [1, 2, 3].map((page) => ({ page, text: TEXT, imageTokens: 765 }));
 
   it('adds image tokens, prompt text per request and the maximum output per request', () => {
-    const one = estimateDocument(pages, [[1, 2, 3]], { profile: invoiceProfile, model: 'gpt-4o', grounding: false });
-    const three = estimateDocument(pages, [[1], [2], [3]], { profile: invoiceProfile, model: 'gpt-4o', grounding: false });
+    const one = estimateDocument(pages, [[1, 2, 3]], { profile: invoiceProfile, model: 'gpt-4o', completionBudget: invoiceProfile.maxOutputTokens, grounding: false });
+    const three = estimateDocument(pages, [[1], [2], [3]], { profile: invoiceProfile, model: 'gpt-4o', completionBudget: invoiceProfile.maxOutputTokens, grounding: false });
     expect(one).toMatchObject({ requests: 1, imageTokens: 2295, maxCompletionTokens: 1500 });
     expect(three).toMatchObject({ requests: 3, imageTokens: 2295, maxCompletionTokens: 4500 });
     // The instructions and the schema go with every request.
@@ -74,10 +77,19 @@ describe('estimateDocument and the budget', () => {
     expect(three.textTokens - one.textTokens).toBeGreaterThan(2 * schemaTokens);
   });
 
+  it('counts the whole completion budget of every request, reasoning allowance included', () => {
+    const budget = completionBudget(planRequest('gpt-5.1', REQUEST_SETTINGS), invoiceProfile.maxOutputTokens);
+    expect(budget).toBeGreaterThan(invoiceProfile.maxOutputTokens);
+    const three = estimateDocument(pages, [[1], [2], [3]], { profile: invoiceProfile, model: 'gpt-5.1', completionBudget: budget, grounding: false });
+    expect(three.maxCompletionTokens).toBe(3 * budget);
+    expect(three.totalTokens).toBe(three.imageTokens + three.textTokens + 3 * budget);
+  });
+
   it('prices with the override when one is configured', () => {
     const estimate = estimateDocument(pages, [[1, 2, 3]], {
       profile: invoiceProfile,
       model: 'gpt-4o',
+      completionBudget: invoiceProfile.maxOutputTokens,
       grounding: false,
       priceOverride: { inputPerMTok: 1, outputPerMTok: 0 },
     });
@@ -85,7 +97,7 @@ describe('estimateDocument and the budget', () => {
   });
 
   it('refuses over the budget, naming the setting and the figures, and accepts at the budget', () => {
-    const estimate = estimateDocument(pages, [[1, 2, 3]], { profile: invoiceProfile, model: 'gpt-4o', grounding: false });
+    const estimate = estimateDocument(pages, [[1, 2, 3]], { profile: invoiceProfile, model: 'gpt-4o', completionBudget: invoiceProfile.maxOutputTokens, grounding: false });
     expect(() => assertWithinBudget(estimate, estimate.totalTokens, 3)).not.toThrow();
     let error: unknown;
     try {

@@ -25,6 +25,7 @@ function options(overrides: Partial<DocumentOptions> = {}): DocumentOptions {
     limits: LIMITS,
     renderFor: 'model',
     profile: invoiceProfile,
+    completionBudget: invoiceProfile.maxOutputTokens,
     grounding: false,
     budgeted: true,
     ...overrides,

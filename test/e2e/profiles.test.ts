@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtInProfiles } from '../../src/profiles/index.js';
+import { planFor } from '../../src/models/requestShape.js';
 import { repairInstruction } from '../../src/providers/openaiProvider.js';
+import { measure, reasoningTokensFor } from '../support/chatRules.js';
 import { exampleResult } from '../support/profileExamples.js';
 import {
   deploymentEnv,
@@ -27,18 +29,17 @@ interface ChatBody {
   model: string;
   messages: { role: string; content: string | Part[] }[];
   response_format: { type: string; json_schema: { name: string; schema: unknown; strict: boolean } };
-  max_tokens: number;
+  max_tokens?: number;
+  max_completion_tokens?: number;
 }
 
 const bodyOf = (request: RecordedRequest | undefined): ChatBody => request?.body as ChatBody;
 
-/** The test server's token count (~4 characters a token, 85 an image), to check that usage adds up every call. */
-function serverPromptTokens(body: ChatBody): number {
-  const parts = body.messages.flatMap((m) => (typeof m.content === 'string' ? [{ type: 'text' as const, text: m.content }] : m.content));
-  const chars = parts.reduce((sum, part) => sum + (part.type === 'text' ? part.text.length : 0), 0);
-  return Math.ceil(chars / 4) + 85 * parts.filter((part) => part.type === 'image_url').length;
-}
-const completionTokens = (content: string): number => Math.ceil(content.length / 4);
+const SERVED = 'gpt-5.1-2025-11-13';
+/** What the test server bills for a request, to check that usage adds up every call. */
+const serverPromptTokens = async (body: ChatBody): Promise<number> => (await measure(body as never, SERVED)).promptTokens;
+/** The answer's tokens and what the model thought before it (at the effort sent). */
+const completionTokens = (content: string, body: ChatBody): number => Math.ceil(content.length / 4) + reasoningTokensFor(SERVED, body as never);
 
 async function decodeDataUrl(url: string): Promise<{ mime: string; format: string | undefined; width: number; height: number }> {
   const match = /^data:(image\/[a-z]+);base64,(.+)$/.exec(url);
@@ -125,7 +126,8 @@ describe('built-in profiles end to end with the openai provider', () => {
       type: 'json_schema',
       json_schema: { name: profile.name, schema: profile.jsonSchema, strict: true },
     });
-    expect(body.max_tokens).toBe(profile.maxOutputTokens);
+    expect(body.max_completion_tokens).toBe(planFor({ profile }, 'gpt-5.1', t.config.model.request).budget);
+    expect(body).not.toHaveProperty('max_tokens');
 
     expect(record.status).toBe('succeeded');
     expect(record.profile).toBe(c.profile);
@@ -167,8 +169,8 @@ describe('built-in profiles end to end with the openai provider', () => {
     expect(record.warnings).toEqual([
       `the first answer did not match the "invoice" schema (${issues.join('; ')}); a repair request corrected it`,
     ]);
-    expect(record.usage.promptTokens).toBe(serverPromptTokens(first) + serverPromptTokens(second));
-    expect(record.usage.completionTokens).toBe(completionTokens(bad) + completionTokens(fixed));
+    expect(record.usage.promptTokens).toBe((await serverPromptTokens(first)) + (await serverPromptTokens(second)));
+    expect(record.usage.completionTokens).toBe(completionTokens(bad, first) + completionTokens(fixed, second));
   });
 
   it('writes a permanent failure record that keeps both raw answers when the repair fails too', async () => {
@@ -191,10 +193,12 @@ describe('built-in profiles end to end with the openai provider', () => {
         rawText: second,
         firstIssues: ['date: expected a date as YYYY-MM-DD'],
         firstRawText: first,
-        model: 'gpt-4o-2024-08-06',
+        model: SERVED,
       },
     });
-    expect(record.usage.completionTokens).toBe(completionTokens(first) + completionTokens(second));
+    const [firstBody, secondBody] = server.requests.slice(-2).map(bodyOf);
+    if (firstBody === undefined || secondBody === undefined) throw new Error('expected two requests');
+    expect(record.usage.completionTokens).toBe(completionTokens(first, firstBody) + completionTokens(second, secondBody));
     // Permanent: the message completed, nothing was asked again.
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(server.requests).toHaveLength(before + 2);
@@ -234,7 +238,8 @@ describe('a user-defined profile from a profile file, end to end', () => {
   beforeAll(async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'profiles-e2e-')), 'profiles.yaml');
     writeFileSync(path, file);
-    server = await startOpenAiCompatibleServer();
+    // The profile names its own deployment, of an older chat model.
+    server = await startOpenAiCompatibleServer({ deployments: { 'gpt-4o-mini': 'gpt-4o-mini-2024-07-18' } });
     t = await startTestHost({ env: { ...AZURE_ENV(server), PROFILES_FILE: path } });
   });
   afterAll(async () => {
@@ -261,7 +266,9 @@ describe('a user-defined profile from a profile file, end to end', () => {
     expect(image.image_url.detail).toBe('low');
     expect((await decodeDataUrl(image.image_url.url)).format).toBe('jpeg');
     expect(body.response_format.json_schema).toEqual({ name: 'parking-ticket', schema, strict: true });
+    // The profile's model also picks the request shape: max_tokens and temperature 0 for gpt-4o-mini.
     expect(body.max_tokens).toBe(300);
+    expect(body).not.toHaveProperty('max_completion_tokens');
 
     expect(record).toMatchObject({ status: 'succeeded', profile: 'parking-ticket', detail: 'low', data: answer, warnings: [] });
     // The profile's model also picks the token formula: gpt-4o-mini charges 2833 tokens for a low-detail image.

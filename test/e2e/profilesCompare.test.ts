@@ -102,7 +102,7 @@ describe('comparison manifests end to end', () => {
     ]);
     expect(record.sources?.every((source) => source.mime === 'image/png' && source.sha256?.length === 64)).toBe(true);
     expect(record.detail).toBe('low');
-    expect(record.usage.imageTokensEstimated).toBe(3 * 85);
+    expect(record.usage.imageTokensEstimated).toBe(3 * 70);
     expect(record.data).toEqual(exampleResult('compare'));
     for (const image of images) expect(await t.results.read(resultPath(image.name)), image.name).toBeUndefined();
   });

@@ -37,7 +37,7 @@ describe('worker end to end with the offline provider', () => {
     expect(record.profile).toBe('describe');
     expect(record.provider.name).toBe('offline');
     expect(record.attempt).toBe(1);
-    expect(record.usage.imageTokensEstimated).toBe(85);
+    expect(record.usage.imageTokensEstimated).toBe(70);
     expect(record.timings.totalMs).toBeGreaterThan(0);
     expect(record.timings.downloadMs).not.toBeNull();
     expect(describeSchema.parse(record.data).dominant_colors.length).toBeGreaterThan(0);

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { DATA_CONNECTION, DEFAULT_NAMES, FUNCTION_NAMES, HOST_CONNECTION, SETTINGS, poisonQueueName } from '../../src/names.js';
+import { resolveModelFamily } from '../../src/models/modelFamilies.js';
 import { METRIC_EVENT, METRIC_NAMES } from '../../src/ops/metricLines.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -582,6 +583,16 @@ describe('role assignments', () => {
   it('lets the deploying user upload test files and read results', () => {
     const have = capabilities(`${wiring().data.symbol}.outputs.name`, 'principalId');
     expect(have.has('blob:read') && have.has('blob:write')).toBe(true);
+  });
+
+  it('deploys a current model the worker knows, on the v1 API, upgraded rather than stopped at retirement', () => {
+    const model = evaluateString(main, 'openAiModelName');
+    const family = resolveModelFamily(model);
+    expect(family.known, `${model} is in src/models/modelFamilies.ts`).toBe(true);
+    expect(family.family.request.shape, 'a current (reasoning) family').toBe('reasoning');
+    expect(evaluateString(main, 'openAiModelVersion')).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(evaluateString(main, 'azureOpenAiApiVersion'), 'empty: the v1 API').toBe('');
+    expect(readFileSync(join(INFRA, 'app/openai.bicep'), 'utf8')).toMatch(/^\s*versionUpgradeOption:\s*'OnceCurrentVersionExpired'\s*$/m);
   });
 
   it('keeps keys off: OpenAI and Application Insights accept Entra ID only', () => {

@@ -42,7 +42,7 @@ function meteredProvider(): VisionProvider {
   const offline = createOfflineProvider();
   return {
     name: 'openai',
-    analyze: async (request) => ({ ...(await offline.analyze(request)), usage: { promptTokens: 100, completionTokens: 20 } }),
+    analyze: async (request) => ({ ...(await offline.analyze(request)), usage: { promptTokens: 100, completionTokens: 20, reasoningTokens: 8, promptTokensEstimated: 110 } }),
     close: () => offline.close(),
   };
 }
@@ -115,7 +115,7 @@ describe('operate: metrics, timer, stats and the ops page on known files', () =>
       succeeded: 3,
       failed: 3,
       failedByCode: { unsupported_media_type: 1, corrupt_image: 1, poisoned: 1 },
-      tokens: { used: 360, prompt: 300, completion: 60 },
+      tokens: { used: 360, prompt: 300, promptEstimated: 330, completion: 60, reasoning: 24 },
       scan: { listed: 6, bodiesRead: 0, complete: true },
     });
     const sum = (pick: (r: ResultRecord) => number | null): number => records.reduce((total, r) => total + (pick(r) ?? 0), 0);
@@ -191,7 +191,8 @@ describe('operate: metrics, timer, stats and the ops page on known files', () =>
     expect(text.stdout).toMatch(new RegExp(`${t.config.names.poisonQueue}\\s+1\\s+-`));
     expect(text.stdout).toMatch(/succeeded 3\n\s+failed\s+3\n/);
     expect(text.stdout).toMatch(/corrupt_image\s+1/);
-    expect(text.stdout).toMatch(/tokens used 360 \(prompt 300, completion 60;/);
+    expect(text.stdout).toContain('tokens used 360 (prompt 300, completion 60 of which reasoning 24)');
+    expect(text.stdout).toContain('prompt tokens billed 300 vs estimated 330 (-9.1 %)');
     expect(text.stdout).toContain('estimated cost $0.004800');
   });
 

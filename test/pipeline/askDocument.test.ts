@@ -69,6 +69,7 @@ function documentOptions(overrides: Partial<DocumentOptions> = {}): DocumentOpti
     limits: LIMITS,
     renderFor: 'model',
     profile: invoiceProfile,
+    completionBudget: invoiceProfile.maxOutputTokens,
     grounding: false,
     budgeted: true,
     ...overrides,

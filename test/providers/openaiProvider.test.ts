@@ -6,7 +6,15 @@ import { PermanentError, TransientError, type WorkerError } from '../../src/erro
 import { describeProfile } from '../../src/profiles/describe.js';
 import { invoiceProfile } from '../../src/profiles/invoice.js';
 import type { Profile } from '../../src/profiles/types.js';
-import { AZURE_OPENAI_SCOPE, MAX_RETRY_WAIT_MS, createOpenAiProvider, worstCaseCallMs } from '../../src/providers/openaiProvider.js';
+import { MODEL_FAMILIES } from '../../src/models/modelFamilies.js';
+import { completionBudget, planRequest, type RequestSettings } from '../../src/models/requestShape.js';
+import {
+  AZURE_DATED_API_SCOPE,
+  AZURE_V1_SCOPE,
+  MAX_RETRY_WAIT_MS,
+  createOpenAiProvider,
+  worstCaseCallMs,
+} from '../../src/providers/openaiProvider.js';
 import type { AnalysisRequest } from '../../src/providers/types.js';
 import { exampleFor, promptFiltered, startOpenAiCompatibleServer, type OpenAiCompatibleServer, type Reply } from '../support/openaiCompatibleServer.js';
 
@@ -35,11 +43,14 @@ afterEach(async () => {
   await server.close();
 });
 
+const REQUEST: RequestSettings = { shape: 'auto', unknownModelShape: 'reasoning', reasoningEffort: 'low' };
+
 const modelSettings = (overrides: Partial<ModelSettings> = {}): ModelSettings => ({
   visionModel: 'gpt-4o',
   timeoutMs: 5_000,
   maxRetries: 0,
   priceOverride: {},
+  request: REQUEST,
   ...overrides,
 });
 
@@ -89,8 +100,11 @@ interface SentBody {
     { role: string; content: [{ type: string; text: string }, { type: string; image_url: { url: string; detail: string } }] },
   ];
   response_format: { type: string; json_schema: { name: string; schema: unknown; strict: boolean } };
-  max_tokens: number;
-  temperature: number;
+  max_tokens?: number;
+  max_completion_tokens?: number;
+  temperature?: number;
+  top_p?: number;
+  reasoning_effort?: string;
 }
 
 const rateLimited = (headers: Record<string, string>): Reply => ({
@@ -100,7 +114,7 @@ const rateLimited = (headers: Record<string, string>): Reply => ({
 });
 
 describe('createOpenAiProvider over HTTP', () => {
-  it('calls the Azure deployment path with an api key and returns data, usage and model', async () => {
+  it('calls the dated deployment path of a gpt-4o deployment with an api key and returns data, usage and model', async () => {
     const provider = createOpenAiProvider(azureSettings(), modelSettings());
     const result = await provider.analyze(requestFor(describeProfile));
 
@@ -136,7 +150,7 @@ describe('createOpenAiProvider over HTTP', () => {
     expect(result.usage.promptTokens).toBeGreaterThan(85);
     expect(result.usage.completionTokens).toBeGreaterThan(0);
     expect(result.warnings).toEqual([]);
-    expect(result.info).toEqual({ api: 'azure-openai', requestId: 'req-1' });
+    expect(result.info).toEqual({ api: `azure-openai-${API_VERSION}`, requestShape: 'classic', requestId: 'req-1' });
     await expect(provider.close()).resolves.toBeUndefined();
   });
 
@@ -168,7 +182,7 @@ describe('createOpenAiProvider over HTTP', () => {
     expect(describeProfile.schema.safeParse(result.data).success).toBe(true);
   });
 
-  it('signs in to Azure without a key through the given TokenCredential', async () => {
+  it('signs in to the dated API without a key through the given TokenCredential, for its scope', async () => {
     const scopes: (string | string[])[] = [];
     const credential: TokenCredential = {
       getToken: async (scope): Promise<AccessToken> => {
@@ -179,7 +193,7 @@ describe('createOpenAiProvider over HTTP', () => {
     const provider = createOpenAiProvider(azureSettings(null), modelSettings(), { credential });
     const result = await provider.analyze(requestFor(describeProfile));
 
-    expect(scopes.flat()).toEqual([AZURE_OPENAI_SCOPE]);
+    expect(scopes.flat()).toEqual([AZURE_DATED_API_SCOPE]);
     // The server accepts only the configured credentials: success means this exact token arrived as Bearer.
     expect(server.requests[0]?.auth).toBe('bearer');
     expect(server.requests[0]?.headers['api-key']).toBeUndefined();
@@ -361,12 +375,20 @@ describe('createOpenAiProvider over HTTP', () => {
       expect(result.rawText).toBe('Sure! The image shows a blue rectangle.');
     });
 
-    it('warns when the output was cut at max tokens', async () => {
+    it('marks an answer cut at the budget as truncated, with the budget it ran out at', async () => {
       server.reply({ content: '{"summary": "a blue rec', finishReason: 'length' });
       const result = await analyzeAzure();
       expect(result.data).toBeUndefined();
       expect(result.rawText).toBe('{"summary": "a blue rec');
-      expect(result.warnings).toEqual([`output truncated at max tokens (${describeProfile.maxOutputTokens})`]);
+      expect(result.truncatedAt).toBe(describeProfile.maxOutputTokens);
+    });
+
+    it('keeps a complete answer that ended exactly at the budget, with a warning', async () => {
+      server.reply({ finishReason: 'length' });
+      const result = await analyzeAzure();
+      expect(describeProfile.schema.safeParse(result.data).success).toBe(true);
+      expect(result.truncatedAt).toBeUndefined();
+      expect(result.warnings).toEqual([`the answer reached the completion budget (${describeProfile.maxOutputTokens} tokens) but is complete JSON`]);
     });
   });
 
@@ -389,5 +411,129 @@ describe('createOpenAiProvider over HTTP', () => {
       expect(error.code).toBe('model_auth');
       expect(error.details).toEqual({ status: 401 });
     });
+  });
+});
+
+describe("today's models: request shape per family, Azure's v1 API", () => {
+  const GPT_5_1 = 'gpt-5.1-2025-11-13';
+  let gpt5: OpenAiCompatibleServer;
+
+  beforeEach(async () => {
+    gpt5 = await startOpenAiCompatibleServer({ acceptedCredentials: [AZURE_KEY, OPENAI_KEY, ENTRA_TOKEN], model: GPT_5_1 });
+  });
+  afterEach(async () => {
+    await gpt5.close();
+  });
+
+  const v1Settings = (apiKey: string | null = AZURE_KEY): Extract<ProviderSettings, { kind: 'azure-openai' }> => ({
+    kind: 'azure-openai',
+    endpoint: `${gpt5.url}/`,
+    deployment: 'extraction',
+    ...(apiKey === null ? {} : { apiKey }),
+  });
+
+  it('calls /openai/v1/chat/completions without api-version, in the api-key header, with max_completion_tokens and no temperature', async () => {
+    const result = await createOpenAiProvider(v1Settings(), modelSettings({ visionModel: 'gpt-5.1' })).analyze(requestFor(invoiceProfile));
+
+    const [sent] = gpt5.requests;
+    expect(sent?.path).toBe('/openai/v1/chat/completions');
+    expect(sent?.query).toEqual({});
+    expect(sent?.auth).toBe('api-key');
+    expect(sent?.headers.authorization).toBeUndefined();
+    const body = sent?.body as SentBody;
+    expect(body.model).toBe('extraction');
+    expect(body.max_completion_tokens).toBe(invoiceProfile.maxOutputTokens + 4096);
+    expect(body.reasoning_effort).toBe('low');
+    expect(body).not.toHaveProperty('max_tokens');
+    expect(body).not.toHaveProperty('temperature');
+    expect(body).not.toHaveProperty('top_p');
+
+    expect(result.data).toEqual(exampleFor(invoiceProfile.jsonSchema));
+    expect(result.model).toBe(GPT_5_1);
+    expect(result.info).toEqual({ api: 'azure-openai-v1', requestShape: 'reasoning', reasoningEffort: 'low', requestId: 'req-1' });
+    expect(result.usage.reasoningTokens).toBeGreaterThan(0);
+    expect(result.usage.completionTokens).toBeGreaterThan(result.usage.reasoningTokens ?? 0);
+    expect(result.usage.cachedPromptTokens).toBe(0);
+  });
+
+  it('signs in to the v1 API without a key for its own scope, and sends the token as Bearer', async () => {
+    const scopes: (string | string[])[] = [];
+    const credential: TokenCredential = {
+      getToken: async (scope): Promise<AccessToken> => {
+        scopes.push(scope);
+        return { token: ENTRA_TOKEN, expiresOnTimestamp: Date.now() + 3_600_000 };
+      },
+    };
+    const result = await createOpenAiProvider(v1Settings(null), modelSettings({ visionModel: 'gpt-5.1' }), { credential }).analyze(
+      requestFor(describeProfile),
+    );
+    expect(scopes.flat()).toEqual([AZURE_V1_SCOPE]);
+    expect(gpt5.requests[0]?.auth).toBe('bearer');
+    expect(gpt5.requests[0]?.headers['api-key']).toBeUndefined();
+    expect(describeProfile.schema.safeParse(result.data).success).toBe(true);
+  });
+
+  it('ignores OPENAI_API_KEY in the environment when an Azure key is set', async () => {
+    const saved = process.env['OPENAI_API_KEY'];
+    process.env['OPENAI_API_KEY'] = 'sk-from-the-environment';
+    try {
+      await createOpenAiProvider(v1Settings(), modelSettings({ visionModel: 'gpt-5.1' })).analyze(requestFor(describeProfile));
+    } finally {
+      if (saved === undefined) delete process.env['OPENAI_API_KEY'];
+      else process.env['OPENAI_API_KEY'] = saved;
+    }
+    expect(gpt5.requests[0]?.headers.authorization).toBeUndefined();
+    expect(gpt5.requests[0]?.auth).toBe('api-key');
+  });
+
+  it("answers max_tokens with the service's 400, which names the settings to fix", async () => {
+    const provider = createOpenAiProvider(v1Settings(), modelSettings({ visionModel: 'gpt-5.1', request: { ...REQUEST, shape: 'classic' } }));
+    const error = await failureOf(provider.analyze(requestFor(describeProfile)));
+    expect(error).toBeInstanceOf(PermanentError);
+    expect(error.code).toBe('model_rejected');
+    expect(error.details).toEqual({ status: 400, code: 'unsupported_parameter', param: 'max_tokens' });
+    expect(error.message).toContain("Use 'max_completion_tokens' instead");
+    expect(error.message).toContain('VISION_MODEL');
+    expect(error.message).toContain('MODEL_REQUEST_SHAPE');
+  });
+
+  it('sends each family what it accepts (the server enforces the rules independently)', async () => {
+    for (const family of MODEL_FAMILIES) {
+      const served = `${family.prefix}-2099-01-01`;
+      const provider = createOpenAiProvider({ kind: 'openai', apiKey: OPENAI_KEY, baseUrl: gpt5.v1BaseUrl, model: served }, modelSettings({ visionModel: served }));
+      const result = await provider.analyze(requestFor(describeProfile));
+      const body = gpt5.requests.at(-1)?.body as SentBody;
+      const plan = planRequest(served, REQUEST);
+      const budget = completionBudget(plan, describeProfile.maxOutputTokens);
+      if (family.request.shape === 'classic') {
+        expect(body, family.prefix).toMatchObject({ max_tokens: budget, temperature: 0 });
+        expect(body, family.prefix).not.toHaveProperty('reasoning_effort');
+      } else {
+        expect(body, family.prefix).toMatchObject({ max_completion_tokens: budget, reasoning_effort: plan.shape === 'reasoning' ? plan.effort : '' });
+        expect(family.request.efforts, family.prefix).toContain(body.reasoning_effort);
+        expect(body, family.prefix).not.toHaveProperty('temperature');
+        expect(body, family.prefix).not.toHaveProperty('max_tokens');
+      }
+      expect(result.model, family.prefix).toBe(served);
+      expect(describeProfile.schema.safeParse(result.data).success, family.prefix).toBe(true);
+    }
+  });
+
+  it('marks an answer whose reasoning used the whole budget as truncated, with nothing to parse', async () => {
+    gpt5.reply({ reasoningTokens: 50_000 });
+    const result = await createOpenAiProvider(v1Settings(), modelSettings({ visionModel: 'gpt-5.1' })).analyze(requestFor(describeProfile));
+    const budget = describeProfile.maxOutputTokens + 4096;
+    expect(result.truncatedAt).toBe(budget);
+    expect(result.rawText).toBe('');
+    expect(result.data).toBeUndefined();
+    expect(result.usage).toMatchObject({ completionTokens: budget, reasoningTokens: budget });
+  });
+
+  it('sends the larger budget a retry asks for', async () => {
+    await createOpenAiProvider(v1Settings(), modelSettings({ visionModel: 'gpt-5.1' })).analyze({
+      ...requestFor(describeProfile),
+      maxCompletionTokens: 12_345,
+    });
+    expect((gpt5.requests[0]?.body as SentBody).max_completion_tokens).toBe(12_345);
   });
 });

@@ -10,7 +10,8 @@ import { describeProfile } from '../../src/profiles/describe.js';
 import type { Profile } from '../../src/profiles/types.js';
 import { createProvider } from '../../src/providers/createProvider.js';
 import { createOpenAiProvider } from '../../src/providers/openaiProvider.js';
-import { estimateTokens, observingFetch, withRateLimit } from '../../src/providers/rateLimitedProvider.js';
+import { PromptCalibration } from '../../src/providers/promptCalibration.js';
+import { estimatePromptTokens, observingFetch, withRateLimit } from '../../src/providers/rateLimitedProvider.js';
 import { RateLimiter, type LimiterState } from '../../src/providers/rateLimiter.js';
 import type { AnalysisRequest, VisionProvider } from '../../src/providers/types.js';
 import { startLoadSimulator, type LoadSimulator } from '../support/loadSimulator.js';
@@ -29,7 +30,9 @@ const ON_THE_WIRE_MS = 100;
 const BUSY_MACHINE_429S = 4;
 
 let request: AnalysisRequest;
-/** What one request is charged: prompt + max_tokens. */
+/** What one request to a gpt-4o deployment is charged: prompt + max_tokens. */
+const chargeOf = (r: AnalysisRequest): number => estimatePromptTokens(r) + r.profile.maxOutputTokens;
+
 let charge: number;
 let simulator: LoadSimulator | undefined;
 const providers: VisionProvider[] = [];
@@ -48,7 +51,7 @@ beforeAll(async () => {
       },
     ],
   };
-  charge = estimateTokens(request);
+  charge = chargeOf(request);
 });
 
 afterEach(async () => {
@@ -96,8 +99,8 @@ describe('the rate-limited provider against the load simulator', () => {
     // OCR grounding adds its text to the prompt, and to the estimate.
     const grounded = { ...request, grounding: `<ocr>\n${'Total  12.50\n'.repeat(40)}</ocr>` };
     await provider.analyze(grounded);
-    expect(estimateTokens(grounded)).toBeGreaterThan(charge + 100);
-    expect(sim.admissions.map((a) => a.tokens)).toEqual([charge, estimateTokens(grounded)]);
+    expect(chargeOf(grounded)).toBeGreaterThan(charge + 100);
+    expect(sim.admissions.map((a) => a.tokens)).toEqual([charge, chargeOf(grounded)]);
   });
 
   it('keeps a burst within the quota, and uses it', async () => {
@@ -161,17 +164,21 @@ describe('the rate-limited provider against the load simulator', () => {
       report: (s) => void states.push(s),
     });
     const inner = createOpenAiProvider(
-      { kind: 'azure-openai', endpoint: sim.url, deployment: 'gpt-4o', apiVersion: '2024-10-21', apiKey: 'k' },
+      { kind: 'azure-openai', endpoint: sim.url, deployment: 'gpt-4o', apiKey: 'k' },
       configFor(sim).model,
       {
         fetch: observingFetch(globalThis.fetch, limiter),
       },
     );
-    const provider = withRateLimit(inner, limiter);
+    const provider = withRateLimit(inner, limiter, {
+      visionModel: 'gpt-4o',
+      request: configFor(sim).model.request,
+      calibration: new PromptCalibration(),
+    });
     providers.push(provider);
     // Another instance takes four of the window's six places; only the headers tell this one.
     const other = createOpenAiProvider(
-      { kind: 'azure-openai', endpoint: sim.url, deployment: 'gpt-4o', apiVersion: '2024-10-21', apiKey: 'k' },
+      { kind: 'azure-openai', endpoint: sim.url, deployment: 'gpt-4o', apiKey: 'k' },
       configFor(sim).model,
     );
     await Promise.all(Array.from({ length: 4 }, () => other.analyze(request)));

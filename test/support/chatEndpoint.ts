@@ -1,14 +1,24 @@
 /**
- * What the OpenAI-compatible test server and the load simulator share: the two chat-completion routes
+ * What the OpenAI-compatible test server and the load simulator share: the three chat-completion routes
  * and their checks, JSON answers in the service's error shape, waits that end when the client goes
  * away, and a loopback listener that stops them all on close.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** Azure's deployment path; the deployment is the first group. */
+/** Azure's dated API: the deployment is the first group, `api-version` is required. */
 export const AZURE_PATH = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/;
+/** Azure's v1 API: the deployment is the body's `model`, and no dated `api-version` is allowed. */
+export const AZURE_V1_PATH = '/openai/v1/chat/completions';
 export const OPENAI_PATH = '/v1/chat/completions';
+
+export type Route = 'azure-dated' | 'azure-v1' | 'openai';
+
+export function routeOf(pathname: string): Route | undefined {
+  if (AZURE_PATH.test(pathname)) return 'azure-dated';
+  if (pathname === AZURE_V1_PATH) return 'azure-v1';
+  return pathname === OPENAI_PATH ? 'openai' : undefined;
+}
 
 export const errorBody = (message: string, code: string, type = 'invalid_request_error') => ({ error: { message, type, param: null, code } });
 
@@ -18,13 +28,16 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body));
 }
 
-/** A POST to one of the two routes (Azure's with its api-version); otherwise answers the error and returns false. */
+/** A POST to one of the routes, with the api-version each wants; otherwise answers the error and returns false. */
 export function acceptRoute(req: IncomingMessage, url: URL, res: ServerResponse): boolean {
-  const azure = AZURE_PATH.test(url.pathname);
-  if (!azure && url.pathname !== OPENAI_PATH) sendJson(res, 404, errorBody(`no route for ${url.pathname}`, 'not_found'));
+  const route = routeOf(url.pathname);
+  const version = url.searchParams.get('api-version');
+  if (route === undefined) sendJson(res, 404, errorBody(`no route for ${url.pathname}`, 'not_found'));
   else if (req.method !== 'POST') sendJson(res, 405, errorBody(`expected POST, got ${req.method}`, 'method_not_allowed'));
-  else if (azure && !url.searchParams.has('api-version')) {
+  else if (route === 'azure-dated' && version === null) {
     sendJson(res, 400, errorBody('the api-version query parameter is required', 'missing_api_version'));
+  } else if (route === 'azure-v1' && version !== null && version !== 'preview') {
+    sendJson(res, 400, errorBody('api-version query parameter is not allowed when using /v1 path', 'BadRequest'));
   } else return true;
   return false;
 }

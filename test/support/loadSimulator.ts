@@ -4,24 +4,23 @@
  *
  * - Each request is charged on arrival its estimated maximum: prompt tokens (text ~4 characters a token,
  *   images from their decoded size and detail through the worker's own formula table, the
- *   response_format schema as text) plus `max_tokens`. A refused request is not charged.
- * - TPM and RPM (6 per 1000 TPM unless set) are enforced over a sliding window of `windowMs` holding
+ *   response_format schema as text) plus `max_tokens` / `max_completion_tokens`. A refused request is not
+ *   charged, nor one that breaks the model's request rules (a 400, see chatRules.ts).
+ * - TPM and RPM (`rpmPer1000Tpm` per 1000 TPM unless set) are enforced over a sliding window of `windowMs` holding
  *   `limit x windowMs / 60 s`, so a burst is refused even under the per-minute figure. A request larger
  *   than a whole window is admitted into an empty one (it could never run otherwise).
  * - A refusal is a 429 with `retry-after` (whole seconds) and `retry-after-ms`: when the request would fit.
  *   Every answer carries `x-ratelimit-remaining-requests` / `-tokens`: what the window still admits.
- * - A success arrives after base + per-output-token time, times a seeded jitter, with a schema-valid
- *   answer for the requested json_schema and its usage.
+ * - A success arrives after base + per-output-token time (reasoning tokens included), times a seeded
+ *   jitter, with a schema-valid answer for the requested json_schema and its usage.
  *
  * "Arrival" is when the body has been read: bodies are read and measured a few at a time, as an ingress
  * would, so that a client posting hundreds of multi-megabyte images at once cannot exhaust this process.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import sharp, { type Metadata } from 'sharp';
-import { imageTokens } from '../../src/pipeline/imageTokens.js';
-import type { Detail } from '../../src/profiles/types.js';
 import { acceptRoute, errorBody, sendJson, serveLoopback, type Wait } from './chatEndpoint.js';
-import { chatCompletion, exampleFor } from './openaiCompatibleServer.js';
+import { BadRequest, CHARS_PER_TOKEN, measure, reasoningTokensFor, ruleViolation, type ChatBody, type Measured } from './chatRules.js';
+import { chatCompletion } from './openaiCompatibleServer.js';
 import { createRandom } from '../../eval/random.js';
 
 export interface LatencyModel {
@@ -33,15 +32,17 @@ export interface LatencyModel {
 
 export interface LoadSimulatorOptions {
   tokensPerMinute: number;
-  /** Defaults to Azure's ratio for standard deployments, 6 per 1000 TPM. */
+  /** Defaults to `rpmPer1000Tpm` per 1000 TPM. */
   requestsPerMinute?: number;
   /** The enforcement window; Azure evaluates over 1 or 10 s. */
   windowMs?: number;
   latency?: LatencyModel;
   /** Seeds the jitter, so a run can be repeated. */
   seed?: number;
-  /** Picks the image-token formula (a deployment name says nothing about the model behind it). */
+  /** The model behind the deployment: its image-token formula, its request rules and its thinking (chatRules.ts). */
   model?: string;
+  /** Azure's requests per minute per 1000 TPM for the model (6 for gpt-4o, 10 for gpt-5.1); used when requestsPerMinute is unset. */
+  rpmPer1000Tpm?: number;
   /** Bodies read and measured at once. */
   ingestConcurrency?: number;
 }
@@ -92,11 +93,9 @@ export interface LoadSimulator {
   close(): Promise<void>;
 }
 
-const RESPONSE_MODEL = 'gpt-4o-2024-11-20';
 const DEFAULT_LATENCY: LatencyModel = { baseMs: 800, perOutputTokenMs: 15, jitter: 0.2 };
 /** What Azure assumes when a request sets no max_tokens. */
 const DEFAULT_MAX_TOKENS = 4096;
-const CHARS_PER_TOKEN = 4;
 
 /** Puts `entry` after every entry (from index `from` on) that did not arrive later. */
 function insertByTime<T extends { at: number }>(list: T[], entry: T, from = 0): void {
@@ -150,72 +149,6 @@ class SlidingWindow {
   }
 }
 
-interface ContentPart {
-  type?: string;
-  text?: string;
-  image_url?: { url?: string; detail?: string };
-}
-
-interface ChatBody {
-  model?: string;
-  messages?: { content?: string | ContentPart[] | null }[];
-  max_tokens?: number;
-  max_completion_tokens?: number;
-  response_format?: { type?: string; json_schema?: { schema?: unknown } };
-}
-
-interface Measured {
-  promptTokens: number;
-  imageTokens: number;
-  maxTokens: number;
-  answer: string;
-}
-
-class BadRequest extends Error {}
-
-const DATA_URL = /^data:image\/[a-z0-9.+-]+;base64,/i;
-
-async function imageTokensOf(part: ContentPart, model: string): Promise<number> {
-  const url = part.image_url?.url ?? '';
-  const header = DATA_URL.exec(url);
-  // Only inline images: this server fetches nothing.
-  if (header === null) throw new BadRequest('expected image_url.url to be a base64 data URL');
-  const bytes = Buffer.from(url.slice(header[0].length), 'base64');
-  let meta: Metadata;
-  try {
-    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
-  } catch (error) {
-    throw new BadRequest(`the image could not be decoded: ${(error as Error).message}`);
-  }
-  const detail = (['low', 'high', 'auto'].includes(part.image_url?.detail ?? '') ? part.image_url?.detail : 'auto') as Detail;
-  return imageTokens(model, detail, meta.width, meta.height);
-}
-
-/** Prompt tokens as the service estimates them on arrival, and the answer it will give. */
-async function measure(body: ChatBody, model: string): Promise<Measured> {
-  let chars = 0;
-  let images = 0;
-  for (const message of body.messages ?? []) {
-    const content = message.content;
-    if (typeof content === 'string') {
-      chars += content.length;
-      continue;
-    }
-    for (const part of content ?? []) {
-      if (part.type === 'image_url') images += await imageTokensOf(part, model);
-      else if (typeof part.text === 'string') chars += part.text.length;
-    }
-  }
-  const schema = body.response_format?.json_schema?.schema;
-  if (schema !== undefined) chars += JSON.stringify(schema).length;
-  return {
-    promptTokens: Math.ceil(chars / CHARS_PER_TOKEN) + images,
-    imageTokens: images,
-    maxTokens: body.max_tokens ?? body.max_completion_tokens ?? DEFAULT_MAX_TOKENS,
-    answer: schema === undefined ? 'example' : JSON.stringify(exampleFor(schema)),
-  };
-}
-
 /** Admits at most `limit` at once, first come first served. */
 class Gate {
   private active = 0;
@@ -238,11 +171,11 @@ class Gate {
 export async function startLoadSimulator(options: LoadSimulatorOptions): Promise<LoadSimulator> {
   const windowMs = options.windowMs ?? 10_000;
   const tokensPerMinute = options.tokensPerMinute;
-  const requestsPerMinute = options.requestsPerMinute ?? Math.max(1, Math.floor((tokensPerMinute * 6) / 1000));
+  const requestsPerMinute = options.requestsPerMinute ?? Math.max(1, Math.floor((tokensPerMinute * (options.rpmPer1000Tpm ?? 6)) / 1000));
   const tokenCapacity = Math.max(1, Math.floor((tokensPerMinute * windowMs) / 60_000));
   const requestCapacity = Math.max(1, Math.floor((requestsPerMinute * windowMs) / 60_000));
   const latency = options.latency ?? DEFAULT_LATENCY;
-  const model = options.model ?? 'gpt-4o';
+  const model = options.model ?? 'gpt-4o-2024-11-20';
   const next = createRandom(options.seed ?? 1).next;
   const ingest = new Gate(options.ingestConcurrency ?? 4);
   const tokens = new SlidingWindow(windowMs);
@@ -270,7 +203,7 @@ export async function startLoadSimulator(options: LoadSimulatorOptions): Promise
   const readRequest = async (
     req: IncomingMessage,
     res: ServerResponse,
-  ): Promise<{ measured: Measured; bytes: number; arrivedAt: number } | undefined> => {
+  ): Promise<{ body: ChatBody; measured: Measured; bytes: number; arrivedAt: number } | undefined> => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks);
@@ -284,7 +217,12 @@ export async function startLoadSimulator(options: LoadSimulatorOptions): Promise
       return undefined;
     }
     try {
-      return { measured: await measure(body, model), bytes: raw.length, arrivedAt };
+      const broken = ruleViolation(model, body);
+      if (broken !== undefined) {
+        sendJson(res, broken.status, broken.body);
+        return undefined;
+      }
+      return { body, measured: await measure(body, model), bytes: raw.length, arrivedAt };
     } catch (error) {
       if (!(error instanceof BadRequest)) throw error;
       sendJson(res, 400, errorBody(error.message, 'invalid_image'));
@@ -299,7 +237,8 @@ export async function startLoadSimulator(options: LoadSimulatorOptions): Promise
     const read = await ingest.run(() => readRequest(req, res));
     if (read === undefined) return;
     const { measured, arrivedAt: now } = read;
-    const charge = measured.promptTokens + measured.maxTokens;
+    const budget = measured.maxTokens ?? DEFAULT_MAX_TOKENS;
+    const charge = measured.promptTokens + budget;
     counters.requests += 1;
     counters.bytesReceived += read.bytes;
     if (!tokens.fits(now, charge, tokenCapacity) || !requests.fits(now, 1, requestCapacity)) {
@@ -327,7 +266,10 @@ export async function startLoadSimulator(options: LoadSimulatorOptions): Promise
     // The headers describe the window as the request found it, after its own charge.
     const headers = remainingHeaders(now);
 
-    const completionTokens = Math.ceil(measured.answer.length / CHARS_PER_TOKEN);
+    const reasoningTokens = Math.min(budget, reasoningTokensFor(model, read.body));
+    const answerTokens = Math.min(budget - reasoningTokens, Math.ceil(measured.answer.length / CHARS_PER_TOKEN));
+    const truncated = answerTokens < Math.ceil(measured.answer.length / CHARS_PER_TOKEN);
+    const completionTokens = reasoningTokens + answerTokens;
     const spread = 1 + latency.jitter * (2 * next() - 1);
     await wait(Math.max(0, (latency.baseMs + latency.perOutputTokenMs * completionTokens) * spread), res);
     counters.succeeded += 1;
@@ -338,11 +280,12 @@ export async function startLoadSimulator(options: LoadSimulatorOptions): Promise
       200,
       chatCompletion({
         id: `chatcmpl-sim-${sequence}`,
-        model: RESPONSE_MODEL,
-        content: measured.answer,
-        finishReason: 'stop',
+        model,
+        content: truncated ? measured.answer.slice(0, answerTokens * CHARS_PER_TOKEN) : measured.answer,
+        finishReason: truncated ? 'length' : 'stop',
         promptTokens: measured.promptTokens,
         completionTokens,
+        reasoningTokens,
       }),
       { 'x-request-id': `sim-${sequence}`, ...headers },
     );

@@ -1,10 +1,13 @@
 /**
- * A small OpenAI-compatible HTTP server for tests: the Azure OpenAI deployment path and the plain `/v1`
+ * A small OpenAI-compatible HTTP server for tests: Azure OpenAI's v1 and dated paths and the plain `/v1`
  * path of chat completions, a log of every request, and replies chosen by a programmable handler or
- * scripted one at a time. Credentials are checked but never recorded.
+ * scripted one at a time. It enforces today's model rules (chatRules.ts): a reasoning model answers 400
+ * to `max_tokens` or a non-default `temperature`, thinks before it answers, and runs out of budget the way
+ * the service does. Credentials are checked but never recorded.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AZURE_PATH, acceptRoute, errorBody, sendJson, serveLoopback, type Wait } from './chatEndpoint.js';
+import { AZURE_PATH, acceptRoute, errorBody, routeOf, sendJson, serveLoopback, type Route, type Wait } from './chatEndpoint.js';
+import { BadRequest, CHARS_PER_TOKEN, measure, reasoningTokensFor, ruleViolation, type ChatBody } from './chatRules.js';
 
 export type FinishReason = 'stop' | 'length' | 'content_filter';
 
@@ -18,6 +21,8 @@ export type Reply =
       refusal?: string;
       /** Azure's per-choice `content_filter_results`; a filtered default is sent with `content_filter`. */
       contentFilterResults?: Record<string, unknown>;
+      /** Tokens the model thinks for (reasoning models); defaults to what chatRules.ts gives the effort sent. */
+      reasoningTokens?: number;
       headers?: Record<string, string>;
     }
   /** Waits, then sends `then` (the handler's answer when omitted). */
@@ -28,12 +33,13 @@ export type Reply =
 export interface RecordedRequest {
   method: string;
   path: string;
+  route: Route | undefined;
   query: Record<string, string>;
   /** Lower-case names; the values of `authorization` and `api-key` are replaced by `[redacted]`. */
   headers: Record<string, string>;
   /** How the client authenticated, never with what. */
   auth: 'api-key' | 'bearer' | 'none';
-  /** The Azure deployment in the path; undefined on `/v1`. */
+  /** The Azure deployment: in the path on the dated API, the body's `model` on v1; undefined on OpenAI's `/v1`. */
   deployment: string | undefined;
   /** The parsed JSON body (undefined when the body was not JSON). */
   body: unknown;
@@ -46,8 +52,12 @@ export type Handler = (request: RecordedRequest) => Reply | Promise<Reply>;
 export interface ServerOptions {
   /** Credentials accepted in `api-key` or `Authorization: Bearer`; omitted means any non-empty one. */
   acceptedCredentials?: readonly string[];
-  /** What Azure completions report in `model` (the model, not the deployment); `/v1` echoes the requested model. */
+  /** The model behind Azure's deployments, reported in `model` and whose rules apply; OpenAI's `/v1` serves the requested model. */
   model?: string;
+  /** Models of named Azure deployments that do not serve `model`. */
+  deployments?: Record<string, string>;
+  /** Bills image tokens at this multiple of the published formula (measured billing departs from it for some families). */
+  imageBillingFactor?: number;
   /** The budget behind the `x-ratelimit-remaining-*` headers; nothing enforces or refills it yet. */
   limits?: { requests: number; tokens: number };
 }
@@ -65,7 +75,7 @@ export interface OpenAiCompatibleServer {
   close(): Promise<void>;
 }
 
-const DEFAULT_MODEL = 'gpt-4o-2024-08-06';
+const DEFAULT_MODEL = 'gpt-5.1-2025-11-13';
 /** Azure's filter verdict when the completion itself was filtered. */
 const FILTERED_COMPLETION = {
   hate: { filtered: false, severity: 'safe' },
@@ -114,12 +124,6 @@ function resolveRef(root: unknown, ref: string): unknown {
     .reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key.replace(/~1/g, '/').replace(/~0/g, '~')], root);
 }
 
-interface ChatBody {
-  model?: string;
-  messages?: { content?: unknown }[];
-  response_format?: { type?: string; json_schema?: { schema?: unknown } };
-}
-
 /** A schema-valid answer for the requested `json_schema`, or a short text when none was requested. */
 function schemaContent(request: RecordedRequest): string {
   const schema = (request.body as ChatBody | undefined)?.response_format?.json_schema?.schema;
@@ -128,21 +132,6 @@ function schemaContent(request: RecordedRequest): string {
 
 /** The default handler. */
 export const schemaAnswer: Handler = (request) => ({ content: schemaContent(request) });
-
-/** Rough, like a real tokenizer is not: ~4 characters a token, 85 per image (the low-detail price). */
-function promptTokens(body: ChatBody | undefined): number {
-  let chars = 0;
-  let images = 0;
-  for (const message of body?.messages ?? []) {
-    const parts = typeof message.content === 'string' ? [{ type: 'text', text: message.content }] : message.content;
-    if (!Array.isArray(parts)) continue;
-    for (const part of parts as { type?: string; text?: string }[]) {
-      if (part.type === 'image_url') images += 1;
-      else if (typeof part.text === 'string') chars += part.text.length;
-    }
-  }
-  return Math.ceil(chars / 4) + 85 * images;
-}
 
 function redactHeaders(headers: IncomingMessage['headers']): Record<string, string> {
   return Object.fromEntries(
@@ -196,7 +185,9 @@ export interface CompletionParts {
   /** Azure's per-choice filter verdicts. */
   filterResults?: Record<string, unknown> | undefined;
   promptTokens: number;
+  /** Reasoning included. */
   completionTokens: number;
+  reasoningTokens?: number;
 }
 
 /** A chat completion body as the service sends it, with one choice. */
@@ -219,16 +210,24 @@ export function chatCompletion(parts: CompletionParts): Record<string, unknown> 
       prompt_tokens: parts.promptTokens,
       completion_tokens: parts.completionTokens,
       total_tokens: parts.promptTokens + parts.completionTokens,
+      prompt_tokens_details: { cached_tokens: 0 },
+      completion_tokens_details: { reasoning_tokens: parts.reasoningTokens ?? 0 },
     },
   };
 }
 
 /**
- * The settings that point the worker at a server as the Azure OpenAI deployment `vision`, with the SDK's
- * own retries off so that every request a test sees is one the worker chose to send.
+ * The settings that point the worker at a server as the Azure OpenAI deployment `vision` of gpt-5.1 on
+ * the v1 API, with the SDK's own retries off so that every request a test sees is one the worker chose to send.
  */
 export function deploymentEnv(url: string): Record<string, string> {
-  return { AZURE_OPENAI_ENDPOINT: url, AZURE_OPENAI_API_KEY: 'test-key', AZURE_OPENAI_DEPLOYMENT: 'vision', MODEL_MAX_RETRIES: '0' };
+  return {
+    AZURE_OPENAI_ENDPOINT: url,
+    AZURE_OPENAI_API_KEY: 'test-key',
+    AZURE_OPENAI_DEPLOYMENT: 'vision',
+    VISION_MODEL: 'gpt-5.1',
+    MODEL_MAX_RETRIES: '0',
+  };
 }
 
 export async function startOpenAiCompatibleServer(options: ServerOptions = {}): Promise<OpenAiCompatibleServer> {
@@ -253,11 +252,22 @@ export async function startOpenAiCompatibleServer(options: ServerOptions = {}): 
     }
     if ('status' in reply) return sendJson(res, reply.status, reply.body, reply.headers);
 
-    const body = request.body as ChatBody | undefined;
-    const finishReason = reply.finishReason ?? 'stop';
-    const withheld = finishReason === 'content_filter' || reply.refusal !== undefined;
-    const content = reply.content !== undefined ? reply.content : withheld ? null : schemaContent(request);
-    const usage = { prompt_tokens: promptTokens(body), completion_tokens: Math.ceil((content ?? reply.refusal ?? '').length / 4) };
+    const body = (request.body ?? {}) as ChatBody;
+    const served = servedModel(request);
+    const withheld = reply.finishReason === 'content_filter' || reply.refusal !== undefined;
+    let finishReason = reply.finishReason ?? 'stop';
+    let content = reply.content !== undefined ? reply.content : withheld ? null : schemaContent(request);
+    const measured = await measure(body, served, options.imageBillingFactor);
+    const reasoning = reply.reasoningTokens ?? reasoningTokensFor(served, body);
+    let answerTokens = Math.ceil((content ?? reply.refusal ?? '').length / CHARS_PER_TOKEN);
+    // Thinking comes first: a budget it uses up leaves the answer cut short or empty, as the service does.
+    if (measured.maxTokens !== undefined && reasoning + answerTokens > measured.maxTokens) {
+      const room = Math.max(0, measured.maxTokens - reasoning);
+      content = (content ?? '').slice(0, room * CHARS_PER_TOKEN);
+      answerTokens = room;
+      finishReason = 'length';
+    }
+    const usage = { prompt_tokens: measured.promptTokens, completion_tokens: Math.min(reasoning, measured.maxTokens ?? reasoning) + answerTokens };
     budget.requests = Math.max(0, budget.requests - 1);
     budget.tokens = Math.max(0, budget.tokens - usage.prompt_tokens - usage.completion_tokens);
     const filterResults = reply.contentFilterResults ?? (finishReason === 'content_filter' ? FILTERED_COMPLETION : undefined);
@@ -267,13 +277,14 @@ export async function startOpenAiCompatibleServer(options: ServerOptions = {}): 
       200,
       chatCompletion({
         id: `chatcmpl-test-${sequence}`,
-        model: request.deployment === undefined ? (body?.model ?? model) : model,
+        model: served,
         content,
         refusal: reply.refusal ?? null,
         finishReason,
         filterResults,
         promptTokens: usage.prompt_tokens,
         completionTokens: usage.completion_tokens,
+        reasoningTokens: Math.min(reasoning, usage.completion_tokens),
       }),
       {
         'x-request-id': `req-${sequence}`,
@@ -284,19 +295,29 @@ export async function startOpenAiCompatibleServer(options: ServerOptions = {}): 
     );
   };
 
+  /** Azure serves its deployment's model whatever the body names; OpenAI serves the requested one. */
+  const servedModel = (request: RecordedRequest): string =>
+    request.route === 'openai'
+      ? ((request.body as ChatBody | undefined)?.model ?? model)
+      : ((request.deployment === undefined ? undefined : options.deployments?.[request.deployment]) ?? model);
+
   const handle = async (req: IncomingMessage, res: ServerResponse, wait: Wait): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const deployment = AZURE_PATH.exec(url.pathname)?.[1];
-    const azure = deployment !== undefined;
+    const route = routeOf(url.pathname);
+    const azure = route === 'azure-dated' || route === 'azure-v1';
     const { auth, credential } = credentialOf(req, azure);
+    const body = await readBody(req);
+    const pathDeployment = AZURE_PATH.exec(url.pathname)?.[1];
+    const bodyModel = (body as ChatBody | undefined)?.model;
     const request: RecordedRequest = {
       method: req.method ?? '',
       path: url.pathname,
+      route,
       query: Object.fromEntries(url.searchParams),
       headers: redactHeaders(req.headers),
       auth,
-      deployment: deployment === undefined ? undefined : decodeURIComponent(deployment),
-      body: await readBody(req),
+      deployment: pathDeployment !== undefined ? decodeURIComponent(pathDeployment) : route === 'azure-v1' ? bodyModel : undefined,
+      body,
       receivedAt: performance.now(),
     };
     requests.push(request);
@@ -307,7 +328,14 @@ export async function startOpenAiCompatibleServer(options: ServerOptions = {}): 
       return sendJson(res, 401, errorBody('invalid credentials for this endpoint', azure ? '401' : 'invalid_api_key'));
     }
     if (request.body === undefined) return sendJson(res, 400, errorBody('the body is not JSON', 'invalid_json'));
-    await send(script.shift() ?? (await handler(request)), request, res, wait);
+    const broken = ruleViolation(servedModel(request), request.body as ChatBody);
+    if (broken !== undefined) return sendJson(res, broken.status, broken.body);
+    try {
+      await send(script.shift() ?? (await handler(request)), request, res, wait);
+    } catch (error) {
+      if (!(error instanceof BadRequest)) throw error;
+      sendJson(res, 400, errorBody(error.message, 'invalid_image'));
+    }
   };
   const loopback = await serveLoopback(handle, 'test server failed');
   const { url } = loopback;
