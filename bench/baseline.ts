@@ -1,10 +1,12 @@
 /**
  * The naive way, for comparison: every file at once (one Promise.all), its original bytes base64-encoded
- * at detail high, the same prompt, schema and max_tokens the worker would use for it, no limiter, and the
+ * at detail high, the same prompt and schema, the profile's output limit as the model's request shape
+ * names it (a reasoning model thinks at its default effort, with no allowance for it), no limiter, and the
  * openai SDK's default retries (2, honouring retry-after). Runs in a process of its own so that its peak
  * RSS is its own; the bench sends "start" over IPC and gets one "done" back.
  */
-import { AzureOpenAI } from 'openai';
+import OpenAI from 'openai';
+import type { RequestShape } from '../src/models/modelFamilies.js';
 import { builtInProfiles } from '../src/profiles/index.js';
 import { baseImages, benchFiles, type Kind } from './images.js';
 
@@ -13,6 +15,8 @@ export interface BaselineStart {
   /** The simulator's Azure endpoint. */
   endpoint: string;
   files: number;
+  model: string;
+  shape: RequestShape;
 }
 
 export interface BaselineOutcome {
@@ -32,8 +36,8 @@ export interface BaselineReport {
 /** As BENCH_PROFILE_RULES routes them. */
 const PROFILE_OF: Record<Kind, string> = { photo: 'describe', scan: 'form', screenshot: 'describe' };
 
-async function run({ endpoint, files }: BaselineStart): Promise<BaselineOutcome[]> {
-  const client = new AzureOpenAI({ apiKey: 'bench', baseURL: `${endpoint}/openai`, apiVersion: '2024-10-21' });
+async function run({ endpoint, files, model, shape }: BaselineStart): Promise<BaselineOutcome[]> {
+  const client = new OpenAI({ apiKey: 'bench', baseURL: `${endpoint}/openai/v1` });
   const set = benchFiles(await baseImages(), files);
   const started = performance.now();
   return Promise.all(
@@ -43,7 +47,7 @@ async function run({ endpoint, files }: BaselineStart): Promise<BaselineOutcome[
       const mime = file.name.endsWith('.png') ? 'image/png' : 'image/jpeg';
       try {
         await client.chat.completions.create({
-          model: 'gpt-4o',
+          model,
           messages: [
             { role: 'system', content: profile.system },
             {
@@ -55,8 +59,9 @@ async function run({ endpoint, files }: BaselineStart): Promise<BaselineOutcome[
             },
           ],
           response_format: { type: 'json_schema', json_schema: { name: profile.name, schema: profile.jsonSchema, strict: true } },
-          max_tokens: profile.maxOutputTokens,
-          temperature: 0,
+          ...(shape === 'classic'
+            ? { max_tokens: profile.maxOutputTokens, temperature: 0 }
+            : { max_completion_tokens: profile.maxOutputTokens }),
         });
         return { name: file.name, ok: true, doneMs: performance.now() - started };
       } catch (error) {

@@ -22,20 +22,21 @@ import type { SourceInfo } from '../src/pipeline/resultRecord.js';
 import { builtInProfiles } from '../src/profiles/index.js';
 import { createStorageClients } from '../src/storage/clients.js';
 import { ResultStore, resultPath } from '../src/storage/resultStore.js';
-import { startLoadSimulator, type LatencyModel, type LoadSimulator, type SimulatorCounters } from '../test/support/loadSimulator.js';
+import { startLoadSimulator, type LoadSimulator, type SimulatorCounters } from '../test/support/loadSimulator.js';
 import type { BaselineOutcome, BaselineReport, BaselineStart } from './baseline.js';
 import { BENCH_PROFILE_RULES, OUT_DIR, baseImages, benchFiles, type BenchFile, type Kind } from './images.js';
+import { idealAdmissionSpanMs } from './idealClient.js';
+import { BENCH_MODELS, DEFAULT_BENCH_MODEL, type BenchModel } from './models.js';
 import type { WorkerReport } from './worker.js';
 
-const USAGE = `Usage: npm run bench -- [--files N] [--tpm TOKENS_PER_MINUTE]
+const USAGE = `Usage: npm run bench -- [--files N] [--tpm TOKENS_PER_MINUTE] [--model ${Object.keys(BENCH_MODELS).join('|')}]
 
 Uploads N generated files (default 300: 12 MP photos, A4 scans, screenshots) through the worker on
-Azurite against a load simulator with the given quota (default 300000 TPM, RPM 6 per 1000 TPM, 10 s
-windows), then sends the same files the naive way against a fresh simulator, and prints one table.`;
+Azurite against a load simulator standing in for a deployment of the model (default ${DEFAULT_BENCH_MODEL}) with
+the given quota (default 300000 TPM, the model's RPM per 1000 TPM, 10 s windows), then sends the same
+files the naive way against a fresh simulator, and prints one table.`;
 
 const WINDOW_MS = 10_000;
-/** gpt-4o-like: about a second to the first token, then ~65 tokens a second. */
-const LATENCY: LatencyModel = { baseMs: 1_000, perOutputTokenMs: 15, jitter: 0.25 };
 const SEED = 42;
 const UPLOAD_CONCURRENCY = 8;
 /** The worker phase gives up after this long (the whole bench must stay under 10 minutes). */
@@ -60,6 +61,11 @@ interface Row {
   quotaBoundFilesInSpan: number;
   /** succeeded / quotaBoundFilesInSpan: a short run cannot exceed it by spending the first window at once. */
   shareOfSpan: number;
+  /** First to last admitted model request, and the same for the ideal client (bench/idealClient.ts). */
+  admissionSpanSeconds: number;
+  idealAdmissionSpanSeconds: number;
+  /** idealAdmissionSpanSeconds / admissionSpanSeconds: how close the sending came to the quota's own ceiling. */
+  shareOfIdealClient: number;
   requests: number;
   rateLimited: number;
   rateLimitedShare: number;
@@ -67,6 +73,9 @@ interface Row {
   p95Seconds: number;
   bytesToModelPerFile: number;
   imageTokensPerFile: number;
+  /** Billed completion tokens per answered request, and the reasoning part of them. */
+  completionTokensPerRequest: number;
+  reasoningTokensPerRequest: number;
   tokensChargedPerFile: number;
   preparationCpuMsPerFile: number;
   peakRssMiB: number;
@@ -102,13 +111,16 @@ const EMPTY_SOURCE = (): SourceInfo => ({
  * that the process's CPU time is the file's: the worker's detection, decode, resize and encode
  * (prepareUpload, as its profile asks); the baseline's base64 data URL and JSON body.
  */
-async function preparationCpu(bases: Record<Kind, Buffer[]>): Promise<{ worker: Record<Kind, number>; baseline: Record<Kind, number> }> {
+async function preparationCpu(
+  bases: Record<Kind, Buffer[]>,
+  model: string,
+): Promise<{ worker: Record<Kind, number>; baseline: Record<Kind, number> }> {
   const worker = {} as Record<Kind, number>;
   const baseline = {} as Record<Kind, number>;
   for (const kind of Object.keys(bases) as Kind[]) {
     const profile = builtInProfiles.get(PROFILE_OF[kind]);
     if (profile === undefined) throw new Error(`no built-in profile ${PROFILE_OF[kind]}`);
-    const options = { model: 'gpt-4o', detail: profile.detail, format: profile.prepare.format, maxInputPixels: 100_000_000 };
+    const options = { model, detail: profile.detail, format: profile.prepare.format, maxInputPixels: 100_000_000 };
     const images = bases[kind];
     // The first call loads libvips' codecs: not a per-file cost.
     await prepareUpload('warm-up', images[0] ?? Buffer.alloc(0), EMPTY_SOURCE(), options);
@@ -190,6 +202,11 @@ function rowOf(
   peakRssBytes: number,
 ): Row {
   const bound = quotaBound(sim, counters, succeeded, spanMs);
+  const admissionSpanMs = (sim.admissions.at(-1)?.at ?? 0) - (sim.admissions[0]?.at ?? 0);
+  const idealSpanMs = idealAdmissionSpanMs(
+    sim.admissions.map((admission) => admission.tokens),
+    { windowMs: sim.windowMs, tokenCapacity: sim.tokenCapacity, requestCapacity: sim.requestCapacity },
+  );
   const sorted = [...latenciesMs].sort((a, b) => a - b);
   return {
     files,
@@ -201,6 +218,9 @@ function rowOf(
     shareOfQuotaBound: succeeded / (spanMs / 60_000) / bound.perMinute,
     quotaBoundFilesInSpan: bound.inSpan,
     shareOfSpan: succeeded / bound.inSpan,
+    admissionSpanSeconds: admissionSpanMs / 1000,
+    idealAdmissionSpanSeconds: idealSpanMs / 1000,
+    shareOfIdealClient: admissionSpanMs === 0 ? Number.NaN : idealSpanMs / admissionSpanMs,
     requests: counters.requests,
     rateLimited: counters.rateLimited,
     rateLimitedShare: counters.requests === 0 ? 0 : counters.rateLimited / counters.requests,
@@ -208,14 +228,26 @@ function rowOf(
     p95Seconds: percentile(sorted, 95) / 1000,
     bytesToModelPerFile: counters.bytesReceived / files,
     imageTokensPerFile: counters.succeeded === 0 ? Number.NaN : counters.imageTokens / counters.succeeded,
+    completionTokensPerRequest: counters.succeeded === 0 ? Number.NaN : counters.completionTokens / counters.succeeded,
+    reasoningTokensPerRequest: counters.succeeded === 0 ? Number.NaN : counters.reasoningTokens / counters.succeeded,
     tokensChargedPerFile: bound.tokensPerFile,
     preparationCpuMsPerFile,
     peakRssMiB: peakRssBytes / 1024 / 1024,
   };
 }
 
-async function runWorker(connectionString: string, set: BenchFile[], tpm: number, prepCpu: number): Promise<Row> {
-  const sim = await startLoadSimulator({ tokensPerMinute: tpm, windowMs: WINDOW_MS, latency: LATENCY, seed: SEED });
+const simulatorFor = (model: BenchModel, tpm: number): Promise<LoadSimulator> =>
+  startLoadSimulator({
+    tokensPerMinute: tpm,
+    windowMs: WINDOW_MS,
+    latency: model.latency,
+    seed: SEED,
+    model: model.served,
+    rpmPer1000Tpm: model.rpmPer1000Tpm,
+  });
+
+async function runWorker(connectionString: string, set: BenchFile[], model: BenchModel, tpm: number, prepCpu: number): Promise<Row> {
+  const sim = await simulatorFor(model, tpm);
   const id = randomBytes(3).toString('hex');
   const names = { input: `bench-up-${id}`, results: `bench-res-${id}`, jobs: `bench-jobs-${id}`, state: `bench-state-${id}` };
   const child = childProcess(
@@ -230,8 +262,8 @@ async function runWorker(connectionString: string, set: BenchFile[], tpm: number
       VISION_PROVIDER: 'openai',
       AZURE_OPENAI_ENDPOINT: sim.url,
       AZURE_OPENAI_API_KEY: 'bench',
-      AZURE_OPENAI_DEPLOYMENT: 'gpt-4o',
-      VISION_MODEL: 'gpt-4o',
+      AZURE_OPENAI_DEPLOYMENT: model.name,
+      VISION_MODEL: model.name,
       MODEL_TPM: String(tpm),
       MODEL_RATE_WINDOW_SECONDS: String(WINDOW_MS / 1000),
       PROFILE_RULES: BENCH_PROFILE_RULES,
@@ -284,12 +316,12 @@ async function runWorker(connectionString: string, set: BenchFile[], tpm: number
   }
 }
 
-async function runBaseline(files: number, tpm: number, prepCpu: number): Promise<Row> {
-  const sim = await startLoadSimulator({ tokensPerMinute: tpm, windowMs: WINDOW_MS, latency: LATENCY, seed: SEED });
+async function runBaseline(files: number, model: BenchModel, tpm: number, prepCpu: number): Promise<Row> {
+  const sim = await simulatorFor(model, tpm);
   const child = childProcess('baseline.ts', process.env, 'baseline.log');
   try {
     log(`baseline: ${files} requests at once`);
-    const start: BaselineStart = { type: 'start', endpoint: sim.url, files };
+    const start: BaselineStart = { type: 'start', endpoint: sim.url, files, model: model.name, shape: model.shape };
     child.send(start);
     const report = await nextMessage<BaselineReport>(child, 'done', 'the baseline');
     const ok = report.outcomes.filter((outcome: BaselineOutcome) => outcome.ok);
@@ -325,11 +357,16 @@ function table(worker: Row, baseline: Row): string {
     ['quota-bound maximum, files/minute', (r) => fixed(r.quotaBoundFilesPerMinute)],
     ['share of the quota-bound maximum', (r) => percent(r.shareOfQuotaBound)],
     ['share of what the quota admits in the span', (r) => `${percent(r.shareOfSpan)} of ${fixed(r.quotaBoundFilesInSpan, 0)}`],
+    [
+      'requests sent: ideal client span / own span',
+      (r) => `${percent(r.shareOfIdealClient)} (${fixed(r.idealAdmissionSpanSeconds)} / ${fixed(r.admissionSpanSeconds)} s)`,
+    ],
     ['model requests answered 429', (r) => `${r.rateLimited} of ${r.requests} (${percent(r.rateLimitedShare)})`],
     ['files failed or poisoned', (r) => `${r.failedOrPoisoned} of ${r.files}`],
     ['upload -> result p50 / p95', (r) => `${fixed(r.p50Seconds)} / ${fixed(r.p95Seconds)} s`],
     ['bytes sent to the model per file', (r) => bytes(r.bytesToModelPerFile)],
     ['image tokens per file', (r) => fixed(r.imageTokensPerFile, 0)],
+    ['completion tokens per request (reasoning)', (r) => `${fixed(r.completionTokensPerRequest, 0)} (${fixed(r.reasoningTokensPerRequest, 0)})`],
     ['tokens charged per file', (r) => fixed(r.tokensChargedPerFile, 0)],
     ['preparation CPU per file', (r) => `${fixed(r.preparationCpuMsPerFile)} ms`],
     ['peak RSS', (r) => `${fixed(r.peakRssMiB, 0)} MiB`],
@@ -346,6 +383,7 @@ async function main(): Promise<void> {
     options: {
       files: { type: 'string', default: '300' },
       tpm: { type: 'string', default: '300000' },
+      model: { type: 'string', default: DEFAULT_BENCH_MODEL },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -359,30 +397,36 @@ async function main(): Promise<void> {
     console.error(`expected --files >= 3 and --tpm >= 1000, got ${values.files} and ${values.tpm}\n\n${USAGE}`);
     process.exit(2);
   }
+  const model = BENCH_MODELS[values.model];
+  if (model === undefined) {
+    console.error(`expected --model ${Object.keys(BENCH_MODELS).join(' or ')}, got ${values.model}\n\n${USAGE}`);
+    process.exit(2);
+  }
   const began = Date.now();
   mkdirSync(OUT_DIR, { recursive: true });
   log('rendering or reading the base images (bench/out/images)');
   const bases = await baseImages();
   const set = benchFiles(bases, files);
   log('measuring preparation CPU, one file at a time');
-  const prep = await preparationCpu(bases);
+  const prep = await preparationCpu(bases, model.name);
   const azurite = await startAzurite();
   let worker: Row;
   let baseline: Row;
   try {
-    worker = await runWorker(azurite.connectionString, set, tpm, meanOver(set, prep.worker));
-    baseline = await runBaseline(files, tpm, meanOver(set, prep.baseline));
+    worker = await runWorker(azurite.connectionString, set, model, tpm, meanOver(set, prep.worker));
+    baseline = await runBaseline(files, model, tpm, meanOver(set, prep.baseline));
   } finally {
     await azurite.stop();
   }
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const machine = `${cpus().length} x ${cpu}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, ${osType()} ${release()}, Node ${process.version}`;
-  const rpm = Math.floor((tpm * 6) / 1000);
+  const rpm = Math.floor((tpm * model.rpmPer1000Tpm) / 1000);
   const header = [
     `blob-vision-worker bench, ${new Date().toISOString()} (${((Date.now() - began) / 1000).toFixed(0)} s)`,
     `machine: ${machine}`,
     `files: ${files} (12 MP photos, A4 scans at 300 dpi, 1920x1080 screenshots; ${BENCH_PROFILE_RULES})`,
-    `quota: ${tpm} TPM, ${rpm} RPM over ${WINDOW_MS / 1000} s windows; latency ${LATENCY.baseMs} ms + ${LATENCY.perOutputTokenMs} ms/output token +-${LATENCY.jitter * 100}%`,
+    `model: ${model.name} (simulated as ${model.served}, ${model.shape} request shape; latency assumed ${model.latency.baseMs} ms + ${model.latency.perOutputTokenMs} ms/output token, reasoning included, +-${model.latency.jitter * 100}%)`,
+    `quota: ${tpm} TPM, ${rpm} RPM (${model.rpmPer1000Tpm} per 1000 TPM) over ${WINDOW_MS / 1000} s windows`,
     `12 MP JPEG preparation (describe, low detail): ${fixed(prep.worker.photo)} ms CPU`,
     '',
   ];
@@ -392,10 +436,11 @@ async function main(): Promise<void> {
     at: new Date().toISOString(),
     machine,
     files,
+    model: model.name,
     tpm,
     rpm,
     windowSeconds: WINDOW_MS / 1000,
-    latency: LATENCY,
+    latency: model.latency,
     preparationCpuMs: prep,
     worker,
     baseline,

@@ -263,7 +263,6 @@ function readRequestSettings(env: Env, provider: ProviderSettings, visionModel: 
   return { shape, unknownModelShape, reasoningEffort: effort ?? DEFAULT_REASONING_EFFORT };
 }
 
-
 function isOneOf<T extends string>(values: readonly T[], value: string): value is T {
   return (values as readonly string[]).includes(value);
 }

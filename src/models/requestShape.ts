@@ -22,8 +22,8 @@ export type RequestPlan = { shape: 'classic' } | { shape: 'reasoning'; effort: R
  */
 const REASONING_ALLOWANCE: Record<ReasoningEffort, number> = {
   none: 0,
-  minimal: 1024,
-  low: 4096,
+  minimal: 512,
+  low: 2048,
   medium: 8192,
   high: 16384,
   xhigh: 32768,

@@ -442,7 +442,7 @@ describe("today's models: request shape per family, Azure's v1 API", () => {
     expect(sent?.headers.authorization).toBeUndefined();
     const body = sent?.body as SentBody;
     expect(body.model).toBe('extraction');
-    expect(body.max_completion_tokens).toBe(invoiceProfile.maxOutputTokens + 4096);
+    expect(body.max_completion_tokens).toBe(invoiceProfile.maxOutputTokens + 2048);
     expect(body.reasoning_effort).toBe('low');
     expect(body).not.toHaveProperty('max_tokens');
     expect(body).not.toHaveProperty('temperature');
@@ -522,7 +522,7 @@ describe("today's models: request shape per family, Azure's v1 API", () => {
   it('marks an answer whose reasoning used the whole budget as truncated, with nothing to parse', async () => {
     gpt5.reply({ reasoningTokens: 50_000 });
     const result = await createOpenAiProvider(v1Settings(), modelSettings({ visionModel: 'gpt-5.1' })).analyze(requestFor(describeProfile));
-    const budget = describeProfile.maxOutputTokens + 4096;
+    const budget = describeProfile.maxOutputTokens + 2048;
     expect(result.truncatedAt).toBe(budget);
     expect(result.rawText).toBe('');
     expect(result.data).toBeUndefined();

@@ -58,7 +58,9 @@ export interface SimulatorCounters {
   tokensCharged: number;
   promptTokens: number;
   imageTokens: number;
+  /** Reasoning tokens included. */
   completionTokens: number;
+  reasoningTokens: number;
   /** Request body bytes of every request that reached the quota check. */
   bytesReceived: number;
 }
@@ -190,6 +192,7 @@ export async function startLoadSimulator(options: LoadSimulatorOptions): Promise
     promptTokens: 0,
     imageTokens: 0,
     completionTokens: 0,
+    reasoningTokens: 0,
     bytesReceived: 0,
   };
   let sequence = 0;
@@ -274,6 +277,7 @@ export async function startLoadSimulator(options: LoadSimulatorOptions): Promise
     await wait(Math.max(0, (latency.baseMs + latency.perOutputTokenMs * completionTokens) * spread), res);
     counters.succeeded += 1;
     counters.completionTokens += completionTokens;
+    counters.reasoningTokens += reasoningTokens;
     sequence += 1;
     sendJson(
       res,
