@@ -56,7 +56,7 @@ describe('profile file: loading', () => {
       name: 'receipts-eu',
       detail: 'high',
       maxOutputTokens: 1200,
-      model: 'gpt-4o-mini',
+      model: 'gpt-5-mini',
       prepare: { format: 'png' },
     });
     expect(eu?.user).toBe('Extract the merchant, the VAT number, every line with its VAT rate, and the total.');
