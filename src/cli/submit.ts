@@ -1,14 +1,15 @@
 /**
  * `npm run submit -- <files or folders…>`: uploads to the input container, keeping relative paths as blob
  * names (so path rules such as `invoices/` -> invoice apply), and shows progress. `--wait` also waits
- * for each file's final record.
+ * for each file's final record (waitForResults.ts).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROFILE_METADATA_KEY } from '../names.js';
-import { ResultStore, resultPath } from '../storage/resultStore.js';
+import { ResultStore } from '../storage/resultStore.js';
 import { cliContext, explainConnectionError } from './cliContext.js';
+import { waitForResults } from './waitForResults.js';
 
 const USAGE = `Usage: npm run submit -- [--profile NAME] [--prefix PATH/] [--wait] [--timeout SECONDS] <file or folder>...
 
@@ -16,8 +17,9 @@ Uploads files to the input container. Blob names keep the path relative to the c
 folder (or to the argument's parent folder for paths outside it).
   --profile NAME   set the blob's "profile" metadata (overrides the path rules)
   --prefix PATH/   put the blobs under this prefix, e.g. invoices/
-  --wait           wait until every file has its final record and print a summary
-  --timeout S      how long --wait waits (default 120)`;
+  --wait           wait until every file has its final record and print a summary; it waits as long as
+                   the worker makes progress and stops when no worker takes the jobs
+  --timeout S      stop --wait after S seconds in any case`;
 
 interface Upload {
   path: string;
@@ -49,13 +51,18 @@ async function main(): Promise<void> {
       profile: { type: 'string' },
       prefix: { type: 'string', default: '' },
       wait: { type: 'boolean', default: false },
-      timeout: { type: 'string', default: '120' },
+      timeout: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help || positionals.length === 0) {
     console.log(USAGE);
     process.exit(values.help ? 0 : 2);
+  }
+  const timeoutS = values.timeout === undefined ? undefined : Number(values.timeout);
+  if (timeoutS !== undefined && !(timeoutS > 0)) {
+    console.error(`--timeout expects a number of seconds, received "${values.timeout}"`);
+    process.exit(2);
   }
   // npm runs scripts in the package folder; INIT_CWD is where the user typed the command.
   const cwd = process.env['INIT_CWD'] ?? process.cwd();
@@ -106,26 +113,18 @@ async function main(): Promise<void> {
     console.log(`Results appear in "${config.names.resultsContainer}" as <blob name>.json: npm run results`);
     return;
   }
-  await waitForResults(new ResultStore(storage.blobs.getContainerClient(config.names.resultsContainer)), etags, Number(values.timeout) * 1000);
-}
-
-async function waitForResults(results: ResultStore, etags: Map<string, string>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const pending = new Set(etags.keys());
-  const counts = { succeeded: 0, failed: 0 };
-  while (pending.size > 0 && Date.now() < deadline) {
-    for (const blob of [...pending]) {
-      const record = await results.read(resultPath(blob));
-      if (record === undefined || record.source.etag !== etags.get(blob)) continue;
-      pending.delete(blob);
-      counts[record.status] += 1;
-      const detail = record.status === 'succeeded' ? `${record.profile}, ${record.timings.totalMs.toFixed(0)} ms` : `${record.error?.code}: ${record.error?.message}`;
-      console.log(`  ${record.status === 'succeeded' ? 'ok  ' : 'FAIL'} ${blob} (${detail})`);
-    }
-    if (pending.size > 0) await new Promise((r) => setTimeout(r, 500));
+  try {
+    const { ended, failed } = await waitForResults({
+      results: new ResultStore(storage.blobs.getContainerClient(config.names.resultsContainer)),
+      queue: storage.queues.getQueueClient(config.names.jobsQueue),
+      etags,
+      print: (line) => console.log(line),
+      ...(timeoutS === undefined ? {} : { timeoutMs: timeoutS * 1000 }),
+    });
+    if (ended !== 'done' || failed > 0) process.exitCode = 1;
+  } catch (error) {
+    explainConnectionError(error);
   }
-  console.log(`${counts.succeeded} succeeded, ${counts.failed} failed${pending.size > 0 ? `, ${pending.size} still pending after ${timeoutMs / 1000} s` : ''}.`);
-  if (pending.size > 0 || counts.failed > 0) process.exitCode = 1;
 }
 
 await main();
