@@ -1,28 +1,13 @@
 /** `npm run results [-- <blob name>]`: lists final records, or prints one in full. */
 import { parseArgs } from 'node:util';
-import type { ResultRecord } from '../pipeline/resultRecord.js';
 import { ResultStore, resultPath } from '../storage/resultStore.js';
 import { cliContext, explainConnectionError } from './cliContext.js';
+import { RESULT_COLUMNS, resultRow } from './resultRow.js';
 
 const USAGE = `Usage: npm run results -- [--prefix PATH/] [--failed] [<blob name>]
 
 Without a blob name, lists the final records (status, profile, tokens, timing).
 With one, prints its record in full (the name of the upload, e.g. invoices/a.png).`;
-
-function row(record: ResultRecord): string[] {
-  const { promptTokens, completionTokens, imageTokensEstimated } = record.usage;
-  const tokens =
-    promptTokens !== null ? `${promptTokens}/${completionTokens ?? 0}` : imageTokensEstimated !== null ? `~${imageTokensEstimated} (image, estimated)` : '-';
-  return [
-    record.status === 'succeeded' ? 'ok' : 'FAILED',
-    record.source.blob,
-    record.profile ?? '-',
-    record.provider.name ?? '-',
-    tokens,
-    `${Math.round(record.timings.totalMs)} ms`,
-    record.error?.code ?? (record.warnings.length > 0 ? `${record.warnings.length} warning(s)` : ''),
-  ];
-}
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((r) => (r[column] ?? '').length))) ?? [];
@@ -52,7 +37,7 @@ async function main(): Promise<void> {
       console.log(JSON.stringify(record, null, 2));
       return;
     }
-    const rows: string[][] = [['STATUS', 'BLOB', 'PROFILE', 'PROVIDER', 'TOKENS (prompt/completion)', 'TIME', 'NOTE']];
+    const rows: string[][] = [[...RESULT_COLUMNS]];
     let total = 0;
     let failed = 0;
     for await (const blob of container.listBlobsFlat({ prefix: values.prefix })) {
@@ -61,7 +46,7 @@ async function main(): Promise<void> {
       total += 1;
       if (record.status === 'failed') failed += 1;
       if (values.failed && record.status !== 'failed') continue;
-      rows.push(row(record));
+      rows.push(resultRow(record));
     }
     console.log(rows.length > 1 ? table(rows) : `No results in "${config.names.resultsContainer}" yet.`);
     console.log(`\n${total} record(s), ${total - failed} succeeded, ${failed} failed. Full record: npm run results -- <blob name>`);
