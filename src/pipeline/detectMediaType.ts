@@ -5,6 +5,7 @@
 import { fileTypeFromBuffer } from 'file-type';
 import sharp from 'sharp';
 import type { DocumentKind } from '../documents/documentSource.js';
+import { PermanentError } from '../errors.js';
 
 export interface MediaType {
   mime: string;
@@ -14,23 +15,47 @@ export interface MediaType {
   document?: DocumentKind;
 }
 
-export const SUPPORTED_IMAGE_TYPES: ReadonlySet<string> = new Set([
-  'image/png',
-  'image/jpeg',
-  'image/webp',
-  'image/gif',
-  'image/tiff',
-  'image/avif',
-  'image/heic',
-  'image/heif',
-]);
-
 export const EMPTY_MIME = 'application/x-empty';
 export const SVG_MIME = 'image/svg+xml';
 export const TEXT_MIME = 'text/plain';
 export const UNKNOWN_MIME = 'application/octet-stream';
 export const PDF_MIME = 'application/pdf';
 const TIFF_MIME = 'image/tiff';
+
+/**
+ * What the worker reads, in the words of the `unsupported_media_type` message: the one list behind both.
+ * Documents are keyed by their kind, so a new kind cannot go unnamed.
+ */
+const IMAGE_FORMATS: readonly { name: string; mimes: readonly string[] }[] = [
+  { name: 'PNG', mimes: ['image/png'] },
+  { name: 'JPEG', mimes: ['image/jpeg'] },
+  { name: 'WebP', mimes: ['image/webp'] },
+  { name: 'GIF', mimes: ['image/gif'] },
+  { name: 'TIFF', mimes: [TIFF_MIME] },
+  { name: 'AVIF', mimes: ['image/avif'] },
+  { name: 'HEIC/HEIF', mimes: ['image/heic', 'image/heif'] },
+];
+const DOCUMENT_FORMATS: Readonly<Record<DocumentKind, string>> = { pdf: 'PDF', tiff: 'multi-page TIFF' };
+
+export const SUPPORTED_IMAGE_TYPES: ReadonlySet<string> = new Set(IMAGE_FORMATS.flatMap((format) => format.mimes));
+
+const orList = (names: readonly string[]): string =>
+  names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
+
+/** A comparison manifest's images and prepareImage take single images only; an upload may also be a document. */
+export type Accepted = 'images' | 'images or documents';
+
+function expected(accepted: Accepted): string {
+  const images = `a ${orList(IMAGE_FORMATS.map((format) => format.name))} image`;
+  return accepted === 'images' ? images : `${images}, or a ${orList(Object.values(DOCUMENT_FORMATS))} document`;
+}
+
+export function unsupportedMediaType(mime: string, accepted: Accepted): PermanentError {
+  const received = mime === EMPTY_MIME ? 'nothing: the file is empty (0 bytes)' : mime;
+  return new PermanentError('unsupported_media_type', `expected ${expected(accepted)}, received ${received}`, {
+    details: { detected: mime },
+  });
+}
 
 /** Enough to see past an XML declaration, a comment or a doctype to the root element. */
 const SNIFF_BYTES = 4096;

@@ -9,7 +9,7 @@ import { SETTINGS } from '../names.js';
 import type { Detail, EncodeFormat } from '../profiles/types.js';
 import type { PreparedImage, SourceImage } from '../providers/types.js';
 import { withHeicImage } from './decodeHeic.js';
-import { EMPTY_MIME, SUPPORTED_IMAGE_TYPES } from './detectMediaType.js';
+import { SUPPORTED_IMAGE_TYPES, unsupportedMediaType } from './detectMediaType.js';
 import { imageTokens, modelImageSize } from './imageTokens.js';
 
 export interface PrepareOptions {
@@ -155,8 +155,6 @@ async function encode(raw: RawImage, format: EncodeFormat, losslessSource: boole
   return png.length <= PNG_OVER_JPEG * jpeg.length ? { bytes: png, mime: 'image/png' } : { bytes: jpeg, mime: 'image/jpeg' };
 }
 
-const describeMime = (mime: string): string => (mime === EMPTY_MIME ? 'an empty file (0 bytes)' : mime);
-
 interface ImageContext {
   mime: string;
   byteLength: number;
@@ -190,15 +188,7 @@ export function imageError(error: unknown, { mime, byteLength, maxInputPixels }:
 
 /** `mime` is what `detectMediaType` found in the bytes. */
 export async function prepareImage(bytes: Buffer, mime: string, options: PrepareOptions): Promise<PreparedInput> {
-  if (!SUPPORTED_IMAGE_TYPES.has(mime)) {
-    throw new PermanentError(
-      'unsupported_media_type',
-      `expected one of ${[...SUPPORTED_IMAGE_TYPES].join(', ')}, received ${describeMime(mime)}`,
-      {
-        details: { mime },
-      },
-    );
-  }
+  if (!SUPPORTED_IMAGE_TYPES.has(mime)) throw unsupportedMediaType(mime, 'images');
   const detail = options.detail === 'low' ? 'low' : 'high';
   try {
     const opened = HEIF_TYPES.has(mime)

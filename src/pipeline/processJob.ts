@@ -30,6 +30,7 @@ import { detectMediaType } from './detectMediaType.js';
 import { InvalidMessageError, parseJobMessage, type JobMessage } from './jobMessage.js';
 import type { PrepareOptions } from './prepareImage.js';
 import { EMPTY_USAGE, RESULT_SCHEMA_VERSION, namedSource, type DocumentInfo, type ResultRecord, type SourceInfo, type Timings, type UsageInfo } from './resultRecord.js';
+import { recordWarnings } from './recordWarnings.js';
 import { prepareDetected, sourceOf } from './uploadedImage.js';
 import type { Delivery, Worker } from './worker.js';
 
@@ -292,7 +293,7 @@ function cachedRecord(
     cached: true,
     data: hit.data,
     ...(hit.evidence === undefined ? {} : { evidence: hit.evidence }),
-    warnings: [...progress.warnings, ...hit.warnings, ...(profile.check?.(hit.data) ?? [])],
+    warnings: recordWarnings(progress.warnings, hit.warnings, profile.check?.(hit.data) ?? []),
     createdAt: new Date().toISOString(),
   };
 }
@@ -345,7 +346,7 @@ async function analyzeImage(worker: Worker, progress: JobProgress, blob: Downloa
     progress.source.mime = detected.mime;
     return analyzeDocument(worker, progress, blob, profile, detected.document, mark);
   }
-  const image = await prepareDetected(job.blob, blob.bytes, detected, progress.source, prepareOptions(worker, profile));
+  const image = await prepareDetected(job.blob, blob.bytes, detected, progress.source, prepareOptions(worker, profile), 'images or documents');
   progress.prepared = image.image;
   progress.timings.prepareMs = worker.now() - mark;
   return ask(worker, progress, profile, [image]);
@@ -439,7 +440,6 @@ function successRecord(
   const { response } = answer;
   const { spent } = progress;
   const imageTokens = progress.prepared?.imageTokens ?? 0;
-  const warnings = [...progress.warnings, ...answer.warnings, ...(profile.check?.(answer.data) ?? [])];
   progress.timings.totalMs = worker.now() - started;
   return {
     schemaVersion: RESULT_SCHEMA_VERSION,
@@ -470,7 +470,7 @@ function successRecord(
     data: answer.data,
     ...(response.evidence === undefined ? {} : { evidence: response.evidence }),
     ...(document === undefined ? {} : { document }),
-    warnings,
+    warnings: recordWarnings(progress.warnings, answer.warnings, profile.check?.(answer.data) ?? []),
     createdAt: new Date().toISOString(),
   };
 }
@@ -500,7 +500,7 @@ export function failureRecord(progress: Omit<Progress, 'job'>, error: WorkerErro
       retryable: error.retryable,
       ...(error.details === undefined ? {} : { details: error.details }),
     },
-    warnings: progress.warnings,
+    warnings: recordWarnings(progress.warnings),
     createdAt: new Date().toISOString(),
   };
 }

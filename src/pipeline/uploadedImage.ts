@@ -1,9 +1,8 @@
 /** From downloaded bytes to an image the model can be sent, noting what is learnt on the way for the record. */
 import { createHash } from 'node:crypto';
-import { PermanentError } from '../errors.js';
 import type { RequestImage } from '../providers/types.js';
 import type { DownloadedBlob } from '../storage/downloadBlob.js';
-import { detectMediaType, type MediaType } from './detectMediaType.js';
+import { detectMediaType, unsupportedMediaType, type Accepted, type MediaType } from './detectMediaType.js';
 import { prepareImage, type PrepareOptions } from './prepareImage.js';
 import type { SourceInfo } from './resultRecord.js';
 
@@ -24,27 +23,20 @@ export function sourceOf(container: string, name: string, blob: DownloadedBlob):
 
 /** Refuses what is not a supported image and prepares the rest; fills in `source` as it learns, so a failure record has it too. */
 export async function prepareUpload(name: string, bytes: Buffer, source: SourceInfo, options: PrepareOptions): Promise<RequestImage> {
-  return prepareDetected(name, bytes, await detectMediaType(bytes), source, options);
+  return prepareDetected(name, bytes, await detectMediaType(bytes), source, options, 'images');
 }
 
-/** As `prepareUpload`, for bytes whose type the caller has already detected (to route documents first). */
+/** As `prepareUpload`, for bytes whose type the caller has already detected (to route documents first); `accepted` words the refusal. */
 export async function prepareDetected(
   name: string,
   bytes: Buffer,
   detected: MediaType,
   source: SourceInfo,
   options: PrepareOptions,
+  accepted: Accepted,
 ): Promise<RequestImage> {
   source.mime = detected.mime;
-  if (!detected.supported) {
-    throw new PermanentError(
-      'unsupported_media_type',
-      `"${name}" is ${detected.mime}; supported are PNG, JPEG, WebP, GIF, TIFF, AVIF and HEIC images`,
-      {
-        details: { detected: detected.mime },
-      },
-    );
-  }
+  if (!detected.supported) throw unsupportedMediaType(detected.mime, accepted);
   const { image, source: uploaded } = await prepareImage(bytes, detected.mime, options);
   source.width = uploaded.width;
   source.height = uploaded.height;

@@ -250,13 +250,14 @@ describe('prepareImage: refusals', () => {
     expect(error.message).toContain('64x48');
   });
 
-  it('refuses unsupported and empty inputs as unsupported_media_type', async () => {
+  it('refuses unsupported and empty inputs as unsupported_media_type, naming the image formats it takes', async () => {
+    const images = 'expected a PNG, JPEG, WebP, GIF, TIFF, AVIF or HEIC/HEIF image';
     const svg = await rejection(prepareFixture('drawing.svg'));
     expect(svg.code).toBe('unsupported_media_type');
-    expect(svg.message).toContain('received image/svg+xml');
+    expect(svg.message).toBe(`${images}, received image/svg+xml`);
     const empty = await rejection(prepareImage(Buffer.alloc(0), 'application/x-empty', OPTIONS));
     expect(empty.code).toBe('unsupported_media_type');
-    expect(empty.message).toContain('empty file');
+    expect(empty.message).toBe(`${images}, received nothing: the file is empty (0 bytes)`);
   });
 
   it('treats bytes that do not decode as the detected type as corrupt', async () => {
