@@ -40,6 +40,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** True when the connection string carries Azurite's public development key: printing it reveals no secret. */
+export function usesAzuriteKey(connectionString: string): boolean {
+  return connectionString.split(';').some((part) => {
+    const at = part.indexOf('=');
+    return at > 0 && part.slice(0, at).trim().toLowerCase() === 'accountkey' && part.slice(at + 1).trim() === ACCOUNT_KEY;
+  });
+}
+
 export function connectionStringFor(blobEndpoint: string, queueEndpoint: string): string {
   return `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${ACCOUNT_KEY};BlobEndpoint=${blobEndpoint};QueueEndpoint=${queueEndpoint};`;
 }

@@ -2,7 +2,8 @@
  * `npm start`: the local host with embedded storage. Reads local.settings.json like `func start` does
  * (the environment wins), starts Azurite unless real storage is configured, serves the HTTP functions and
  * the ops page on `--port` (else Host.LocalHttpPort, else 7071; a free port when that one is taken), and
- * runs until Ctrl+C. `--lease-seconds` sets how long a running job's message stays leased.
+ * runs until Ctrl+C. `--lease-seconds` sets how long a running job's message stays leased;
+ * `--blob-port` / `--queue-port` move the embedded Azurite off 10000 / 10001 (0 picks a free port).
  */
 import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError, isDevelopmentStorage, type Config } from '../config.js';
@@ -10,6 +11,7 @@ import { createLogger } from '../log.js';
 import { DATA_CONNECTION, HOST_CONNECTION } from '../names.js';
 import { createStorageClients } from '../storage/clients.js';
 import { startAzurite, type RunningAzurite } from './azurite.js';
+import { storageForTools } from './storageForTools.js';
 import { LocalHost } from './localHost.js';
 import { loadLocalSettings, localHttpPort } from './localSettings.js';
 import { DEFAULT_PORT, startOpsServer } from './opsServer.js';
@@ -34,25 +36,37 @@ function wholeNumber(option: string, raw: string | undefined, min: number, max: 
  * host does; renewed at half-life). A message leased by a host that was killed comes back only when its
  * lease ends, so tests that kill the host use a few seconds. A local-host option, not an app setting.
  */
-function options(): { port: number | undefined; leaseMs: number | undefined } {
-  const { values } = parseArgs({ options: { port: { type: 'string' }, 'lease-seconds': { type: 'string' } } });
+interface Options {
+  port: number | undefined;
+  leaseMs: number | undefined;
+  blobPort: number;
+  queuePort: number;
+}
+
+function options(): Options {
+  const { values } = parseArgs({
+    options: { port: { type: 'string' }, 'lease-seconds': { type: 'string' }, 'blob-port': { type: 'string' }, 'queue-port': { type: 'string' } },
+  });
   const leaseSeconds = wholeNumber('lease-seconds', values['lease-seconds'], 2, 3600, 'seconds (2-3600)');
   return {
     port: wholeNumber('port', values.port, 0, 65535, 'a port number'),
     leaseMs: leaseSeconds === undefined ? undefined : leaseSeconds * 1000,
+    blobPort: wholeNumber('blob-port', values['blob-port'], 0, 65535, 'a port number') ?? AZURITE_BLOB_PORT,
+    queuePort: wholeNumber('queue-port', values['queue-port'], 0, 65535, 'a port number') ?? AZURITE_QUEUE_PORT,
   };
 }
 
 /** The embedded emulator, or exit saying what to do when its ports are taken. */
-async function startEmbeddedAzurite(): Promise<RunningAzurite> {
+async function startEmbeddedAzurite(blobPort: number, queuePort: number): Promise<RunningAzurite> {
   try {
-    return await startAzurite({ location: LOCAL_DATA_DIR, blobPort: AZURITE_BLOB_PORT, queuePort: AZURITE_QUEUE_PORT });
+    // Port 0 means a free one: startAzurite picks it when the port is left out.
+    return await startAzurite({ location: LOCAL_DATA_DIR, ...(blobPort === 0 ? {} : { blobPort }), ...(queuePort === 0 ? {} : { queuePort }) });
   } catch (error) {
     if (!(error instanceof Error) || !error.message.includes('EADDRINUSE')) throw error;
     console.error(
       [
-        `Cannot start the embedded Azurite: port ${AZURITE_BLOB_PORT} or ${AZURITE_QUEUE_PORT} is in use, most likely by another \`npm start\` or Azurite.`,
-        `Stop it, or use it: set ${DATA_CONNECTION} (in local.settings.json or the environment) to its connection string instead of UseDevelopmentStorage=true.`,
+        `Cannot start the embedded Azurite: port ${blobPort} or ${queuePort} is in use, most likely by another \`npm start\` or Azurite.`,
+        `Stop it, start on other ports (npm start -- --blob-port 0 --queue-port 0), or use it: set ${DATA_CONNECTION} (in local.settings.json or the environment) to its connection string instead of UseDevelopmentStorage=true.`,
       ].join('\n'),
     );
     process.exit(1);
@@ -60,7 +74,7 @@ async function startEmbeddedAzurite(): Promise<RunningAzurite> {
 }
 
 async function main(): Promise<void> {
-  const { port, leaseMs } = options();
+  const { port, leaseMs, blobPort, queuePort } = options();
   loadLocalSettings(process.env);
   let config: Config;
   try {
@@ -76,7 +90,7 @@ async function main(): Promise<void> {
   let azurite: RunningAzurite | undefined;
   let storage = config.storage;
   if (isDevelopmentStorage(storage)) {
-    azurite = await startEmbeddedAzurite();
+    azurite = await startEmbeddedAzurite(blobPort, queuePort);
     storage = { kind: 'connectionString', connectionString: azurite.connectionString, setting: DATA_CONNECTION };
   }
   if (storage === undefined) throw new ConfigError(DATA_CONNECTION, `set ${DATA_CONNECTION} or ${HOST_CONNECTION}`);
@@ -109,6 +123,8 @@ async function main(): Promise<void> {
       `  watching:  container "${config.names.inputContainer}" -> queue "${config.names.jobsQueue}" -> container "${config.names.resultsContainer}"`,
       `  ops page:  ${ops.url}/ops/`,
       `  http:      ${ops.url}/api/health  ${ops.url}/api/metrics`,
+      '',
+      ...storageForTools(storage, clients, config.names.inputContainer),
       '',
       'Submit files from another terminal:   npm run submit -- ./some/folder photo.jpg',
       'List results:                         npm run results        (one in full: npm run results -- <blob name>)',
