@@ -53,6 +53,7 @@ function formatStats(m: MetricsSnapshot): string {
     `  tokens used ${r.tokens.used} (prompt ${r.tokens.prompt}, completion ${r.tokens.completion} of which reasoning ${r.tokens.reasoning})`,
     `  prompt tokens billed ${r.tokens.prompt} vs estimated ${r.tokens.promptEstimated}${drift(r.tokens.prompt, r.tokens.promptEstimated)}; image tokens estimated ${r.tokens.imageEstimated}`,
     `  estimated cost $${r.estimatedCostUsd.toFixed(6)}`,
+    `  throughput ${r.throughput.perMinute} results/min over the last ${r.throughput.windowSeconds} s`,
     '',
     m.limiter === null
       ? `Rate limiter: no instance reported in the last ${LIMITER_FRESH_SECONDS} s (offline provider, or no model calls)`

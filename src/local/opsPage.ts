@@ -1,7 +1,7 @@
 /**
  * The ops page the local host serves at /ops/: one self-contained document (no CDN, no build step) that
- * polls /api/metrics and /ops/results and draws queue depths over time as inline SVG. Every value from
- * the server is set as text, never as markup.
+ * polls /api/metrics and /ops/results and draws queue depths over time as inline SVG, starting from the
+ * samples the host kept (/ops/history). Every value from the server is set as text, never as markup.
  */
 export const OPS_PAGE_HTML = `<!doctype html>
 <html lang="en">
@@ -58,7 +58,7 @@ export const OPS_PAGE_HTML = `<!doctype html>
     <div class="card"><div class="label">Poison queue depth</div><div class="value" id="poison-depth">–</div><div class="sub">oldest <span id="poison-oldest">–</span></div></div>
     <div class="card"><div class="label">Succeeded (1 h)</div><div class="value" id="succeeded">–</div></div>
     <div class="card"><div class="label">Failed (1 h)</div><div class="value" id="failed">–</div></div>
-    <div class="card"><div class="label">Throughput</div><div class="value" id="throughput">–</div><div class="sub">results per minute, 1 h average</div></div>
+    <div class="card"><div class="label">Throughput</div><div class="value" id="throughput">–</div><div class="sub">results/min over the last <span id="throughput-window">–</span> · 1 h average <span id="throughput-hour">–</span></div></div>
     <div class="card"><div class="label">Tokens used (1 h)</div><div class="value" id="tokens-used">–</div><div class="sub">image tokens est. <span id="image-tokens">–</span></div></div>
     <div class="card"><div class="label">Estimated cost (1 h)</div><div class="value" id="cost">–</div></div>
     <div class="card"><div class="label">Rate limiter</div><div class="value" id="limiter" style="font-size:15px">–</div></div>
@@ -107,6 +107,8 @@ export const OPS_PAGE_HTML = `<!doctype html>
     while (svg.firstChild) svg.removeChild(svg.firstChild);
     var max = 1;
     history.forEach(function (p) { max = Math.max(max, p.jobs, p.poison); });
+    // Placed by time: the host's samples and this page's own come at different intervals.
+    var t0 = Date.parse(history[0].t), t1 = Date.parse(history[history.length - 1].t);
     var w = 600, h = 180, pad = 6;
     for (var g = 0; g <= 4; g++) {
       var gy = pad + (h - 2 * pad) * g / 4;
@@ -116,8 +118,8 @@ export const OPS_PAGE_HTML = `<!doctype html>
       svg.appendChild(grid);
     }
     [['jobs', '#2f6fde'], ['poison', '#c2410c']].forEach(function (series) {
-      var points = history.map(function (p, i) {
-        var x = history.length === 1 ? w : (w * i) / (history.length - 1);
+      var points = history.map(function (p) {
+        var x = t1 === t0 ? w : (w * (Date.parse(p.t) - t0)) / (t1 - t0);
         var y = h - pad - ((h - 2 * pad) * p[series[0]]) / max;
         return x.toFixed(1) + ',' + y.toFixed(1);
       });
@@ -132,7 +134,8 @@ export const OPS_PAGE_HTML = `<!doctype html>
     label.setAttribute('x', 4); label.setAttribute('y', 16); label.setAttribute('font-size', 12); label.setAttribute('fill', '#5b6475');
     label.textContent = 'max ' + max;
     svg.appendChild(label);
-    text('chart-range', history.length + ' samples, every ' + POLL_MS / 1000 + ' s');
+    var span = Math.round((t1 - t0) / 1000);
+    text('chart-range', history.length + ' samples' + (span > 0 ? ' over the last ' + age(span) : ''));
   }
 
   function renderMetrics(m) {
@@ -146,7 +149,10 @@ export const OPS_PAGE_HTML = `<!doctype html>
     text('succeeded', m.results.succeeded);
     text('failed', m.results.failed);
     $('failed').className = m.results.failed > 0 ? 'value bad' : 'value';
-    text('throughput', ((m.results.succeeded + m.results.failed) / (m.results.windowSeconds / 60)).toFixed(2));
+    text('throughput', m.results.throughput.perMinute.toFixed(1));
+    text('throughput-window', age(m.results.throughput.windowSeconds));
+    $('throughput-window').setAttribute('data-seconds', String(m.results.throughput.windowSeconds));
+    text('throughput-hour', ((m.results.succeeded + m.results.failed) / (m.results.windowSeconds / 60)).toFixed(2));
     text('tokens-used', m.results.tokens.used);
     text('image-tokens', m.results.tokens.imageEstimated);
     text('cost', '$' + m.results.estimatedCostUsd.toFixed(4));
@@ -222,7 +228,11 @@ export const OPS_PAGE_HTML = `<!doctype html>
       .catch(function (error) { setStatus(String(error.message || error), true); })
       .then(function () { setTimeout(poll, POLL_MS); });
   }
-  poll();
+  getJson('/ops/history')
+    .then(function (kept) { kept.samples.forEach(function (s) { history.push({ t: s.at, jobs: s.jobs, poison: s.poison }); }); })
+    // Without the host's samples the chart starts from this page's own.
+    .catch(function () {})
+    .then(poll);
 })();
 </script>
 </body>

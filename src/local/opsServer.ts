@@ -1,7 +1,8 @@
 /**
  * The local host's HTTP listener: the app's HTTP functions under `/api/` (as `func start` serves them)
- * and the ops page under `/ops/`: the page itself, the latest results, and thumbnails of uploads. It
- * listens on loopback only; thumbnails are read from the input container alone.
+ * and the ops page under `/ops/`: the page itself, the latest results, thumbnails of uploads, and the
+ * queue depths this host sampled recently. It listens on loopback only; thumbnails are read from the
+ * input container alone.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,12 +12,15 @@ import type { Logger } from '../log.js';
 import { latestResults } from '../ops/latestResults.js';
 import type { StorageClients } from '../storage/clients.js';
 import { downloadBlob } from '../storage/downloadBlob.js';
+import { startDepthSampler, type DepthSampler } from './depthSampler.js';
 import type { LocalHost } from './localHost.js';
 import { OPS_PAGE_HTML } from './opsPage.js';
 
 export const DEFAULT_PORT = 7071;
 const THUMBNAIL_SIZE = 160;
 const MAX_BODY_BYTES = 1024 * 1024;
+/** 60 samples 10 s apart: the last 10 minutes of the depth chart. */
+export const DEFAULT_DEPTH_SAMPLING = { intervalMs: 10_000, capacity: 60 } as const;
 
 export interface OpsServerOptions {
   host: LocalHost;
@@ -27,6 +31,7 @@ export interface OpsServerOptions {
   port: number;
   /** When the port is taken, listen on a free one instead of failing. */
   fallbackToFreePort?: boolean;
+  depthSampling?: { intervalMs: number; capacity: number };
 }
 
 export interface RunningOpsServer {
@@ -75,7 +80,7 @@ async function thumbnail(options: OpsServerOptions, blob: string): Promise<Buffe
     .toBuffer();
 }
 
-async function handle(options: OpsServerOptions, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function handle(options: OpsServerOptions, sampler: DepthSampler, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const url = new URL(request.url ?? '/', `http://${request.headers.host ?? 'localhost'}`);
   const method = request.method ?? 'GET';
   const headers = Object.fromEntries(
@@ -109,6 +114,10 @@ async function handle(options: OpsServerOptions, request: IncomingMessage, respo
       );
       return sendJson(response, 200, { inputContainer: options.config.names.inputContainer, results });
     }
+    case '/ops/history': {
+      const { intervalMs, capacity } = options.depthSampling ?? DEFAULT_DEPTH_SAMPLING;
+      return sendJson(response, 200, { intervalSeconds: intervalMs / 1000, capacity, samples: sampler.history.samples() });
+    }
     case '/ops/thumbnail': {
       const blob = url.searchParams.get('blob') ?? '';
       if (!isSafeBlobName(blob)) return sendJson(response, 400, { error: 'expected ?blob=<name of an upload in the input container>' });
@@ -136,9 +145,25 @@ function listen(server: Server, port: number): Promise<number> {
   });
 }
 
+async function listenOrFallBack(server: Server, options: OpsServerOptions): Promise<number> {
+  try {
+    return await listen(server, options.port);
+  } catch (error) {
+    if (!(options.fallbackToFreePort ?? false) || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    options.logger.warn('ops.port_in_use', { port: options.port });
+    return listen(server, 0);
+  }
+}
+
 export async function startOpsServer(options: OpsServerOptions): Promise<RunningOpsServer> {
+  const sampler = startDepthSampler({
+    storage: options.storage,
+    names: options.config.names,
+    logger: options.logger,
+    ...(options.depthSampling ?? DEFAULT_DEPTH_SAMPLING),
+  });
   const server = createServer((request, response) => {
-    handle(options, request, response).catch((error: unknown) => {
+    handle(options, sampler, request, response).catch((error: unknown) => {
       options.logger.warn('ops.request_failed', {
         path: request.url?.split('?')[0],
         message: error instanceof Error ? error.message : String(error),
@@ -149,19 +174,20 @@ export async function startOpsServer(options: OpsServerOptions): Promise<Running
   });
   let port: number;
   try {
-    port = await listen(server, options.port);
+    port = await listenOrFallBack(server, options);
   } catch (error) {
-    if (!(options.fallbackToFreePort ?? false) || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
-    options.logger.warn('ops.port_in_use', { port: options.port });
-    port = await listen(server, 0);
+    await sampler.stop();
+    throw error;
   }
   return {
     url: `http://127.0.0.1:${port}`,
     port,
-    close: () =>
-      new Promise((resolve, reject) => {
+    close: async () => {
+      await sampler.stop();
+      await new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
         server.close((error) => (error === undefined ? resolve() : reject(error)));
-      }),
+      });
+    },
   };
 }

@@ -10,6 +10,7 @@ import type { BlobItem, ContainerClient } from '@azure/storage-blob';
 import { resultRecordSchema } from '../pipeline/resultRecord.js';
 import { readJsonBlob } from '../storage/readBlob.js';
 import { RESULT_METADATA } from '../storage/resultStore.js';
+import { recentThroughput, type Throughput } from './throughput.js';
 
 export const RESULTS_WINDOW_SECONDS = 3600;
 
@@ -42,6 +43,8 @@ export interface ResultFigures {
     imageEstimated: number;
   };
   estimatedCostUsd: number;
+  /** Results per minute over the last few minutes, beside the hour's counts. */
+  throughput: Throughput;
   scan: { listed: number; bodiesRead: number; complete: boolean };
 }
 
@@ -103,7 +106,7 @@ export async function summarizeResults(
   abortSignal?: AbortSignal,
 ): Promise<ResultFigures> {
   const since = new Date(now.getTime() - RESULTS_WINDOW_SECONDS * 1000);
-  const figures: ResultFigures = {
+  const figures: Omit<ResultFigures, 'throughput'> = {
     windowSeconds: RESULTS_WINDOW_SECONDS,
     since: since.toISOString(),
     succeeded: 0,
@@ -114,6 +117,7 @@ export async function summarizeResults(
     scan: { listed: 0, bodiesRead: 0, complete: true },
   };
   const recent: BlobItem[] = [];
+  const written: Date[] = [];
   const pages = container
     .listBlobsFlat({ includeMetadata: true, ...(abortSignal === undefined ? {} : { abortSignal }) })
     .byPage({ maxPageSize: PAGE_SIZE });
@@ -139,6 +143,7 @@ export async function summarizeResults(
       entry = await fromBody(container, blob.name).catch(() => undefined);
       if (entry === undefined) continue;
     }
+    written.push(blob.properties.lastModified);
     if (entry.status === 'succeeded') {
       figures.succeeded += 1;
     } else {
@@ -156,5 +161,5 @@ export async function summarizeResults(
   figures.tokens.used = figures.tokens.prompt + figures.tokens.completion;
   // Sums of small decimals: report to the micro-dollar, as the records do.
   figures.estimatedCostUsd = Math.round(figures.estimatedCostUsd * 1e6) / 1e6;
-  return figures;
+  return { ...figures, throughput: recentThroughput(written, now) };
 }

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeMessage } from '../../src/hostSettings.js';
@@ -18,24 +18,12 @@ import type { MetricsSnapshot } from '../../src/ops/snapshot.js';
 import type { ResultRecord } from '../../src/pipeline/resultRecord.js';
 import { createOfflineProvider } from '../../src/providers/offlineProvider.js';
 import type { VisionProvider } from '../../src/providers/types.js';
+import { launchChromium } from '../support/browser.js';
 import { waitForEmpty } from '../support/storage.js';
 import { startTestHost, testEnv, type TestHost } from '../support/testHost.js';
 import { fixture } from '../support/fixtures.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
-
-/** Chromium from Debian (.ci/run installs it); playwright never downloads a browser here. */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 /** The offline analysis, reported as a model call with known usage so tokens and cost are non-zero. */
 function meteredProvider(): VisionProvider {
@@ -194,6 +182,9 @@ describe('operate: metrics, timer, stats and the ops page on known files', () =>
     expect(text.stdout).toContain('tokens used 360 (prompt 300, completion 60 of which reasoning 24)');
     expect(text.stdout).toContain('prompt tokens billed 300 vs estimated 330 (-9.1 %)');
     expect(text.stdout).toContain('estimated cost $0.004800');
+    // Its own snapshot, taken a moment later: the span may have grown.
+    const [, rate, span] = /throughput ([\d.]+) results\/min over the last (\d+) s/.exec(text.stdout) ?? [];
+    expect(Number(rate)).toBeCloseTo(6 / (Number(span) / 60), 1);
   });
 
   it('serves thumbnails of uploads only', async () => {
@@ -212,7 +203,7 @@ describe('operate: metrics, timer, stats and the ops page on known files', () =>
     let dir: string;
     beforeAll(async () => {
       dir = mkdtempSync(join(tmpdir(), 'ops-page-'));
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+      browser = await launchChromium();
     });
     afterAll(async () => {
       await browser?.close();
@@ -235,7 +226,11 @@ describe('operate: metrics, timer, stats and the ops page on known files', () =>
       expect(await text('#failed')).toBe('3');
       expect(await text('#tokens-used')).toBe('360');
       expect(await text('#cost')).toBe('$0.0048');
-      expect(await text('#throughput')).toBe('0.10');
+      // The hour's average beside the rate over the recent span the page names.
+      expect(await text('#throughput-hour')).toBe('0.10');
+      const span = Number(await page.locator('#throughput-window').getAttribute('data-seconds'));
+      expect(span).toBeGreaterThanOrEqual(30);
+      expect(Number(await text('#throughput'))).toBeCloseTo(6 / (span / 60), 0);
       expect(await text('#limiter')).toBe('none configured');
       expect(await text('#status')).toMatch(/^updated /);
       for (const [code, count] of Object.entries({ unsupported_media_type: 1, corrupt_image: 1, poisoned: 1 })) {
