@@ -1,11 +1,15 @@
 /**
  * Starts the Azurite storage emulator (the npm package) as a child process: the embedded storage of the
- * local host and of the tests.
+ * local host and of the tests. It runs in its own process group, so a kill of the host's group does not
+ * take it down between its autosaves (every 5 s); it stops itself gracefully, saving, once its parent is
+ * gone, and a persisted one left running is stopped by the next start.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Azurite's well-known development account (public, documented; not a secret). */
 const ACCOUNT = 'devstoreaccount1';
@@ -21,6 +25,8 @@ export interface AzuriteOptions {
 }
 
 export interface RunningAzurite {
+  /** The pid of an Azurite that a previous run left with this data folder, stopped before this one started. */
+  replacedPid: number | undefined;
   connectionString: string;
   blobEndpoint: string;
   queueEndpoint: string;
@@ -52,12 +58,58 @@ export function connectionStringFor(blobEndpoint: string, queueEndpoint: string)
   return `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${ACCOUNT_KEY};BlobEndpoint=${blobEndpoint};QueueEndpoint=${queueEndpoint};`;
 }
 
+/**
+ * Azurite saves its data on SIGTERM; this makes it send itself one when its parent process is gone, and
+ * keeps a write to the dead parent's pipes (EPIPE) from ending it before it has saved.
+ */
+const PARENT_WATCH = `data:text/javascript,${encodeURIComponent(
+  [
+    'const parent = process.ppid;',
+    "setInterval(() => { if (process.ppid !== parent) process.kill(process.pid, 'SIGTERM'); }, 500).unref();",
+    "process.stdout.on('error', () => {}); process.stderr.on('error', () => {});",
+  ].join(' '),
+)}`;
+const PID_FILE = 'azurite.pid';
+
+function isRunningAzurite(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  // Where /proc exists, a reused pid is told apart from Azurite by its command line.
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('azurite');
+  } catch {
+    return process.platform !== 'linux';
+  }
+}
+
+/** Stops the Azurite a previous run left on `location` (SIGTERM, so it saves; SIGKILL after 10 s). */
+async function stopLeftOver(location: string): Promise<number | undefined> {
+  const file = join(location, PID_FILE);
+  let pid: unknown;
+  try {
+    pid = (JSON.parse(readFileSync(file, 'utf8')) as { pid?: unknown }).pid;
+  } catch {
+    return undefined;
+  }
+  rmSync(file, { force: true });
+  if (typeof pid !== 'number' || !isRunningAzurite(pid)) return undefined;
+  process.kill(pid, 'SIGTERM');
+  for (let waited = 0; waited < 10_000 && isRunningAzurite(pid); waited += 100) await sleep(100);
+  if (isRunningAzurite(pid)) process.kill(pid, 'SIGKILL');
+  return pid;
+}
+
 export async function startAzurite(options: AzuriteOptions = {}): Promise<RunningAzurite> {
+  const replacedPid = options.location === undefined ? undefined : await stopLeftOver(options.location);
   const blobPort = options.blobPort ?? (await freePort());
   const queuePort = options.queuePort ?? (await freePort());
   const tablePort = await freePort();
   const entry = createRequire(import.meta.url).resolve('azurite/dist/src/azurite.js');
   const args = [
+    '--import', PARENT_WATCH,
     entry,
     '--blobPort', String(blobPort),
     '--queuePort', String(queuePort),
@@ -73,15 +125,20 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
     mkdirSync(options.location, { recursive: true });
     args.push('--location', options.location);
   }
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   await waitForListening(child, 2);
+  if (options.location !== undefined && child.pid !== undefined) writeFileSync(join(options.location, PID_FILE), JSON.stringify({ pid: child.pid }));
   const blobEndpoint = `http://127.0.0.1:${blobPort}/${ACCOUNT}`;
   const queueEndpoint = `http://127.0.0.1:${queuePort}/${ACCOUNT}`;
   return {
+    replacedPid,
     connectionString: connectionStringFor(blobEndpoint, queueEndpoint),
     blobEndpoint,
     queueEndpoint,
-    stop: () => stopChild(child),
+    stop: async () => {
+      await stopChild(child);
+      if (options.location !== undefined) rmSync(join(options.location, PID_FILE), { force: true });
+    },
   };
 }
 

@@ -32,13 +32,15 @@ function wholeNumber(option: string, raw: string | undefined, min: number, max: 
 }
 
 /**
- * `--lease-seconds` shortens how long a running message stays leased (default 600 s, as the Functions
- * host does; renewed at half-life). A message leased by a host that was killed comes back only when its
- * lease ends, so tests that kill the host use a few seconds. A local-host option, not an app setting.
+ * `--lease-seconds`: how long a running message stays leased, renewed at half-life. The Functions host
+ * uses 10 minutes; `npm start` uses 60 s, so the jobs of a host that crashed come back within a minute
+ * of its restart. A local-host option, not an app setting.
  */
+const DEFAULT_LEASE_SECONDS = 60;
+
 interface Options {
   port: number | undefined;
-  leaseMs: number | undefined;
+  leaseMs: number;
   blobPort: number;
   queuePort: number;
 }
@@ -50,7 +52,7 @@ function options(): Options {
   const leaseSeconds = wholeNumber('lease-seconds', values['lease-seconds'], 2, 3600, 'seconds (2-3600)');
   return {
     port: wholeNumber('port', values.port, 0, 65535, 'a port number'),
-    leaseMs: leaseSeconds === undefined ? undefined : leaseSeconds * 1000,
+    leaseMs: (leaseSeconds ?? DEFAULT_LEASE_SECONDS) * 1000,
     blobPort: wholeNumber('blob-port', values['blob-port'], 0, 65535, 'a port number') ?? AZURITE_BLOB_PORT,
     queuePort: wholeNumber('queue-port', values['queue-port'], 0, 65535, 'a port number') ?? AZURITE_QUEUE_PORT,
   };
@@ -95,7 +97,7 @@ async function main(): Promise<void> {
   }
   if (storage === undefined) throw new ConfigError(DATA_CONNECTION, `set ${DATA_CONNECTION} or ${HOST_CONNECTION}`);
   const clients = createStorageClients(storage);
-  const host = await LocalHost.start({ config: { ...config, storage }, storage: clients, logger, ...(leaseMs === undefined ? {} : { leaseMs }) });
+  const host = await LocalHost.start({ config: { ...config, storage }, storage: clients, logger, leaseMs });
   const ops = await startOpsServer({
     host,
     config,
@@ -112,12 +114,16 @@ async function main(): Promise<void> {
       : config.provider.kind === 'azure-openai'
         ? `Azure OpenAI ${config.provider.endpoint} deployment ${config.provider.deployment}`
         : `OpenAI-compatible ${config.provider.baseUrl ?? 'api.openai.com'} model ${config.provider.model}`;
+  if (azurite?.replacedPid !== undefined) {
+    logger.warn('host.azurite_replaced', { pid: azurite.replacedPid, dataDir: LOCAL_DATA_DIR });
+  }
   const where = azurite === undefined ? `storage from ${storage.setting}` : `Azurite blob ${azurite.blobEndpoint}, queue ${azurite.queueEndpoint} (data in ${LOCAL_DATA_DIR}/)`;
   console.error(
     [
       '',
       'blob-vision-worker local host is running',
       `  storage:   ${where}`,
+      ...(azurite?.replacedPid === undefined ? [] : [`             (stopped the Azurite a previous run left running, pid ${azurite.replacedPid}; its data was saved)`]),
       `  provider:  ${provider}`,
       `  functions: ${host.functions.map((fn) => fn.name).join(', ')}`,
       `  watching:  container "${config.names.inputContainer}" -> queue "${config.names.jobsQueue}" -> container "${config.names.resultsContainer}"`,
