@@ -329,8 +329,18 @@ function usageFigures(spent: Usage, imageTokens: number | null): Omit<UsageInfo,
 
 const modelOf = (worker: Worker, profile: Profile): string => profile.model ?? worker.config.model.visionModel;
 
+/**
+ * The profile named for the content analysed: its own metadata, read with its bytes. The message's
+ * profile was read from the upload it was written for, so it counts only while that is the content.
+ */
+function namedProfile(job: JobMessage, blob: DownloadedBlob): string | undefined {
+  const own = blob.metadata[PROFILE_METADATA_KEY];
+  if (own !== undefined) return own;
+  return blob.etag === '' || blob.etag === job.etag ? job.profile : undefined;
+}
+
 function profileOf(worker: Worker, job: JobMessage, blob: DownloadedBlob): Profile {
-  const fromMetadata = job.profile ?? blob.metadata[PROFILE_METADATA_KEY];
+  const fromMetadata = namedProfile(job, blob);
   return lookUp(
     worker,
     selectProfileName(worker.config.profiles, job.blob, fromMetadata),
@@ -401,7 +411,7 @@ async function compareImages(worker: Worker, progress: JobProgress, blob: Downlo
   const manifest = parseManifest(blob.bytes.toString('utf8'), worker.config.maxCompareImages, job.container);
   // Only now is it known to be JSON; `source.mime` is never taken from the name alone.
   source.mime = 'application/json';
-  const fromMetadata = job.profile ?? blob.metadata['profile'];
+  const fromMetadata = namedProfile(job, blob);
   const [name, from] =
     manifest.profile !== undefined
       ? [manifest.profile, 'the manifest']

@@ -1,0 +1,55 @@
+/**
+ * An upload overwritten between its enqueue and its analysis: the content analysed is the new one, so
+ * its profile comes from the new content's metadata, not from the message written for the old upload.
+ */
+import { BlobServiceClient } from '@azure/storage-blob';
+import { QueueServiceClient } from '@azure/storage-queue';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { silentLogger } from '../../src/log.js';
+import { PROFILE_METADATA_KEY } from '../../src/names.js';
+import { serializeJobMessage } from '../../src/pipeline/jobMessage.js';
+import { processJob } from '../../src/pipeline/processJob.js';
+import type { Worker } from '../../src/pipeline/worker.js';
+import { createOfflineProvider } from '../../src/providers/offlineProvider.js';
+import { createWorker, ensureStorage } from '../../src/runtime.js';
+import { resultPath } from '../../src/storage/resultStore.js';
+import { fixture } from '../support/fixtures.js';
+import { testEnv, uniqueNames } from '../support/testHost.js';
+
+const connectionString = inject('storageConnectionString');
+
+describe('the profile of the content analysed', () => {
+  let worker: Worker;
+  beforeAll(async () => {
+    const storage = { blobs: BlobServiceClient.fromConnectionString(connectionString), queues: QueueServiceClient.fromConnectionString(connectionString) };
+    worker = createWorker(loadConfig(testEnv(uniqueNames())), { storage, provider: createOfflineProvider(), logger: silentLogger, messageEncoding: 'base64' });
+    await ensureStorage(storage, worker.config);
+  });
+
+  /** Uploads `first`, takes the job written for it, overwrites it with `second`, then runs that job. */
+  async function overwrittenBeforeAnalysis(blob: string, firstProfile: string, second: Record<string, string>) {
+    const client = worker.input.getBlockBlobClient(blob);
+    const bytes = fixture('chart.png');
+    const { etag } = await client.uploadData(bytes, { metadata: { [PROFILE_METADATA_KEY]: firstProfile } });
+    const job = { v: 1 as const, container: worker.config.names.inputContainer, blob, etag: etag ?? '', contentLength: bytes.length, profile: firstProfile };
+    const overwritten = await client.uploadData(bytes, { metadata: second });
+    await processJob(worker, JSON.parse(serializeJobMessage(job)) as unknown, { dequeueCount: 1 });
+    const record = await worker.results.read(resultPath(blob));
+    return { record, etag: overwritten.etag };
+  }
+
+  it("takes the new content's profile metadata over the message's", async () => {
+    const { record, etag } = await overwrittenBeforeAnalysis('p/first.png', 'receipt', { [PROFILE_METADATA_KEY]: 'chart' });
+    expect(record?.status).toBe('succeeded');
+    expect(record?.profile).toBe('chart');
+    expect(record?.source.etag).toBe(etag);
+    expect(record?.warnings.join('\n')).toContain('the blob changed after it was enqueued');
+  });
+
+  it("drops the message's profile when the new content names none: the path rules or the default decide", async () => {
+    const { record } = await overwrittenBeforeAnalysis('p/second.png', 'receipt', {});
+    expect(record?.status).toBe('succeeded');
+    expect(record?.profile).toBe(worker.config.profiles.defaultProfile);
+  });
+});
