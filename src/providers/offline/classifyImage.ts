@@ -48,12 +48,19 @@ export async function imageStats(bytes: Buffer, maxInputPixels: number): Promise
   return { flatShare: top.reduce((a, b) => a + b, 0) / pixels, lightShare: light / pixels, colourfulness: saturation / pixels };
 }
 
+const isFlat = (stats: ImageStats): boolean => stats.flatShare >= 0.45;
+const isPaper = (stats: ImageStats): boolean => stats.lightShare >= 0.3;
+
+/** Continuous tones and little paper: a photo whatever OCR reads in it. */
+export const looksLikePhoto = (stats: ImageStats): boolean => !isFlat(stats) && !isPaper(stats);
+
 /** `size` is the upright image size (landscape pages of text are more often screens than paper). */
 export function classifyImage(page: OcrPage, stats: ImageStats, size: { width: number; height: number }): ImageKind {
   const words = pageWords(page).filter((word) => word.confidence >= 0.6 && /[\p{L}\p{N}]{2}/u.test(word.text));
   const numeric = words.filter((word) => /^[^\p{L}]*\d[^\p{L}]*$/u.test(word.text)).length;
-  const flat = stats.flatShare >= 0.45;
-  if (!flat) return words.length >= 15 && stats.lightShare >= 0.3 ? 'document' : 'photo';
+  if (looksLikePhoto(stats)) return 'photo';
+  const flat = isFlat(stats);
+  if (!flat) return words.length >= 15 ? 'document' : 'photo';
   if (words.length < 40 && stats.colourfulness >= 0.08 && (words.length < 4 || numeric / words.length >= 0.3)) return 'chart';
   if (words.length < 4) return stats.colourfulness >= 0.08 ? 'chart' : 'photo';
   if (stats.lightShare >= 0.6 && size.width / size.height < 1.2) return 'document';

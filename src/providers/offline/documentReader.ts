@@ -3,19 +3,20 @@
  * `receipt` the fields by layout rules, for `describe` the text and the kind of image, and for any
  * other profile the text with a statement that the profile cannot be answered in full offline.
  */
+import { TransientError } from '../../errors.js';
 import { imageError } from '../../pipeline/prepareImage.js';
 import type { InvoiceData } from '../../profiles/invoice.js';
 import type { ReceiptData } from '../../profiles/receipt.js';
 import type { FieldEvidence, RequestImage } from '../types.js';
 import type { ImageKind } from './classifyImage.js';
-import { classifyImage, imageStats } from './classifyImage.js';
+import { classifyImage, imageStats, looksLikePhoto } from './classifyImage.js';
 import { extractInvoice } from './extractInvoice.js';
 import { extractReceipt } from './extractReceipt.js';
 import type { Extraction } from './fieldRules.js';
 import { analyseLayout } from './ocrLayout.js';
 import type { OcrPage } from './ocrPage.js';
 import type { OcrPool } from './ocrPool.js';
-import { createOcrPool } from './ocrPool.js';
+import { createOcrPool, OCR_ENGINE } from './ocrPool.js';
 import type { PreparationSteps } from './prepareForOcr.js';
 import { DEFAULT_STEPS } from './prepareForOcr.js';
 import { readPage } from './readPage.js';
@@ -62,6 +63,8 @@ export interface DocumentReaderOptions {
   steps?: Partial<PreparationSteps>;
   /** A pool to use instead of creating one (not closed by `close()`). */
   pool?: OcrPool;
+  /** OCR time in all for a profile with no fields to extract. Default 10 s. */
+  glanceOcrMs?: number;
 }
 
 export interface ReadOptions {
@@ -94,6 +97,10 @@ export function extractFields(profileName: string, page: OcrPage): Extraction<In
   return EXTRACTORS[profileName]?.(page);
 }
 
+const PHOTO_OCR_PIXELS = 1_000_000;
+/** A glance's OCR in all: a picture that needs longer (noise, dense texture) is described without its text. */
+const GLANCE_OCR_MS = 10_000;
+
 /** Below this mean word confidence the values are likely misread. */
 const LOW_CONFIDENCE = 0.6;
 
@@ -101,15 +108,30 @@ export function createDocumentReader(options: DocumentReaderOptions = {}): Docum
   const pool = options.pool ?? createOcrPool({ size: options.poolSize ?? 1 });
   const steps: PreparationSteps = { ...DEFAULT_STEPS, ...options.steps };
   const maxInputPixels = options.maxInputPixels ?? 100_000_000;
+  const glanceOcrMs = options.glanceOcrMs ?? GLANCE_OCR_MS;
+  // Profiles with no fields to extract need the text seen and the kind of image: one reading, not the
+  // re-readings for rotated or small print that a photo of noise turns into a minute of OCR.
+  const glanceSteps: PreparationSteps = { ...steps, orientation: false, minTextHeight: 0 };
+  // A photo's text is signs and labels, legible at a megapixel; its full size costs OCR seconds per megapixel.
+  const photoSteps: PreparationSteps = { ...glanceSteps, maxPixels: PHOTO_OCR_PIXELS };
 
   async function read(profileName: string, image: DocumentImage, readOptions: ReadOptions = {}): Promise<DocumentReading> {
-    const [{ page }, stats] = await Promise.all([
-      readPage(pool, image.bytes, steps, maxInputPixels, readOptions.signal),
-      // Either decode may fail first; both must reject with the project's error kinds.
-      imageStats(image.bytes, maxInputPixels).catch((error: unknown) => {
-        throw imageError(error, { mime: image.mime, byteLength: image.bytes.length, maxInputPixels });
-      }),
-    ]);
+    // A thumbnail's statistics first: they say how much OCR the picture deserves.
+    const stats = await imageStats(image.bytes, maxInputPixels).catch((error: unknown) => {
+      throw imageError(error, { mime: image.mime, byteLength: image.bytes.length, maxInputPixels });
+    });
+    const glance = EXTRACTORS[profileName] === undefined;
+    const readingSteps = !glance ? steps : looksLikePhoto(stats) ? photoSteps : glanceSteps;
+    const signal = readOptions.signal === undefined ? {} : { signal: readOptions.signal };
+    const reading = await readPage(pool, image.bytes, readingSteps, maxInputPixels, { ...signal, ...(glance ? { timeoutMs: glanceOcrMs } : {}) }).catch(
+      (error: unknown) => {
+        // A glance that runs out of time answers without text; a cancelled job still fails.
+        if (!glance || !(error instanceof TransientError) || error.code !== 'timeout' || readOptions.signal?.aborted === true) throw error;
+        return undefined;
+      },
+    );
+    const page: OcrPage = reading?.page ?? { width: image.width, height: image.height, lines: [], confidence: 0, engine: OCR_ENGINE };
+    const stopped = reading === undefined ? [`OCR stopped after ${glanceOcrMs / 1000} s without a reading: no text is reported`] : [];
     const base = {
       text: analyseLayout(page).text,
       kind: classifyImage(page, stats, image),
@@ -129,11 +151,11 @@ export function createDocumentReader(options: DocumentReaderOptions = {}): Docum
       profileName === 'describe'
         ? []
         : [`the offline provider cannot answer the "${profileName}" profile in full: only the text read by OCR is returned`];
-    return { ...base, evidence: {}, warnings: [...warnings, ...lowConfidence] };
+    return { ...base, evidence: {}, warnings: [...warnings, ...stopped, ...lowConfidence] };
   }
 
   async function readText(bytes: Buffer, readOptions: ReadOptions = {}): Promise<TextReading> {
-    const { page } = await readPage(pool, bytes, steps, maxInputPixels, readOptions.signal);
+    const { page } = await readPage(pool, bytes, steps, maxInputPixels, readOptions.signal === undefined ? {} : { signal: readOptions.signal });
     return { text: analyseLayout(page).text, engine: page.engine };
   }
 

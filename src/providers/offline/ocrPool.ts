@@ -15,6 +15,7 @@ const require = createRequire(import.meta.url);
 /** The package's default data (tessdata 4.0.0) holds both the LSTM and the legacy models. */
 const ENGLISH = require('@tesseract.js-data/eng') as { langPath: string };
 const TESSERACT_JS_VERSION = (require('tesseract.js/package.json') as { version: string }).version;
+export const OCR_ENGINE = `tesseract.js ${TESSERACT_JS_VERSION}`;
 
 export interface OcrPoolOptions {
   /** Workers kept at most. Default 1. */
@@ -30,9 +31,11 @@ export interface OcrPoolOptions {
 export interface JobOptions {
   /** Stops waiting for a free worker; a job already running is not interrupted. */
   signal?: AbortSignal;
+  /** Time a session's readings may take in all, from when it has a worker (at most the pool's job timeout each). */
+  timeoutMs?: number;
 }
 
-export interface RecognizeOptions extends JobOptions {
+export interface RecognizeOptions {
   /** Let tesseract measure the skew of the text lines and straighten the page before reading. */
   deskew?: boolean;
 }
@@ -44,7 +47,8 @@ export interface Orientation {
   confidence: number;
 }
 
-export interface OcrPool {
+/** OCR on one worker held for a whole page: each call is bounded by the job timeout and the worker's life. */
+export interface OcrSession {
   /** Reads a prepared image (PNG bytes). */
   recognize(png: Buffer, options?: RecognizeOptions): Promise<OcrPage>;
   /**
@@ -52,7 +56,15 @@ export interface OcrPool {
    * the installed eng data includes (no osd.traineddata needed), so the worker switches engines for
    * it: ~0.3-0.5 s, worth it only when a page read badly.
    */
-  detectOrientation(png: Buffer, options?: JobOptions): Promise<Orientation>;
+  detectOrientation(png: Buffer): Promise<Orientation>;
+}
+
+export interface OcrPool {
+  /**
+   * Runs `work` on one worker taken for all its readings: a page's passes do not rejoin the back of the
+   * line between readings, and what `work` decodes is decoded only once a worker is free for it.
+   */
+  session<T>(work: (ocr: OcrSession) => Promise<T>, options?: JobOptions): Promise<T>;
   /** Terminates every worker; later calls fail. */
   close(): Promise<void>;
 }
@@ -182,34 +194,24 @@ export function createOcrPool(options: OcrPoolOptions = {}): OcrPool {
     if (next !== undefined) acquire(undefined).then(next.resolve, next.reject);
   }
 
-  /** Runs `job` on a free worker, bounded by the job timeout and by the worker thread's life. */
-  async function run<T>(what: string, jobOptions: JobOptions, job: (worker: Tesseract.Worker) => Promise<T>): Promise<T> {
-    const { signal } = jobOptions;
-    if (signal?.aborted === true) throw new TransientError('timeout', 'OCR was cancelled before it started', { cause: signal.reason });
-    const slot = await acquire(signal);
-    let healthy = false;
-    try {
-      const work = job(slot.worker).catch((error: unknown) => {
-        throw error instanceof TransientError
-          ? error
-          : new TransientError('internal_error', `OCR engine failed ${what}: ${describe(error)}`, { cause: error });
-      });
-      const result = await withTimeout(Promise.race([work, slot.died]), jobTimeoutMs, what);
-      healthy = true;
-      return result;
-    } finally {
-      release(slot, healthy);
-    }
+  /** A job on a held worker, bounded by the job timeout and by the worker thread's life. */
+  async function onSlot<T>(slot: Slot, what: string, timeoutMs: number, job: (worker: Tesseract.Worker) => Promise<T>): Promise<T> {
+    const work = job(slot.worker).catch((error: unknown) => {
+      throw error instanceof TransientError
+        ? error
+        : new TransientError('internal_error', `OCR engine failed ${what}: ${describe(error)}`, { cause: error });
+    });
+    return withTimeout(Promise.race([work, slot.died]), timeoutMs, what);
   }
 
-  const recognize = (png: Buffer, recognizeOptions: RecognizeOptions = {}): Promise<OcrPage> =>
-    run('reading text', recognizeOptions, async (worker) => {
+  const recognizeOn = (slot: Slot, timeoutMs: number, png: Buffer, recognizeOptions: RecognizeOptions): Promise<OcrPage> =>
+    onSlot(slot, 'reading text', timeoutMs, async (worker) => {
       const result = await worker.recognize(png, { rotateAuto: recognizeOptions.deskew ?? false }, { text: false, tsv: true });
       return parseTsv(result.data.tsv ?? '', result.data.version);
     });
 
-  const detectOrientation = (png: Buffer, jobOptions: JobOptions = {}): Promise<Orientation> =>
-    run('detecting orientation', jobOptions, async (worker) => {
+  const detectOrientationOn = (slot: Slot, timeoutMs: number, png: Buffer): Promise<Orientation> =>
+    onSlot(slot, 'detecting orientation', timeoutMs, async (worker) => {
       await worker.reinitialize('eng', ORIENTATION_ENGINE);
       try {
         const { data } = await worker.detect(png);
@@ -225,13 +227,36 @@ export function createOcrPool(options: OcrPoolOptions = {}): OcrPool {
       }
     });
 
+  async function session<T>(work: (ocr: OcrSession) => Promise<T>, jobOptions: JobOptions = {}): Promise<T> {
+    const { signal } = jobOptions;
+    if (signal?.aborted === true) throw new TransientError('timeout', 'OCR was cancelled before it started', { cause: signal.reason });
+    const slot = await acquire(signal);
+    const deadline = performance.now() + (jobOptions.timeoutMs ?? Number.POSITIVE_INFINITY);
+    const remaining = (): number => Math.max(0, Math.min(jobTimeoutMs, deadline - performance.now()));
+    // Healthy unless one of its readings failed: the worker's wasm state is not trusted after an error.
+    let healthy = true;
+    const guarded = <R>(reading: Promise<R>): Promise<R> =>
+      reading.catch((error: unknown) => {
+        healthy = false;
+        throw error;
+      });
+    try {
+      return await work({
+        recognize: (png, recognizeOptions = {}) => guarded(recognizeOn(slot, remaining(), png, recognizeOptions)),
+        detectOrientation: (png) => guarded(detectOrientationOn(slot, remaining(), png)),
+      });
+    } finally {
+      release(slot, healthy);
+    }
+  }
+
   async function close(): Promise<void> {
     closed = true;
     for (const waiter of waiters.splice(0)) waiter.reject(new TransientError('internal_error', 'OCR pool is closed'));
     await Promise.all(slots.splice(0).map((slot) => slot.worker.terminate()));
   }
 
-  return { recognize, detectOrientation, close };
+  return { session, close };
 }
 
 async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
@@ -274,6 +299,6 @@ function parseTsv(tsv: string, coreVersion: string): OcrPage {
     ...size,
     lines: all,
     confidence: Math.round(meanConfidence(all.flatMap((line) => line.words)) * 1000) / 1000,
-    engine: `tesseract.js ${TESSERACT_JS_VERSION} (tesseract ${coreVersion})`,
+    engine: `${OCR_ENGINE} (tesseract ${coreVersion})`,
   };
 }

@@ -16,9 +16,11 @@ export interface PreparationSteps {
   minTextHeight: number;
   /** Ask tesseract which way up a badly read page is, and read it again turned upright. */
   orientation: boolean;
+  /** Read at most this many pixels, scaled down to fit (0 = as uploaded). */
+  maxPixels: number;
 }
 
-export const DEFAULT_STEPS: PreparationSteps = { whiten: true, deskew: true, minTextHeight: 12, orientation: true };
+export const DEFAULT_STEPS: PreparationSteps = { whiten: true, deskew: true, minTextHeight: 12, orientation: true, maxPixels: 0 };
 
 /** The upload decoded once: greyscale, upright, on white. */
 export interface GreyImage {
@@ -40,8 +42,15 @@ const MAX_OCR_PIXELS = 16_000_000;
 
 export async function decodeForOcr(bytes: Buffer, steps: PreparationSteps, maxInputPixels: number): Promise<GreyImage> {
   try {
-    const { data, info } = await sharp(bytes, { limitInputPixels: maxInputPixels, failOn: 'error', pages: 1 })
-      .autoOrient()
+    const image = sharp(bytes, { limitInputPixels: maxInputPixels, failOn: 'error', pages: 1 }).autoOrient();
+    if (steps.maxPixels > 0) {
+      const { width = 0, height = 0, orientation = 1 } = await image.metadata();
+      const scale = Math.sqrt(steps.maxPixels / Math.max(1, width * height));
+      // EXIF orientations 5-8 turn the image a quarter: the upright size is the stored one swapped.
+      const [uprightWidth, uprightHeight] = orientation >= 5 ? [height, width] : [width, height];
+      if (scale < 1) image.resize(Math.max(1, Math.floor(uprightWidth * scale)), Math.max(1, Math.floor(uprightHeight * scale)), { fit: 'inside' });
+    }
+    const { data, info } = await image
       // Transparent screenshots would otherwise turn black under greyscale.
       .flatten({ background: '#ffffff' })
       .greyscale()

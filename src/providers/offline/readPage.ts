@@ -5,7 +5,7 @@
  */
 import type { OcrPage } from './ocrPage.js';
 import { medianWordHeight, pageWords } from './ocrPage.js';
-import type { OcrPool } from './ocrPool.js';
+import type { JobOptions, OcrPool } from './ocrPool.js';
 import type { GreyImage, PreparationSteps, PreparedImage } from './prepareForOcr.js';
 import { boundedScale, decodeForOcr, renderForOcr, rotateGrey } from './prepareForOcr.js';
 
@@ -42,40 +42,42 @@ export async function readPage(
   bytes: Buffer,
   steps: PreparationSteps,
   maxInputPixels: number,
-  signal?: AbortSignal,
+  jobOptions: JobOptions = {},
 ): Promise<PageReading> {
-  const jobOptions = signal === undefined ? {} : { signal };
-  const read = async (grey: GreyImage, rotated: Reading['rotated'], scale = 1): Promise<Reading> => {
-    const image = await renderForOcr(grey, scale);
-    return { page: await pool.recognize(image.png, { deskew: steps.deskew, ...jobOptions }), grey, image, rotated };
-  };
-  const better = (a: Reading, b: Reading): Reading => (trustedWords(b.page) > trustedWords(a.page) ? b : a);
+  return pool.session(async (ocr) => {
+    const read = async (grey: GreyImage, rotated: Reading['rotated'], scale = 1): Promise<Reading> => {
+      const image = await renderForOcr(grey, scale);
+      return { page: await ocr.recognize(image.png, { deskew: steps.deskew }), grey, image, rotated };
+    };
+    const better = (a: Reading, b: Reading): Reading => (trustedWords(b.page) > trustedWords(a.page) ? b : a);
 
-  const decoded = await decodeForOcr(bytes, steps, maxInputPixels);
-  let best = await read(decoded, 0);
-  let passes = 1;
+    // Decoded once a worker is free: jobs waiting for OCR hold their compressed bytes, not their pixels.
+    const decoded = await decodeForOcr(bytes, steps, maxInputPixels);
+    let best = await read(decoded, 0);
+    let passes = 1;
 
-  if (steps.orientation && best.page.confidence < POOR_CONFIDENCE) {
-    const { degrees } = await pool.detectOrientation(best.image.png, jobOptions);
-    if (degrees !== 0) {
-      best = better(best, await read(await rotateGrey(decoded, degrees), degrees));
-      passes++;
+    if (steps.orientation && best.page.confidence < POOR_CONFIDENCE) {
+      const { degrees } = await ocr.detectOrientation(best.image.png);
+      if (degrees !== 0) {
+        best = better(best, await read(await rotateGrey(decoded, degrees), degrees));
+        passes++;
+      }
     }
-  }
 
-  if (steps.minTextHeight > 0) {
-    const textHeight = medianWordHeight(best.page);
-    const small = best.grey.width * best.grey.height <= BLIND_UPSCALE_MAX_PIXELS;
-    const upscale =
-      textHeight > 0 && textHeight < steps.minTextHeight
-        ? Math.min(MAX_UPSCALE, TARGET_TEXT_HEIGHT / textHeight)
-        : (textHeight === 0 || best.page.confidence < POOR_CONFIDENCE) && small
-          ? BLIND_UPSCALE
-          : 1;
-    if (boundedScale(best.grey, upscale) > 1.1) {
-      best = better(best, await read(best.grey, best.rotated, upscale));
-      passes++;
+    if (steps.minTextHeight > 0) {
+      const textHeight = medianWordHeight(best.page);
+      const small = best.grey.width * best.grey.height <= BLIND_UPSCALE_MAX_PIXELS;
+      const upscale =
+        textHeight > 0 && textHeight < steps.minTextHeight
+          ? Math.min(MAX_UPSCALE, TARGET_TEXT_HEIGHT / textHeight)
+          : (textHeight === 0 || best.page.confidence < POOR_CONFIDENCE) && small
+            ? BLIND_UPSCALE
+            : 1;
+      if (boundedScale(best.grey, upscale) > 1.1) {
+        best = better(best, await read(best.grey, best.rotated, upscale));
+        passes++;
+      }
     }
-  }
-  return { page: best.page, rotated: best.rotated, scale: best.image.scale, passes };
+    return { page: best.page, rotated: best.rotated, scale: best.image.scale, passes };
+  }, jobOptions);
 }

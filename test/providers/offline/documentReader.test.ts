@@ -1,10 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSample } from '../../../eval/generate.js';
 import { PermanentError, TransientError } from '../../../src/errors.js';
 import { invoiceSchema } from '../../../src/profiles/invoice.js';
 import { createDocumentReader, type DocumentImage, type DocumentReader } from '../../../src/providers/offline/documentReader.js';
-import { createOcrPool } from '../../../src/providers/offline/ocrPool.js';
+import type { OcrPage } from '../../../src/providers/offline/ocrPage.js';
+import { createOcrPool, type JobOptions, type OcrPool } from '../../../src/providers/offline/ocrPool.js';
 
 let reader: DocumentReader;
 let invoice: DocumentImage;
@@ -127,6 +129,23 @@ describe('image kinds', () => {
   });
 });
 
+describe('a glance (a profile with no fields to extract)', () => {
+  it('that runs out of OCR time answers without text and leaves a working reader', async () => {
+    const reader = createDocumentReader({ glanceOcrMs: 300 });
+    const [width, height] = [1600, 1200];
+    const noise = await sharp(randomBytes(width * height * 3), { raw: { width, height, channels: 3 } }).jpeg().toBuffer();
+    const started = performance.now();
+    const reading = await reader.read('describe', { bytes: noise, mime: 'image/jpeg', width, height });
+    // The 300 ms cap plus a thumbnail and the worker's start, far below the ~25 s a full reading of the noise takes.
+    expect(performance.now() - started).toBeLessThan(8_000);
+    expect(reading.text).toBe('');
+    expect(reading.warnings).toContain('OCR stopped after 0.3 s without a reading: no text is reported');
+    const next = await reader.read('describe', { bytes: await sharp({ create: { width: 80, height: 80, channels: 3, background: '#3a7' } }).png().toBuffer(), mime: 'image/png', width: 80, height: 80 });
+    expect(next.warnings).toEqual([]);
+    await reader.close();
+  });
+});
+
 describe('createOcrPool', () => {
   const png = async (): Promise<Buffer> =>
     sharp(
@@ -137,22 +156,25 @@ describe('createOcrPool', () => {
       .png()
       .toBuffer();
 
+  const recognize = (pool: OcrPool, image: Buffer, options: JobOptions = {}): Promise<OcrPage> =>
+    pool.session((ocr) => ocr.recognize(image), options);
+
   it('runs jobs beyond its size one after another on the same worker, and refuses work once closed', async () => {
     const pool = createOcrPool({ size: 1 });
     const image = await png();
-    const pages = await Promise.all([pool.recognize(image), pool.recognize(image), pool.recognize(image)]);
+    const pages = await Promise.all([recognize(pool, image), recognize(pool, image), recognize(pool, image)]);
     expect(pages.map((page) => page.lines.map((line) => line.words.map((word) => word.text).join(' ')).join(' '))).toEqual([
       'Total 12.50',
       'Total 12.50',
       'Total 12.50',
     ]);
     await pool.close();
-    await expect(pool.recognize(image)).rejects.toBeInstanceOf(TransientError);
+    await expect(recognize(pool, image)).rejects.toBeInstanceOf(TransientError);
   });
 
   it('reports a worker that cannot start as a transient internal error instead of hanging', async () => {
     const pool = createOcrPool({ langPath: '/nonexistent/tessdata' });
-    const error: unknown = await pool.recognize(await png()).catch((e: unknown) => e);
+    const error: unknown = await recognize(pool, await png()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransientError);
     expect(error).toMatchObject({ code: 'internal_error' });
     expect((error as Error).message).toMatch(/could not start/);
@@ -162,12 +184,29 @@ describe('createOcrPool', () => {
   it('stops waiting for a worker when the caller gives up', async () => {
     const pool = createOcrPool({ size: 1 });
     const image = await png();
-    const busy = pool.recognize(image);
+    const busy = recognize(pool, image);
     const controller = new AbortController();
-    const waiting = pool.recognize(image, { signal: controller.signal });
+    const waiting = recognize(pool, image, { signal: controller.signal });
     controller.abort();
     await expect(waiting).rejects.toMatchObject({ code: 'timeout' });
     await expect(busy).resolves.toMatchObject({ engine: expect.stringMatching(/^tesseract\.js/) as unknown });
+    await pool.close();
+  });
+
+  it("holds one worker for all of a session's readings: a later job waits for the whole session, not between its readings", async () => {
+    const pool = createOcrPool({ size: 1 });
+    const image = await png();
+    const order: string[] = [];
+    const first = pool.session(async (ocr) => {
+      await ocr.recognize(image);
+      order.push('first: reading 1');
+      await ocr.recognize(image);
+      order.push('first: reading 2');
+    });
+    // Asks while the first session is between its readings.
+    const second = recognize(pool, image).then(() => order.push('second'));
+    await Promise.all([first, second]);
+    expect(order).toEqual(['first: reading 1', 'first: reading 2', 'second']);
     await pool.close();
   });
 });
