@@ -76,7 +76,7 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
       queues: { ...defaults.queues, visibilityTimeoutMs: 0, maxPollingIntervalMs: 200, ...options.host },
     },
     blobPollMs: 100,
-    eventRetryDelaysMs: [200],
+    eventRetryDelaysMs: [200, 400, 800, 1_600],
     leaseMs: options.leaseMs ?? 60_000,
     ...(options.provider === undefined ? {} : { worker: { provider: options.provider } }),
   });
