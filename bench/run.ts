@@ -3,7 +3,7 @@
  * run. Both face a fresh load simulator with the same quota (Azure OpenAI's rules: estimated max tokens
  * charged on arrival, TPM and RPM over 10 s windows, 429 with retry-after) and the same files:
  *
- * - worker: the files are uploaded to Azurite and go through the local host (blob trigger, jobs queue,
+ * - worker: the files are uploaded to Azurite and go through the local host (BlobCreated events, jobs queue,
  *   host.json's batches, prepare, rate-limited model call, result), in a process of its own;
  * - baseline: bench/baseline.ts sends every file at once, original bytes at detail high, no limiter.
  *

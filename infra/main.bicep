@@ -29,7 +29,7 @@ param resourceGroupName string = ''
 
 // ---- Names shared with the code (src/names.ts DEFAULT_NAMES, poisonQueueName) ----
 
-@description('Container the blob trigger watches (INPUT_CONTAINER).')
+@description('Container whose BlobCreated events enqueue uploads (INPUT_CONTAINER).')
 param inputContainerName string = 'uploads'
 
 @description('Container results are written to (RESULTS_CONTAINER).')
@@ -41,6 +41,9 @@ param stateContainerName string = 'worker-state'
 @description('Queue of image jobs (JOBS_QUEUE); the host moves failures to <name>-poison.')
 @maxLength(56)
 param jobsQueueName string = 'image-jobs'
+
+@description('Host storage container where Event Grid dead-letters BlobCreated events it could not deliver (src/names.ts BLOB_CREATED_SUBSCRIPTION.deadLetterContainer).')
+param deadLetterContainerName string = 'eventgrid-deadletter'
 
 // ---- Flex Consumption ----
 
@@ -211,6 +214,7 @@ module hostStorage 'app/storage.bicep' = {
     tags: tags
     containers: [
       deploymentContainerName
+      deadLetterContainerName
     ]
   }
 }
@@ -274,6 +278,8 @@ module rbac 'app/rbac.bicep' = {
     hostStorageName: hostStorage.outputs.name
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     appPrincipalId: identity.outputs.principalId
+    deadLetterContainerName: deadLetterContainerName
+    eventGridPrincipalId: eventGrid.outputs.principalId
     userPrincipalId: principalId
     userPrincipalType: principalType
   }
@@ -285,12 +291,12 @@ var openAiEndpoint = deployOpenAi ? openAi.outputs.endpoint : existingOpenAiEndp
 // service URIs, no connection strings); the worker's own settings are src/names.ts SETTINGS, except
 // AZURE_OPENAI_API_KEY and OPENAI_API_KEY: keys are never provisioned (keyless is the Azure default).
 var appSettings = {
-  // Functions host storage (HOST_CONNECTION): locks, blob trigger receipts, internal queues.
+  // Functions host storage (HOST_CONNECTION): locks, keys, the deployment package; Event Grid's dead letters.
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identity.outputs.clientId
   AzureWebJobsStorage__blobServiceUri: hostStorage.outputs.blobEndpoint
   AzureWebJobsStorage__queueServiceUri: hostStorage.outputs.queueEndpoint
-  // Worker data (DATA_CONNECTION): blob trigger source, jobs queues, results.
+  // Worker data (DATA_CONNECTION): uploads, jobs queues, results.
   DataStorage__credential: 'managedidentity'
   DataStorage__clientId: identity.outputs.clientId
   DataStorage__blobServiceUri: dataStorage.outputs.blobEndpoint
@@ -404,6 +410,8 @@ output AZURE_STORAGE_QUEUE_ENDPOINT string = dataStorage.outputs.queueEndpoint
 output AZURE_OPENAI_ENDPOINT string = openAiEndpoint
 output AZURE_OPENAI_DEPLOYMENT string = openAiDeploymentName
 output EVENT_GRID_SYSTEM_TOPIC_NAME string = eventGrid.outputs.name
+// The resource-id form `az eventgrid ... --deadletter-identity-endpoint` takes.
+output EVENT_GRID_DEADLETTER_ENDPOINT string = '${hostStorage.outputs.id}/blobServices/default/containers/${deadLetterContainerName}'
 output INPUT_CONTAINER string = inputContainerName
 output RESULTS_CONTAINER string = resultsContainerName
 output JOBS_QUEUE string = jobsQueueName

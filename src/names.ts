@@ -19,7 +19,7 @@ export const HTTP_ROUTES = {
   metrics: 'metrics',
 } as const;
 
-/** The storage connection the data lives in (blob trigger, queues, results). */
+/** The storage connection the data lives in (uploads, queues, results). */
 export const DATA_CONNECTION = 'DataStorage';
 /** The Functions host's own storage; the data connection falls back to it when unset. */
 export const HOST_CONNECTION = 'AzureWebJobsStorage';
@@ -85,6 +85,22 @@ export const BINDING_EXPRESSIONS = {
   jobsQueue: `%${SETTINGS.jobsQueue}%`,
   poisonQueue: `%${SETTINGS.jobsQueue}%-poison`,
   metricsSchedule: `%${SETTINGS.metricsSchedule}%`,
+} as const;
+
+/**
+ * The Event Grid subscription that feeds enqueueUpload: BlobCreated events of the input container. The
+ * infra scripts create it with these values and the local host emulates it; test/infra checks both.
+ */
+export const BLOB_CREATED_SUBSCRIPTION = {
+  name: 'enqueue-upload-blob-created',
+  functionName: FUNCTION_NAMES.enqueueUpload,
+  eventType: 'Microsoft.Storage.BlobCreated',
+  containerSetting: SETTINGS.inputContainer,
+  /** Event Grid's default is 30; five tries are as many as the queue gives a job (host.json maxDequeueCount). */
+  maxDeliveryAttempts: 5,
+  eventTimeToLiveMinutes: 1440,
+  /** In the host storage account: events whose delivery kept failing, as Event Grid writes them. */
+  deadLetterContainer: 'eventgrid-deadletter',
 } as const;
 
 /** Blob metadata key a user sets to choose the profile of one upload. */

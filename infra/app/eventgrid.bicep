@@ -1,8 +1,9 @@
 // Event Grid system topic on the data storage account. The subscription that delivers BlobCreated events
-// for the input container to the blob trigger (enqueueUpload) is NOT declared here: its webhook URL must
-// carry the running app's `blobs_extension` system key, which exists only after the code is deployed
-// and the host has started. scripts/infra/create-event-subscription.(sh|ps1) creates it in the azd
-// postdeploy hook, as Azure's own Flex Consumption blob-trigger templates do.
+// of the input container to the Event Grid trigger enqueueUpload is NOT declared here: its webhook URL
+// must carry the running app's `eventgrid_extension` system key, which exists only after the code is
+// deployed and the host has started. scripts/infra/create-event-subscription.(sh|ps1) creates it in the
+// azd postdeploy hook. The topic's system-assigned identity writes the subscription's dead letters to the
+// host account (rbac.bicep grants it that container only): the accounts accept no shared keys.
 param name string
 param location string = resourceGroup().location
 param tags object = {}
@@ -14,6 +15,9 @@ resource systemTopic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
   name: name
   location: location
   tags: tags
+  identity: {
+    type: 'SystemAssigned'
+  }
   properties: {
     source: storageAccountId
     topicType: 'Microsoft.Storage.StorageAccounts'
@@ -22,3 +26,4 @@ resource systemTopic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
 
 output id string = systemTopic.id
 output name string = systemTopic.name
+output principalId string = systemTopic.identity.principalId

@@ -3,29 +3,30 @@
 // The worker identity (appPrincipalId):
 //   data account  Storage Blob Data Contributor   reads uploads, writes results (blob read/write/delete).
 //                                                 Not Owner: Owner adds POSIX ACL / ownership / tag and
-//                                                 immutability rights the worker never uses. Blob trigger
-//                                                 receipts live in the HOST account (azure-webjobs-hosts),
-//                                                 where the identity is Owner (below); with the Event Grid
-//                                                 source the trigger only reads the blob named in the event.
-//                                                 The Functions docs list Owner as the *example* role for a
-//                                                 trigger connection; if a future host version needs more,
-//                                                 the 403 names the data action (see docs/deploy.md).
+//                                                 immutability rights the worker never uses. enqueueUpload
+//                                                 is an Event Grid trigger: it reads only the properties of
+//                                                 the blob an event names; analyzeImage reads the bytes.
 //   data account  Storage Queue Data Contributor  enqueueUpload sends, analyzeImage receives, deletes and
 //                                                 updates (a failed message is released with a visibility
 //                                                 timeout = messages/write), the host moves failures to
-//                                                 <queue>-poison and the blob trigger to
-//                                                 webjobs-blobtrigger-poison, creating them if missing
-//                                                 (queues/write). Message Processor (read + process) plus
+//                                                 <queue>-poison, creating it if missing (queues/write).
+//                                                 Message Processor (read + process) plus
 //                                                 Message Sender (add) cover neither messages/write nor
 //                                                 queues/write, so Contributor is the least role that works.
-//   host account  Storage Blob Data Owner         AzureWebJobsStorage: host locks/leases, blob trigger
-//                                                 receipts, and the Flex Consumption deployment package
+//   host account  Storage Blob Data Owner         AzureWebJobsStorage: host locks/leases, keys, and the
+//                                                 Flex Consumption deployment package (what Azure's Flex
+//                                                 Consumption templates assign).
+//   host account  Storage Queue Data Contributor  AzureWebJobsStorage: the host's own internal queues
 //                                                 (what Azure's Flex Consumption templates assign).
-//   host account  Storage Queue Data Contributor  AzureWebJobsStorage: the blob trigger's internal dispatch
-//                                                 queue and poison queue live on the host account.
 //   host account  (no Table role)                 nothing here uses tables (no Durable Functions).
 //   App Insights  Monitoring Metrics Publisher    Entra-authenticated telemetry ingestion (local auth off).
 //   (Cognitive Services OpenAI User is assigned in openai-access.bicep, scoped to the OpenAI account.)
+//
+// The Event Grid system topic's identity (eventGridPrincipalId):
+//   dead-letter container in the host account  Storage Blob Data Contributor  writes the BlobCreated
+//                                                 events it could not deliver (the accounts take no shared
+//                                                 key, so Event Grid signs in with this identity). Scoped
+//                                                 to that one container, not the account.
 //
 // The deploying user (userPrincipalId, optional) gets data roles to upload test files, read results and
 // inspect or replay queues: Storage Blob Data Contributor and Storage Queue Data Contributor on the data
@@ -34,6 +35,12 @@ param dataStorageName string
 param hostStorageName string
 param applicationInsightsName string
 param appPrincipalId string
+
+@description('Host storage container Event Grid dead-letters undeliverable events to.')
+param deadLetterContainerName string
+
+@description('Principal id of the Event Grid system topic\'s system-assigned identity.')
+param eventGridPrincipalId string
 
 @description('Object id of the deploying user or CI principal; empty for none.')
 param userPrincipalId string = ''
@@ -52,6 +59,16 @@ resource dataStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
 
 resource hostStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: hostStorageName
+}
+
+resource hostBlobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' existing = {
+  parent: hostStorage
+  name: 'default'
+}
+
+resource deadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
+  parent: hostBlobService
+  name: deadLetterContainerName
 }
 
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
@@ -104,6 +121,16 @@ resource appTelemetry 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', monitoringMetricsPublisher)
     principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource topicDeadLetterBlob 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(deadLetterContainer.id, eventGridPrincipalId, storageBlobDataContributor)
+  scope: deadLetterContainer
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageBlobDataContributor)
+    principalId: eventGridPrincipalId
     principalType: 'ServicePrincipal'
   }
 }

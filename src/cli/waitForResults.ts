@@ -8,7 +8,7 @@ import { measureQueue, type QueueFigures } from '../ops/queueFigures.js';
 import { resultPath, type ResultStore } from '../storage/resultStore.js';
 import { isStatus } from '../storage/storageErrors.js';
 
-/** Long enough for the blob trigger to enqueue the uploads and for a slow job to finish on a small machine. */
+/** Long enough for the BlobCreated events to enqueue the uploads and for a slow job to finish on a small machine. */
 export const STALL_MS = 60_000;
 const POLL_MS = 1000;
 const PROGRESS_EVERY_MS = 5000;

@@ -1,5 +1,6 @@
-import functions, { type InvocationContext } from '@azure/functions';
-import { BINDING_EXPRESSIONS, DATA_CONNECTION, FUNCTION_NAMES } from '../names.js';
+import functions, { type EventGridEvent } from '@azure/functions';
+import { blobOfSubject } from '../blobEvents.js';
+import { BINDING_EXPRESSIONS, BLOB_CREATED_SUBSCRIPTION, DATA_CONNECTION, FUNCTION_NAMES } from '../names.js';
 import { jobForUpload } from '../pipeline/enqueueJob.js';
 import { serializeJobMessage } from '../pipeline/jobMessage.js';
 import { currentWorker } from '../runtime.js';
@@ -8,19 +9,29 @@ const { app, output } = functions;
 
 const jobsQueue = output.storageQueue({ queueName: BINDING_EXPRESSIONS.jobsQueue, connection: DATA_CONNECTION });
 
-/** A new upload becomes one small job message; the blob's bytes are read later, by the queue worker. */
-export async function enqueueUpload(_blob: unknown, context: InvocationContext): Promise<string | undefined> {
-  const name = context.triggerMetadata?.['name'];
-  if (typeof name !== 'string' || name === '') throw new Error('blob trigger metadata has no "name"');
-  const job = await jobForUpload(currentWorker(), name);
+/**
+ * A BlobCreated event becomes one small job message. The event names the upload and nothing reads its
+ * bytes here (one HEAD request); the queue worker reads them later, within MAX_BLOB_BYTES.
+ */
+export async function enqueueUpload(event: EventGridEvent): Promise<string | undefined> {
+  const worker = currentWorker();
+  const expected = worker.config.names.inputContainer;
+  const target = event.eventType === BLOB_CREATED_SUBSCRIPTION.eventType ? blobOfSubject(event.subject) : undefined;
+  // The subscription filters these out; an event that slips through must never enqueue another container's blob.
+  if (target?.container !== expected) {
+    worker.logger.warn('upload.event_ignored', {
+      eventId: event.id,
+      eventType: event.eventType,
+      subject: event.subject,
+      expected: `${BLOB_CREATED_SUBSCRIPTION.eventType} in ${expected}`,
+    });
+    return undefined;
+  }
+  const job = await jobForUpload(worker, target.blob);
   return job === undefined ? undefined : serializeJobMessage(job);
 }
 
-app.storageBlob(FUNCTION_NAMES.enqueueUpload, {
-  path: `${BINDING_EXPRESSIONS.inputContainer}/{name}`,
-  connection: DATA_CONNECTION,
-  // Flex Consumption supports only the Event Grid source for blob triggers.
-  source: 'EventGrid',
+app.eventGrid(FUNCTION_NAMES.enqueueUpload, {
   return: jobsQueue,
   handler: enqueueUpload,
 });

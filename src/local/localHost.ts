@@ -1,19 +1,20 @@
 /**
  * The local host: drives the function app's own registrations against real storage with the trigger
- * semantics of the Functions host (host.json's queue settings, leases, poison queues, blob receipts,
- * HTTP routes, timer schedules). It is a development host; the pipeline does not know which host it runs
- * under. It opens no port itself: `invokeHttp` serves whoever listens (the ops server).
+ * semantics of the Functions host (host.json's queue settings, leases, poison queues, HTTP routes, timer
+ * schedules) and of the Event Grid subscription that feeds enqueueUpload (BlobCreated events, retries,
+ * dead letters). It is a development host; the pipeline does not know which host it runs under. It opens
+ * no port itself: `invokeHttp` serves whoever listens (the ops server).
  */
 import { randomUUID } from 'node:crypto';
 import functions from '@azure/functions';
 import type { Config } from '../config.js';
 import { hostSettings as readHostSettings, encodeMessage, type HostSettings } from '../hostSettings.js';
 import type { Logger } from '../log.js';
-import { DATA_CONNECTION, SETTINGS } from '../names.js';
+import { BLOB_CREATED_SUBSCRIPTION, DATA_CONNECTION, SETTINGS } from '../names.js';
 import type { Worker } from '../pipeline/worker.js';
 import { createWorker, ensureStorage, useRuntime, type WorkerOptions } from '../runtime.js';
 import type { StorageClients } from '../storage/clients.js';
-import { BlobTrigger, BLOB_TRIGGER_POISON_QUEUE, RECEIPTS_CONTAINER } from './blobTrigger.js';
+import { BlobCreatedEvents, RECEIPTS_CONTAINER } from './blobCreatedEvents.js';
 import { loadFunctionApp, resolveBindingExpression, triggerOf, type Binding, type RegisteredFunction } from './functionApp.js';
 import { httpRouteOf, matchRoute, toHttpRequest, toLocalResponse, type HttpRoute, type LocalHttpRequest, type LocalHttpResponse } from './httpTrigger.js';
 import { QueueTrigger } from './queueTrigger.js';
@@ -30,7 +31,10 @@ export interface LocalHostOptions {
   host?: HostSettings;
   /** The Functions host keeps a running message invisible for 10 minutes, renewed while it runs. */
   leaseMs?: number;
+  /** How often the input container is scanned for new blobs (the emulated BlobCreated events). */
   blobPollMs?: number;
+  /** Waits between delivery attempts of an event; Event Grid's schedule by default. */
+  eventRetryDelaysMs?: readonly number[];
   hostId?: string;
 }
 
@@ -73,8 +77,7 @@ export class LocalHost {
     const local = new LocalHost(worker, registered, storage, triggers, logger, routes, settings, host);
     for (const fn of registered) {
       const trigger = triggerOf(fn);
-      const storageTrigger = trigger.type === 'queueTrigger' || trigger.type === 'blobTrigger';
-      if (storageTrigger && trigger['connection'] !== DATA_CONNECTION) throw new Error(`${fn.name}: the local host serves only the "${DATA_CONNECTION}" connection`);
+      if (trigger.type === 'queueTrigger' && trigger['connection'] !== DATA_CONNECTION) throw new Error(`${fn.name}: the local host serves only the "${DATA_CONNECTION}" connection`);
       if (trigger.type === 'queueTrigger') {
         const queueName = resolveBindingExpression(String(trigger['queueName']), settings);
         const queueTrigger = new QueueTrigger({
@@ -89,23 +92,27 @@ export class LocalHost {
         });
         queueTrigger.start();
         triggers.push(queueTrigger);
-      } else if (trigger.type === 'blobTrigger') {
-        const [container] = resolveBindingExpression(String(trigger['path']), settings).split('/');
-        const blobTrigger = new BlobTrigger({
-          functionName: fn.name,
+      } else if (trigger.type === 'eventGridTrigger') {
+        // The one event subscription (src/names.ts), as scripts/infra creates it in Azure.
+        if (fn.name !== BLOB_CREATED_SUBSCRIPTION.functionName) {
+          logger.warn('host.event_subscription_missing', { function: fn.name });
+          continue;
+        }
+        const events = new BlobCreatedEvents({
           hostId: options.hostId ?? 'local',
-          container: storage.blobs.getContainerClient(container ?? ''),
+          container: storage.blobs.getContainerClient(resolveBindingExpression(`%${BLOB_CREATED_SUBSCRIPTION.containerSetting}%`, settings)),
           receipts: storage.blobs.getContainerClient(RECEIPTS_CONTAINER),
-          poison: storage.queues.getQueueClient(BLOB_TRIGGER_POISON_QUEUE),
+          deadLetters: storage.blobs.getContainerClient(BLOB_CREATED_SUBSCRIPTION.deadLetterContainer),
           logger,
           pollMs: options.blobPollMs ?? 1_000,
           concurrency: host.queues.batchSize,
-          handler: async ({ content, triggerMetadata, invocationId }) => {
-            await local.invoke(fn, trigger, content, triggerMetadata, invocationId, settings, host);
+          ...(options.eventRetryDelaysMs === undefined ? {} : { retryDelaysMs: options.eventRetryDelaysMs }),
+          deliver: async (event) => {
+            await local.invoke(fn, trigger, event, {}, randomUUID(), settings, host);
           },
         });
-        await blobTrigger.start();
-        triggers.push(blobTrigger);
+        await events.start();
+        triggers.push(events);
       } else if (trigger.type === 'httpTrigger') {
         routes.push(httpRouteOf(fn, trigger));
       } else if (trigger.type === 'timerTrigger') {

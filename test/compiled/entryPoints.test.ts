@@ -35,7 +35,7 @@ describe('compiled entry points', () => {
     expect([...byName.keys()].sort()).toEqual(Object.values(FUNCTION_NAMES).sort());
     expect(byName.get(FUNCTION_NAMES.enqueueUpload)).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ type: 'blobTrigger', direction: 'in', source: 'EventGrid', path: `${BINDING_EXPRESSIONS.inputContainer}/{name}`, connection: DATA_CONNECTION }),
+        expect.objectContaining({ type: 'eventGridTrigger', direction: 'in' }),
         expect.objectContaining({ type: 'queue', direction: 'out', queueName: BINDING_EXPRESSIONS.jobsQueue, connection: DATA_CONNECTION }),
       ]),
     );

@@ -60,7 +60,7 @@ describe('duplicates, races and replays', () => {
       const photo = fixture('photo.jpg');
       const [, calls] = await callsDuring(server, async () => {
         const etag = await t.upload('dup/photo.jpg', photo);
-        // The blob trigger enqueues one; these are the duplicates a retried enqueue or a second host would add.
+        // Its BlobCreated event enqueues one; these are the duplicates a retried enqueue or a second host would add.
         await Promise.all([
           sendJob(t, jobOf(t, 'dup/photo.jpg', etag, photo.length)),
           sendJob(t, jobOf(t, 'dup/photo.jpg', etag, photo.length)),

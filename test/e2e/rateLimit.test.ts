@@ -1,5 +1,5 @@
 /**
- * The worker end to end at its model quota: thirty uploads through the local host (blob trigger, jobs
+ * The worker end to end at its model quota: thirty uploads through the local host (BlobCreated events, jobs
  * queue with host.json's batch semantics) against the load simulator with a small TPM. Every file gets
  * its result, none is poisoned, the quota holds, and the metrics snapshot and `npm run stats` show the
  * limiter's state.

@@ -1,5 +1,5 @@
 /**
- * The whole path on real Azurite: upload -> blob trigger -> job queue -> analysis -> result JSON,
+ * The whole path on real Azurite: upload -> BlobCreated event -> job queue -> analysis -> result JSON,
  * through the local host driving the app's own function registrations.
  */
 import { createHash } from 'node:crypto';
@@ -97,7 +97,7 @@ describe('worker end to end with the offline provider', () => {
   it('reads job messages in the encoding host.json declares, as any queue tool would send them', async () => {
     expect(hostSettings().queues.messageEncoding).toBe('base64');
     const etag = await t.upload('manual/photo.jpg', fixture('photo.jpg'));
-    // The blob trigger enqueues this one too; the duplicate must not produce a second, different record.
+    // Its BlobCreated event enqueues this one too; the duplicate must not produce a second, different record.
     const job = {
       v: 1,
       container: t.config.names.inputContainer,

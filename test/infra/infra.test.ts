@@ -9,7 +9,15 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { DATA_CONNECTION, DEFAULT_NAMES, FUNCTION_NAMES, HOST_CONNECTION, SETTINGS, poisonQueueName } from '../../src/names.js';
+import {
+  BLOB_CREATED_SUBSCRIPTION,
+  DATA_CONNECTION,
+  DEFAULT_NAMES,
+  FUNCTION_NAMES,
+  HOST_CONNECTION,
+  SETTINGS,
+  poisonQueueName,
+} from '../../src/names.js';
 import { resolveModelFamily } from '../../src/models/modelFamilies.js';
 import { METRIC_EVENT, METRIC_NAMES } from '../../src/ops/metricLines.js';
 
@@ -580,6 +588,13 @@ describe('role assignments', () => {
     expect(capabilities(`${wiring().monitoring}.outputs.applicationInsightsName`, worker()).has('telemetry:publish')).toBe(true);
   });
 
+  it('lets the Event Grid topic, with its own identity, write dead letters to that one container only', () => {
+    const topicPrincipal = `${wiring().topic.symbol}.outputs.principalId`;
+    expect(readFileSync(join(INFRA, 'app/eventgrid.bicep'), 'utf8')).toMatch(/identity:\s*\{\s*type:\s*'SystemAssigned'\s*\}/);
+    const granted = assignments().filter((a) => a.principal === topicPrincipal);
+    expect(granted.map((a) => [a.target, a.role])).toEqual([['deadLetterContainerName', 'Storage Blob Data Contributor']]);
+  });
+
   it('lets the deploying user upload test files and read results', () => {
     const have = capabilities(`${wiring().data.symbol}.outputs.name`, 'principalId');
     expect(have.has('blob:read') && have.has('blob:write')).toBe(true);
@@ -608,30 +623,64 @@ describe('event subscription script', () => {
   const AZD_PROVIDED = new Set(['AZURE_SUBSCRIPTION_ID', 'AZURE_ENV_NAME', 'TMPDIR']);
 
   it.each([
-    ['create-event-subscription.sh', /^ENQUEUE_FUNCTION_NAME="(\w+)"$/m, /\$\{(\w+)(?::-[^}]*)?\}|\$(\w+)/g, /^(\w+)=/gm],
-    ['create-event-subscription.ps1', /^\$EnqueueFunctionName = '(\w+)'$/m, /\$env:(\w+)|\$\{env:(\w+)\}/g, /^\$(\w+)\s*=/gm],
-  ] as const)('%s targets Host.Functions.enqueueUpload for the input container', (name, functionPattern, envPattern, localPattern) => {
-    const script = readFileSync(join(ROOT, 'scripts/infra', name), 'utf8');
-    expect(functionPattern.exec(script)?.[1]).toBe(FUNCTION_NAMES.enqueueUpload);
-    expect(script).toMatch(
-      /\/runtime\/webhooks\/blobs\?functionName=Host\.Functions\.\$(?:\{ENQUEUE_FUNCTION_NAME\}|EnqueueFunctionName)&code=/,
-    );
-    expect(script).toMatch(/az functionapp keys list/);
-    expect(script).toMatch(/systemKeys\.blobs_extension/);
-    expect(script).toMatch(/az eventgrid system-topic event-subscription create/);
-    expect(script).toMatch(/--included-event-types Microsoft\.Storage\.BlobCreated/);
-    expect(script).toMatch(/--endpoint-type webhook/);
-    expect(script).toMatch(/\/blobServices\/default\/containers\/\$(?:\{INPUT_CONTAINER\}|\(\$env:INPUT_CONTAINER\))\//);
-    // Every value the script takes from azd is an output of main.bicep (or provided by azd itself).
-    const locals = new Set([...script.matchAll(localPattern)].map((m) => m[1]));
-    const used = new Set(
-      [...script.matchAll(envPattern)]
-        .map((m) => m[1] ?? m[2] ?? '')
-        .filter((v) => /^[A-Z][A-Z0-9_]+$/.test(v) && !locals.has(v) && !AZD_PROVIDED.has(v)),
-    );
-    expect(used.size).toBeGreaterThan(0);
-    for (const variable of used) expect(outputs().has(variable), `${name} reads ${variable}, which main.bicep does not output`).toBe(true);
-  });
+    [
+      'create-event-subscription.sh',
+      {
+        functionName: /^ENQUEUE_FUNCTION_NAME="(\w+)"$/m,
+        subscription: /^SUBSCRIPTION_NAME="([\w-]+)"$/m,
+        attempts: /^MAX_DELIVERY_ATTEMPTS=(\d+)$/m,
+        ttl: /^EVENT_TTL_MINUTES=(\d+)$/m,
+      },
+      /\$\{(\w+)(?::-[^}]*)?\}|\$(\w+)/g,
+      /^(\w+)=/gm,
+    ],
+    [
+      'create-event-subscription.ps1',
+      {
+        functionName: /^\$EnqueueFunctionName = '(\w+)'$/m,
+        subscription: /^\$SubscriptionName = '([\w-]+)'$/m,
+        attempts: /^\$MaxDeliveryAttempts = (\d+)$/m,
+        ttl: /^\$EventTtlMinutes = (\d+)$/m,
+      },
+      /\$env:(\w+)|\$\{env:(\w+)\}/g,
+      /^\$(\w+)\s*=/gm,
+    ],
+  ] as const)(
+    '%s subscribes enqueueUpload to BlobCreated of the input container, with retries and dead letters',
+    (name, constants, envPattern, localPattern) => {
+      const script = readFileSync(join(ROOT, 'scripts/infra', name), 'utf8');
+      expect(constants.functionName.exec(script)?.[1]).toBe(BLOB_CREATED_SUBSCRIPTION.functionName);
+      expect(BLOB_CREATED_SUBSCRIPTION.functionName).toBe(FUNCTION_NAMES.enqueueUpload);
+      expect(constants.subscription.exec(script)?.[1]).toBe(BLOB_CREATED_SUBSCRIPTION.name);
+      expect(Number(constants.attempts.exec(script)?.[1])).toBe(BLOB_CREATED_SUBSCRIPTION.maxDeliveryAttempts);
+      expect(Number(constants.ttl.exec(script)?.[1])).toBe(BLOB_CREATED_SUBSCRIPTION.eventTimeToLiveMinutes);
+      // The Event Grid trigger's webhook takes the plain function name and the eventgrid_extension system key.
+      expect(script).toMatch(
+        /https:\/\/\$(?:\{AZURE_FUNCTION_APP_NAME\}|\(\$env:AZURE_FUNCTION_APP_NAME\))\.azurewebsites\.net\/runtime\/webhooks\/eventgrid\?functionName=\$(?:\{ENQUEUE_FUNCTION_NAME\}|EnqueueFunctionName)&code=/,
+      );
+      expect(script).not.toMatch(/webhooks\/blobs|blobs_extension|Host\.Functions\./);
+      expect(script).toMatch(/az functionapp keys list/);
+      expect(script).toMatch(/systemKeys\.eventgrid_extension/);
+      expect(script).toMatch(/az eventgrid system-topic event-subscription create/);
+      expect(script).toMatch(new RegExp(`--included-event-types ${BLOB_CREATED_SUBSCRIPTION.eventType.replace(/\./g, '\\.')}`));
+      expect(script).toMatch(/--endpoint-type webhook/);
+      expect(script).toMatch(/\/blobServices\/default\/containers\/\$(?:\{INPUT_CONTAINER\}|\(\$env:INPUT_CONTAINER\))\/blobs\//);
+      expect(script).toMatch(/--max-delivery-attempts "?\$(?:MAX_DELIVERY_ATTEMPTS|MaxDeliveryAttempts)"?/);
+      expect(script).toMatch(/--event-ttl "?\$(?:EVENT_TTL_MINUTES|EventTtlMinutes)"?/);
+      expect(script).toMatch(/--deadletter-identity systemassigned/);
+      expect(script).toMatch(/--deadletter-identity-endpoint "?\$(?:env:)?EVENT_GRID_DEADLETTER_ENDPOINT"?/);
+      // Every value the script takes from azd is an output of main.bicep (or provided by azd itself).
+      const locals = new Set([...script.matchAll(localPattern)].map((m) => m[1]));
+      const used = new Set(
+        [...script.matchAll(envPattern)]
+          .map((m) => m[1] ?? m[2] ?? '')
+          .filter((v) => /^[A-Z][A-Z0-9_]+$/.test(v) && !locals.has(v) && !AZD_PROVIDED.has(v)),
+      );
+      expect(used.size).toBeGreaterThan(0);
+      for (const variable of used)
+        expect(outputs().has(variable), `${name} reads ${variable}, which main.bicep does not output`).toBe(true);
+    },
+  );
 
   it('reads the input container the app is configured with', () => {
     expect(outputs().get('INPUT_CONTAINER')).toBe(appSettings().get(SETTINGS.inputContainer));
@@ -640,6 +689,15 @@ describe('event subscription script', () => {
     expect(outputOwner(outputs().get('AZURE_FUNCTION_APP_NAME'))).toBe(app.symbol);
     const topic = moduleCall((c) => c.path === 'app/eventgrid.bicep', 'the Event Grid system topic');
     expect(outputOwner(outputs().get('EVENT_GRID_SYSTEM_TOPIC_NAME'))).toBe(topic.symbol);
+  });
+
+  it('dead-letters to the container the local host uses, in the host account, created by the template', () => {
+    const { host } = wiring();
+    expect(outputs().get('EVENT_GRID_DEADLETTER_ENDPOINT')).toBe(
+      `'\${${host.symbol}.outputs.id}/blobServices/default/containers/\${deadLetterContainerName}'`,
+    );
+    expect(evaluateString(main, 'deadLetterContainerName')).toBe(BLOB_CREATED_SUBSCRIPTION.deadLetterContainer);
+    expect(arrayItems(main, host.paramsBody, 'containers')).toContain('deadLetterContainerName');
   });
 });
 

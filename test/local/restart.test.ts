@@ -1,9 +1,9 @@
 /**
- * A restart of the local host: the blob trigger's receipts mean uploads that already have their
- * records are not enqueued again, and their records stay as they were.
+ * A restart of the local host: the receipts of its BlobCreated event source mean uploads that already
+ * have their records are not enqueued again, and their records stay as they were.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { RECEIPTS_CONTAINER } from '../../src/local/blobTrigger.js';
+import { RECEIPTS_CONTAINER, RECEIPTS_ROOT } from '../../src/local/blobCreatedEvents.js';
 import { resultPath } from '../../src/storage/resultStore.js';
 import { messageCount, sleep } from '../support/storage.js';
 import { startTestHost, uniqueNames, type TestHost } from '../support/testHost.js';
@@ -44,7 +44,7 @@ describe('local host restart', () => {
 
     // The receipts the restart relies on are in the host's storage, one per upload.
     const receipts: string[] = [];
-    for await (const blob of first.storage.blobs.getContainerClient(RECEIPTS_CONTAINER).listBlobsFlat({ prefix: 'blobreceipts/' })) {
+    for await (const blob of first.storage.blobs.getContainerClient(RECEIPTS_CONTAINER).listBlobsFlat({ prefix: `${RECEIPTS_ROOT}/` })) {
       if (blob.name.includes(`/${names.inputContainer}/`))
         receipts.push(blob.name.slice(blob.name.indexOf(`/${names.inputContainer}/`) + names.inputContainer.length + 2));
     }

@@ -95,6 +95,7 @@ describe('the storage emulator restarted under load', () => {
     const hostEvents = [
       'host.queue_receive_failed',
       'host.blob_scan_failed',
+      'host.event_delivery_failed',
       'host.completion_failed',
       'host.lease_renewal_failed',
       'host.invocation_failed',

@@ -1,6 +1,7 @@
 /**
- * A local host on the test run's Azurite with its own containers and queues, and fast host.json
- * semantics (short retry delay and polling) so that retries and poisoning finish in seconds.
+ * A local host on the test run's Azurite with its own containers and queues, and fast host.json and
+ * Event Grid semantics (short retry delays and polling) so that retries, poisoning and dead letters
+ * finish in seconds.
  */
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
@@ -75,6 +76,7 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
       queues: { ...defaults.queues, visibilityTimeoutMs: 0, maxPollingIntervalMs: 200, ...options.host },
     },
     blobPollMs: 100,
+    eventRetryDelaysMs: [200, 400, 800, 1_600],
     leaseMs: options.leaseMs ?? 60_000,
     ...(options.provider === undefined ? {} : { worker: { provider: options.provider } }),
   });
