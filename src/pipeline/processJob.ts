@@ -7,7 +7,7 @@
  * `recordPoisonedJob` writes the final record). Retryable failure records are parked for replay.
  */
 import { prepareDocument } from '../documents/prepareDocument.js';
-import { PermanentError, WorkerError, asWorkerError, ensureError } from '../errors.js';
+import { PermanentError, TransientError, WorkerError, asWorkerError, ensureError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { estimateCostUsd } from '../models/modelFamilies.js';
 import { planFor } from '../models/requestShape.js';
@@ -123,6 +123,23 @@ async function runJob(worker: Worker, raw: unknown, delivery: Delivery): Promise
   }
 }
 
+/**
+ * The time budget covers all of a job's work, not only its model calls: downloads, decoding, OCR and
+ * documents too. Work still running when it ends is abandoned, and the delivery fails as a timeout.
+ */
+function withinBudget<T>(worker: Worker, deadline: AbortSignal, work: Promise<T>): Promise<T> {
+  const spent = (): TransientError =>
+    new TransientError('timeout', `the job used its whole time budget (${worker.jobTimeoutMs} ms) before it finished`, {
+      details: { timeoutMs: worker.jobTimeoutMs },
+    });
+  if (deadline.aborted) return Promise.reject(spent());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(spent());
+    deadline.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => deadline.removeEventListener('abort', onAbort));
+  });
+}
+
 /** The claim TTL: a job cannot run longer than its time budget, and its record takes a moment more. */
 const CLAIM_GRACE_MS = 60_000;
 
@@ -140,7 +157,7 @@ async function finishJob(
   release: () => Promise<void>,
 ): Promise<JobOutcome> {
   try {
-    const record = await analyze(worker, progress, delivery, started, log);
+    const record = await withinBudget(worker, progress.deadline, analyze(worker, progress, delivery, started, log));
     if (record === undefined) {
       log.info('job.skipped', { reason: 'current content already succeeded' });
       return { status: 'skipped', blob: job.blob, reason: 'a successful record for the current content already exists' };
@@ -199,7 +216,7 @@ async function analyze(
 ): Promise<ResultRecord | undefined> {
   const { job, timings } = progress;
   const mark = worker.now();
-  const blob: DownloadedBlob = await downloadBlob(worker.input, job.blob, worker.config.maxBlobBytes);
+  const blob: DownloadedBlob = await downloadBlob(worker.input, job.blob, worker.config.maxBlobBytes, progress.deadline);
   timings.downloadMs = worker.now() - mark;
   progress.source = { ...sourceOf(job.container, job.blob, blob), etag: job.etag };
   if (blob.etag !== '' && blob.etag !== job.etag) {

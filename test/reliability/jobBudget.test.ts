@@ -1,0 +1,56 @@
+/**
+ * The job's time budget covers all of its work: a job whose offline OCR would take half a minute ends at
+ * its budget as a retryable timeout, long before the OCR would have finished.
+ */
+import { randomBytes } from 'node:crypto';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { QueueServiceClient } from '@azure/storage-queue';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { TransientError } from '../../src/errors.js';
+import { silentLogger } from '../../src/log.js';
+import { PROFILE_METADATA_KEY } from '../../src/names.js';
+import { serializeJobMessage } from '../../src/pipeline/jobMessage.js';
+import { processJob } from '../../src/pipeline/processJob.js';
+import type { Worker } from '../../src/pipeline/worker.js';
+import { createOfflineProvider } from '../../src/providers/offlineProvider.js';
+import { createWorker, ensureStorage } from '../../src/runtime.js';
+import { testEnv, uniqueNames } from '../support/testHost.js';
+
+const connectionString = inject('storageConnectionString');
+/** jobTimeoutFor(2 s): 80 % of it, 1.6 s. */
+const FUNCTION_TIMEOUT_MS = 2_000;
+
+describe('the job time budget', () => {
+  let worker: Worker;
+  beforeAll(async () => {
+    const storage = { blobs: BlobServiceClient.fromConnectionString(connectionString), queues: QueueServiceClient.fromConnectionString(connectionString) };
+    worker = createWorker(loadConfig(testEnv(uniqueNames())), {
+      storage,
+      provider: createOfflineProvider(),
+      logger: silentLogger,
+      messageEncoding: 'base64',
+      functionTimeoutMs: FUNCTION_TIMEOUT_MS,
+    });
+    await ensureStorage(storage, worker.config);
+  });
+  afterAll(() => worker.provider.close());
+
+  it('ends a job at its budget while OCR is still reading, as a retryable timeout', async () => {
+    const [width, height] = [1600, 1200];
+    // Random noise read in full as a receipt: ~40 s of OCR on two cores.
+    const noise = await sharp(randomBytes(width * height * 3), { raw: { width, height, channels: 3 } }).jpeg().toBuffer();
+    const blob = 'budget/noise.jpg';
+    const { etag } = await worker.input.getBlockBlobClient(blob).uploadData(noise, { metadata: { [PROFILE_METADATA_KEY]: 'receipt' } });
+    const job = { v: 1 as const, container: worker.config.names.inputContainer, blob, etag: etag ?? '', contentLength: noise.length, profile: 'receipt' };
+    const started = performance.now();
+    const error: unknown = await processJob(worker, JSON.parse(serializeJobMessage(job)) as unknown, { dequeueCount: 1 }).catch((thrown: unknown) => thrown);
+    const elapsed = performance.now() - started;
+    expect(error).toBeInstanceOf(TransientError);
+    expect(error).toMatchObject({ code: 'timeout', details: { timeoutMs: worker.jobTimeoutMs } });
+    expect(worker.jobTimeoutMs).toBe(1_600);
+    expect(elapsed).toBeGreaterThanOrEqual(worker.jobTimeoutMs - 100);
+    expect(elapsed).toBeLessThan(worker.jobTimeoutMs + 3_000);
+  });
+});
