@@ -98,6 +98,8 @@ export function extractFields(profileName: string, page: OcrPage): Extraction<In
 }
 
 const PHOTO_OCR_PIXELS = 1_000_000;
+/** A 4K screen downscaled to this still reads; a 100 MP poster read in full would not finish in a glance. */
+const GLANCE_OCR_PIXELS = 4_000_000;
 /** A glance's OCR in all: a picture that needs longer (noise, dense texture) is described without its text. */
 const GLANCE_OCR_MS = 10_000;
 
@@ -111,7 +113,7 @@ export function createDocumentReader(options: DocumentReaderOptions = {}): Docum
   const glanceOcrMs = options.glanceOcrMs ?? GLANCE_OCR_MS;
   // Profiles with no fields to extract need the text seen and the kind of image: one reading, not the
   // re-readings for rotated or small print that a photo of noise turns into a minute of OCR.
-  const glanceSteps: PreparationSteps = { ...steps, orientation: false, minTextHeight: 0 };
+  const glanceSteps: PreparationSteps = { ...steps, orientation: false, minTextHeight: 0, maxPixels: GLANCE_OCR_PIXELS };
   // A photo's text is signs and labels, legible at a megapixel; its full size costs OCR seconds per megapixel.
   const photoSteps: PreparationSteps = { ...glanceSteps, maxPixels: PHOTO_OCR_PIXELS };
 
