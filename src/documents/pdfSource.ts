@@ -78,7 +78,7 @@ function imagePixels(ops: PdfJs['OPS'], fnArray: number[], argsArray: unknown[])
 }
 
 let loaded: Promise<PdfJs> | undefined;
-const pdfjs = (): Promise<PdfJs> => (loaded ??= import('pdfjs-dist/legacy/build/pdf.mjs'));
+export const pdfjs = (): Promise<PdfJs> => (loaded ??= import('pdfjs-dist/legacy/build/pdf.mjs'));
 
 /** pdf.js reads the 14 standard fonts (which PDFs may use without embedding) and CJK CMaps from files in its package. */
 const PDFJS_ROOT = dirname(createRequire(import.meta.url).resolve('pdfjs-dist/package.json'));

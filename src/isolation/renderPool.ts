@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PermanentError, ensureError, type PermanentCode } from '../errors.js';
-import type { RenderReply, RenderRequest } from './renderProtocol.js';
+import type { Ready, RenderReply, RenderRequest } from './renderProtocol.js';
 
 export interface RenderPoolSettings {
   /** Child processes at most (RENDER_WORKERS). */
@@ -74,6 +74,8 @@ class Child {
   private nextId = 1;
   /** Set once the child is gone or condemned: every later call fails with it. */
   failure: RenderFailure | undefined;
+  /** Settles when the child has started (or failed to): deadlines count from there. */
+  readonly ready: Promise<void>;
 
   constructor(private readonly settings: RenderPoolSettings) {
     this.process = fork(ENTRY, [], {
@@ -81,7 +83,13 @@ class Child {
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-    this.process.on('message', (reply: RenderReply & { id: number }) => this.settle(reply));
+    this.ready = new Promise((resolve) => {
+      this.process.once('message', () => resolve());
+      this.process.once('exit', () => resolve());
+    });
+    this.process.on('message', (reply: (RenderReply & { id: number }) | Ready) => {
+      if (!('ready' in reply)) this.settle(reply);
+    });
     this.process.on('exit', (exitCode, signal) => this.fail({ reason: 'crashed', exitCode, signal }));
     this.process.on('error', () => this.fail({ reason: 'crashed', exitCode: null, signal: null }));
     this.idle();
@@ -150,6 +158,7 @@ export class RenderPool {
   async session(): Promise<RenderSession> {
     const child = await this.lease();
     child.busy();
+    await child.ready;
     let released = false;
     return {
       call: (request) => child.call(request) as never,

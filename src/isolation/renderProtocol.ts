@@ -11,6 +11,11 @@ export type RenderRequest =
   | { op: 'closePdf' }
   | { op: 'decodeHeic'; bytes: Uint8Array; maxInputPixels: number };
 
+/** The child's first message: it has loaded what it draws with, and calls may start. */
+export interface Ready {
+  ready: true;
+}
+
 /** A decoded HEIC image; `rgba` is absent when it is larger than `maxInputPixels` and was not decoded. */
 export interface DecodedHeic {
   width: number;

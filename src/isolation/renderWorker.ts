@@ -4,7 +4,7 @@
  * this process, never the worker's.
  */
 import type { DocumentSource } from '../documents/documentSource.js';
-import { openPdf } from '../documents/pdfSource.js';
+import { openPdf, pdfjs } from '../documents/pdfSource.js';
 import { WorkerError, ensureError } from '../errors.js';
 import { withHeicImage } from '../pipeline/decodeHeic.js';
 import type { RenderReply, RenderRequest } from './renderProtocol.js';
@@ -59,5 +59,8 @@ process.on('message', (message: RenderRequest & { id: number }) => {
     (error: unknown) => process.send?.({ id, ...failure(error) }),
   );
 });
+// Loaded before the first call, so that no call's deadline pays for starting the child.
+await pdfjs();
+process.send?.({ ready: true });
 // The worker went away (ended, crashed, or closed the pool): nothing is left to answer.
 process.on('disconnect', () => process.exit(0));
