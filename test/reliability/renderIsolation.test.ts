@@ -84,8 +84,8 @@ describe('render isolation', () => {
 
   it('draws real multi-page PDFs 8 at a time under forced GCs without a crash', async () => {
     const script = new URL('./support/concurrentRenders.ts', import.meta.url).pathname;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', script, '8', '2'], { timeout: 170_000 });
-    // 8 documents of 1, 2 and 1 pages per round; 15 bursts of 8 unheld encodes per round.
-    expect(JSON.parse(stdout.trim())).toEqual({ concurrency: 8, rounds: 2, pages: 22, encodes: 240 });
+    const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', script, '8', '1'], { timeout: 170_000 });
+    // 8 documents of 1, 2 and 1 pages at once; then 30 bursts of 8 unheld encodes (3 of 3 runs segfaulted on 0.1.100).
+    expect(JSON.parse(stdout.trim())).toEqual({ concurrency: 8, rounds: 1, pages: 11, encodes: 240 });
   });
 });
