@@ -16,6 +16,7 @@ import { cpus, totalmem, type as osType, release } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { loadConfig } from '../src/config.js';
 import { startAzurite } from '../src/local/azurite.js';
 import { prepareUpload } from '../src/pipeline/uploadedImage.js';
 import type { SourceInfo } from '../src/pipeline/resultRecord.js';
@@ -120,7 +121,7 @@ async function preparationCpu(
   for (const kind of Object.keys(bases) as Kind[]) {
     const profile = builtInProfiles.get(PROFILE_OF[kind]);
     if (profile === undefined) throw new Error(`no built-in profile ${PROFILE_OF[kind]}`);
-    const options = { model, detail: profile.detail, format: profile.prepare.format, maxInputPixels: 100_000_000 };
+    const options = { model, detail: profile.detail, format: profile.prepare.format, maxInputPixels: 100_000_000, render: loadConfig({}).documents.render };
     const images = bases[kind];
     // The first call loads libvips' codecs: not a per-file cost.
     await prepareUpload('warm-up', images[0] ?? Buffer.alloc(0), EMPTY_SOURCE(), options);

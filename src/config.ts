@@ -15,6 +15,8 @@ import { DEFAULT_MODEL, REASONING_EFFORTS, resolveModelFamily, type ReasoningEff
 import type { RequestSettings } from './models/requestShape.js';
 import { readProfileFile } from './profiles/profileConfig.js';
 import type { PathRule } from './profiles/types.js';
+import type { PdfBounds } from './documents/pdfSource.js';
+import type { RenderPoolSettings } from './isolation/renderPool.js';
 
 export { ConfigError };
 
@@ -71,6 +73,10 @@ export interface DocumentSettings {
   maxImagesPerRequest: number;
   /** Estimated tokens (images, prompts, maximum output) one document may cost; more is refused before any call. */
   tokenBudget: number;
+  /** What one PDF may cost to draw and read; more is `document_too_complex`. */
+  pdf: PdfBounds;
+  /** The child processes that draw PDFs and decode HEIC (src/isolation/renderPool.ts). */
+  render: RenderPoolSettings;
 }
 
 export type ProviderSettings =
@@ -359,6 +365,23 @@ export function loadConfig(env: Env = process.env): Config {
       maxImagesPerRequest: readInt(env, SETTINGS.maxImagesPerRequest, 10, 1, 50),
       // 20 pages at high detail with prompts and output fit (~35k); 100k is ~$0.13 at gpt-5.1's input price.
       tokenBudget: readInt(env, SETTINGS.documentTokenBudget, 100_000, 1_000, 100_000_000),
+      pdf: {
+        // A dense invoice page is ~300 operators; 50,000 strokes (100,002 operators) drew for 11 s.
+        maxPageOperators: readInt(env, SETTINGS.maxPdfPageOperators, 50_000, 100, 10_000_000),
+        // An A4 scan at 600 dpi is 35 MP (140 MB decoded); two 6000 x 6000 images peaked at 912 MB.
+        maxPageImagePixels: readInt(env, SETTINGS.maxPdfPageImagePixels, 40_000_000, 10_000, 1_000_000_000),
+        // 20 pages of 300-dpi A4 scans (8.7 MP each) fit.
+        maxDocumentImagePixels: readInt(env, SETTINGS.maxPdfImagePixels, 200_000_000, 10_000, 10_000_000_000),
+        // A page of small print holds ~6,000 characters.
+        maxPageTextChars: readInt(env, SETTINGS.maxPdfPageTextChars, 50_000, 100, 10_000_000),
+        maxDocumentTextChars: readInt(env, SETTINGS.maxPdfTextChars, 300_000, 100, 100_000_000),
+      },
+      render: {
+        workers: readInt(env, SETTINGS.renderWorkers, 2, 1, 32),
+        // A 300-dpi page draws in well under a second; 50,000 strokes took 11 s.
+        timeoutMs: readInt(env, SETTINGS.renderTimeoutMs, 20_000, 100, 600_000),
+        maxMemoryMb: readInt(env, SETTINGS.renderMaxMemoryMb, 1024, 128, 16_384),
+      },
     },
     maxRateLimitDeferrals: readInt(env, SETTINGS.maxRateLimitDeferrals, 20, 0, DEFERRALS_LIMIT),
     resultCache: readSwitch(env, SETTINGS.resultCache, true),

@@ -23,6 +23,8 @@ export const PERMANENT_CODES = [
   'pdf_corrupt',
   'too_many_pages',
   'token_budget_exceeded',
+  'document_too_complex',
+  'render_failed',
 ] as const;
 
 export const TRANSIENT_CODES = [

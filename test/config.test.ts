@@ -365,17 +365,39 @@ describe('loadConfig OCR grounding', () => {
 });
 
 describe('loadConfig document limits', () => {
-  it('defaults to 20 pages, 20 MP a page, 10 images a request and 100k tokens a document', () => {
-    expect(loadConfig({}).documents).toEqual({ maxPages: 20, maxPagePixels: 20_000_000, maxImagesPerRequest: 10, tokenBudget: 100_000 });
+  it('defaults to 20 pages, 20 MP a page, 10 images a request and 100k tokens a document, with the PDF bounds and render children', () => {
+    expect(loadConfig({}).documents).toEqual({
+      maxPages: 20,
+      maxPagePixels: 20_000_000,
+      maxImagesPerRequest: 10,
+      tokenBudget: 100_000,
+      pdf: { maxPageOperators: 50_000, maxPageImagePixels: 40_000_000, maxDocumentImagePixels: 200_000_000, maxPageTextChars: 50_000, maxDocumentTextChars: 300_000 },
+      render: { workers: 2, timeoutMs: 20_000, maxMemoryMb: 1024 },
+    });
   });
 
   it('reads each from its setting', () => {
-    const env = { MAX_PAGES: '200', MAX_PAGE_PIXELS: '8000000', MAX_IMAGES_PER_REQUEST: ' 1 ', DOCUMENT_TOKEN_BUDGET: '250000' };
+    const env = {
+      MAX_PAGES: '200',
+      MAX_PAGE_PIXELS: '8000000',
+      MAX_IMAGES_PER_REQUEST: ' 1 ',
+      DOCUMENT_TOKEN_BUDGET: '250000',
+      MAX_PDF_PAGE_OPERATORS: '1000',
+      MAX_PDF_PAGE_IMAGE_PIXELS: '20000',
+      MAX_PDF_IMAGE_PIXELS: '30000',
+      MAX_PDF_PAGE_TEXT_CHARS: '400',
+      MAX_PDF_TEXT_CHARS: '500',
+      RENDER_WORKERS: '4',
+      RENDER_TIMEOUT_MS: '5000',
+      RENDER_MAX_MEMORY_MB: '256',
+    };
     expect(loadConfig(env).documents).toEqual({
       maxPages: 200,
       maxPagePixels: 8_000_000,
       maxImagesPerRequest: 1,
       tokenBudget: 250_000,
+      pdf: { maxPageOperators: 1000, maxPageImagePixels: 20_000, maxDocumentImagePixels: 30_000, maxPageTextChars: 400, maxDocumentTextChars: 500 },
+      render: { workers: 4, timeoutMs: 5000, maxMemoryMb: 256 },
     });
   });
 
@@ -384,6 +406,10 @@ describe('loadConfig document limits', () => {
     ['MAX_PAGE_PIXELS', 'lots'],
     ['MAX_IMAGES_PER_REQUEST', '51'],
     ['DOCUMENT_TOKEN_BUDGET', '-5'],
+    ['MAX_PDF_PAGE_OPERATORS', '10'],
+    ['RENDER_WORKERS', '0'],
+    ['RENDER_TIMEOUT_MS', 'soon'],
+    ['RENDER_MAX_MEMORY_MB', '64'],
   ])('rejects %s=%s, naming the setting', (setting, value) => {
     expectRejected({ [setting]: value }, setting, value);
   });

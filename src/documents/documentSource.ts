@@ -2,11 +2,12 @@
  * A multi-page upload opened far enough to know its pages, with nothing rendered yet. The page limit is
  * checked here, on open, so a 200-page PDF is refused before a single page is parsed or drawn.
  */
+import type { DocumentSettings } from '../config.js';
 import { PermanentError } from '../errors.js';
 import { SETTINGS } from '../names.js';
 import type { Size } from '../pipeline/imageTokens.js';
 import type { PageText } from './pageText.js';
-import { openPdf } from './pdfSource.js';
+import { openIsolatedPdf } from './isolatedPdf.js';
 import { openTiff } from './tiffSource.js';
 
 export type DocumentKind = 'pdf' | 'tiff';
@@ -23,7 +24,7 @@ export interface DocumentSource {
   close(): Promise<void>;
 }
 
-export interface OpenOptions {
+export interface OpenOptions extends Pick<DocumentSettings, 'pdf' | 'render'> {
   /** MAX_PAGES. */
   maxPages: number;
   /** Largest image decoded: a TIFF page, or an image inside a PDF (MAX_INPUT_PIXELS, as for single images). */
@@ -31,7 +32,7 @@ export interface OpenOptions {
 }
 
 export async function openDocument(bytes: Buffer, kind: DocumentKind, options: OpenOptions): Promise<DocumentSource> {
-  const source = kind === 'pdf' ? await openPdf(bytes, options.maxInputPixels) : await openTiff(bytes, options.maxInputPixels);
+  const source = kind === 'pdf' ? await openIsolatedPdf(bytes, options.maxInputPixels, options) : await openTiff(bytes, options.maxInputPixels);
   if (source.pageCount > options.maxPages) {
     await source.close();
     throw new PermanentError(

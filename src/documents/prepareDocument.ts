@@ -94,9 +94,12 @@ async function renderPage(source: DocumentSource, planned: PlannedPage, options:
   // The rendering is the worker's own and already within MAX_PAGE_PIXELS: it is its own decode limit.
   const prepared = await prepareImage(png, 'image/png', { ...options.prepare, maxInputPixels: planned.size.width * planned.size.height });
   const hasText = hasTextLayer(planned.text);
+  // At the model's size the rendering and the model's copy have the same pixels: only the copy is kept.
+  // OCR reads the full rendering later, so it is kept for 'ocr' (as a PNG, the canvas is long freed).
+  const rendering = options.renderFor === 'model' ? { ...prepared.source, bytes: prepared.image.bytes, mime: prepared.image.mime } : prepared.source;
   return {
     page: planned.page,
-    image: { name: `${options.name}#page=${planned.page}`, ...prepared },
+    image: { name: `${options.name}#page=${planned.page}`, image: prepared.image, source: rendering },
     text: planned.text,
     hasText,
     // Measured on the model's copy, the smallest image of the page (~20 ms), and only where no text says otherwise.
@@ -106,7 +109,7 @@ async function renderPage(source: DocumentSource, planned: PlannedPage, options:
 
 export async function prepareDocument(bytes: Buffer, kind: DocumentKind, options: DocumentOptions): Promise<PreparedDocument> {
   const { limits } = options;
-  const source = await openDocument(bytes, kind, { maxPages: limits.maxPages, maxInputPixels: options.prepare.maxInputPixels });
+  const source = await openDocument(bytes, kind, { ...limits, maxInputPixels: options.prepare.maxInputPixels });
   try {
     const plan: PlannedPage[] = [];
     for (let page = 1; page <= source.pageCount; page++) plan.push(await planPage(source, page, options));

@@ -1,8 +1,12 @@
 /**
  * HEIC/HEIF through libheif compiled to WASM (heic-decode): sharp's prebuilt libvips reads HEIF headers
- * but carries no HEVC decoder.
+ * but carries no HEVC decoder. The decode blocks the thread it runs on for seconds on a large photo, so
+ * the worker asks a render child (`decodeHeicIsolated`); `withHeicImage` is what the child runs.
  */
 import { createRequire } from 'node:module';
+import { renderFailure, renderPool, type RenderPoolSettings } from '../isolation/renderPool.js';
+import type { DecodedHeic } from '../isolation/renderProtocol.js';
+import { SETTINGS } from '../names.js';
 
 interface HeicDecodeImage {
   width: number;
@@ -44,5 +48,17 @@ export async function withHeicImage<T>(bytes: Buffer, use: (image: HeicImage) =>
     return await use({ width: first.width, height: first.height, decode: async () => (await first.decode()).data });
   } finally {
     images.dispose();
+  }
+}
+
+/** The first top-level image decoded in a render child; without `rgba` when it has more than `maxInputPixels`. */
+export async function decodeHeicIsolated(bytes: Buffer, maxInputPixels: number, render: RenderPoolSettings): Promise<DecodedHeic> {
+  const session = await renderPool(render).session();
+  try {
+    return await session.call({ op: 'decodeHeic', bytes, maxInputPixels });
+  } catch (error) {
+    throw renderFailure(error, { setting: SETTINGS.renderTimeoutMs });
+  } finally {
+    session.release();
   }
 }

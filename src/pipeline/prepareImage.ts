@@ -8,7 +8,8 @@ import { PermanentError, WorkerError, ensureError } from '../errors.js';
 import { SETTINGS } from '../names.js';
 import type { Detail, EncodeFormat } from '../profiles/types.js';
 import type { PreparedImage, SourceImage } from '../providers/types.js';
-import { withHeicImage } from './decodeHeic.js';
+import type { RenderPoolSettings } from '../isolation/renderPool.js';
+import { decodeHeicIsolated } from './decodeHeic.js';
 import { SUPPORTED_IMAGE_TYPES, unsupportedMediaType } from './detectMediaType.js';
 import { imageTokens, modelImageSize } from './imageTokens.js';
 
@@ -18,6 +19,8 @@ export interface PrepareOptions {
   detail: Detail;
   format: EncodeFormat;
   maxInputPixels: number;
+  /** The render children HEIC is decoded in (RENDER_* settings). */
+  render: RenderPoolSettings;
 }
 
 export interface PreparedInput {
@@ -99,12 +102,11 @@ async function openWithSharp(bytes: Buffer, maxInputPixels: number): Promise<Ope
 }
 
 /** libheif applies the container's rotation itself; HEIF has no EXIF orientation to honour on top. */
-function openHeic(bytes: Buffer, maxInputPixels: number): Promise<OpenedImage> {
-  return withHeicImage(bytes, async ({ width, height, decode }) => {
-    assertWithinLimit(width, height, maxInputPixels);
-    const rgba = await decode();
-    return { pipeline: sharp(rgba, { ...inputOptions(maxInputPixels), raw: { width, height, channels: 4 } }), width, height };
-  });
+async function openHeic(bytes: Buffer, { maxInputPixels, render }: PrepareOptions): Promise<OpenedImage> {
+  const { width, height, rgba } = await decodeHeicIsolated(bytes, maxInputPixels, render);
+  assertWithinLimit(width, height, maxInputPixels);
+  if (rgba === undefined) throw new RangeError(`the render child left a ${width}x${height} HEIC within the pixel limit undecoded`);
+  return { pipeline: sharp(rgba, { ...inputOptions(maxInputPixels), raw: { width, height, channels: 4 } }), width, height };
 }
 
 interface RawImage {
@@ -192,7 +194,7 @@ export async function prepareImage(bytes: Buffer, mime: string, options: Prepare
   const detail = options.detail === 'low' ? 'low' : 'high';
   try {
     const opened = HEIF_TYPES.has(mime)
-      ? await openHeic(bytes, options.maxInputPixels)
+      ? await openHeic(bytes, options)
       : await openWithSharp(bytes, options.maxInputPixels);
     const target = modelImageSize(options.model, detail, opened.width, opened.height);
     // `fill` to the exact target, which already keeps the aspect ratio, so the token count is exact.

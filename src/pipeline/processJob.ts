@@ -328,6 +328,7 @@ function prepareOptions(worker: Worker, profile: Profile): PrepareOptions {
     detail: profile.detail,
     format: profile.prepare.format,
     maxInputPixels: worker.config.maxInputPixels,
+    render: worker.config.documents.render,
   };
 }
 

@@ -8,9 +8,10 @@ import { describe, expect, it } from 'vitest';
 import { openDocument, type DocumentKind, type DocumentSource } from '../../src/documents/documentSource.js';
 import { hasTextLayer } from '../../src/documents/pageText.js';
 import { WorkerError } from '../../src/errors.js';
+import { DOCUMENT_DEFAULTS } from '../support/renderSettings.js';
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/documents/${name}`, import.meta.url));
-const LIMITS = { maxPages: 20, maxInputPixels: 100_000_000 };
+const LIMITS = { ...DOCUMENT_DEFAULTS, maxPages: 20, maxInputPixels: 100_000_000 };
 
 async function withDocument<T>(name: string, kind: DocumentKind, use: (source: DocumentSource) => Promise<T>, limits = LIMITS): Promise<T> {
   const source = await openDocument(fixture(name), kind, limits);

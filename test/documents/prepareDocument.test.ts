@@ -10,18 +10,19 @@ import { prepareDocument, type DocumentOptions } from '../../src/documents/prepa
 import { WorkerError } from '../../src/errors.js';
 import { invoiceProfile as typedInvoiceProfile } from '../../src/profiles/invoice.js';
 import type { Profile } from '../../src/profiles/types.js';
+import { DOCUMENT_DEFAULTS, RENDER } from '../support/renderSettings.js';
 
 /** As the pipeline holds it (src/profiles/index.ts): any profile, its data unknown until validated. */
 const invoiceProfile = typedInvoiceProfile as Profile;
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/documents/${name}`, import.meta.url));
 
-const LIMITS: DocumentSettings = { maxPages: 20, maxPagePixels: 20_000_000, maxImagesPerRequest: 10, tokenBudget: 100_000 };
+const LIMITS: DocumentSettings = { ...DOCUMENT_DEFAULTS, maxPages: 20, maxPagePixels: 20_000_000, maxImagesPerRequest: 10, tokenBudget: 100_000 };
 
 function options(overrides: Partial<DocumentOptions> = {}): DocumentOptions {
   return {
     name: 'invoices/doc.pdf',
-    prepare: { model: 'gpt-4o', detail: 'high', format: 'png', maxInputPixels: 100_000_000 },
+    prepare: { model: 'gpt-4o', detail: 'high', format: 'png', maxInputPixels: 100_000_000, render: RENDER },
     limits: LIMITS,
     renderFor: 'model',
     profile: invoiceProfile,
@@ -120,7 +121,7 @@ describe('prepareDocument', () => {
     const doc = await prepareDocument(
       fixture('invoice.pdf'),
       'pdf',
-      options({ prepare: { model: 'gpt-4o', detail: 'low', format: 'png', maxInputPixels: 1e8 } }),
+      options({ prepare: { model: 'gpt-4o', detail: 'low', format: 'png', maxInputPixels: 1e8, render: RENDER } }),
     );
     expect(doc.pages[0]?.image.image).toMatchObject({ width: 395, height: 512, detail: 'low', imageTokens: 85 });
   });

@@ -19,6 +19,7 @@ import type { Profile } from '../../src/profiles/types.js';
 import { createOpenAiProvider } from '../../src/providers/openaiProvider.js';
 import type { AnalysisRequest, Usage, VisionProvider } from '../../src/providers/types.js';
 import { startOpenAiCompatibleServer, type OpenAiCompatibleServer, type RecordedRequest } from '../support/openaiCompatibleServer.js';
+import { DOCUMENT_DEFAULTS, RENDER } from '../support/renderSettings.js';
 
 /** As the pipeline holds it (src/profiles/index.ts): any profile, its data unknown until validated. */
 const invoiceProfile = typedInvoiceProfile as Profile;
@@ -60,12 +61,12 @@ function answerFor(request: RecordedRequest): InvoiceData {
   return truth;
 }
 
-const LIMITS = { maxPages: 20, maxPagePixels: 20_000_000, maxImagesPerRequest: 10, tokenBudget: 100_000 };
+const LIMITS = { ...DOCUMENT_DEFAULTS, maxPages: 20, maxPagePixels: 20_000_000, maxImagesPerRequest: 10, tokenBudget: 100_000 };
 
 function documentOptions(overrides: Partial<DocumentOptions> = {}): DocumentOptions {
   return {
     name: 'invoices/inv-2077.pdf',
-    prepare: { model: 'gpt-4o', detail: 'high', format: 'png', maxInputPixels: 100_000_000 },
+    prepare: { model: 'gpt-4o', detail: 'high', format: 'png', maxInputPixels: 100_000_000, render: RENDER },
     limits: LIMITS,
     renderFor: 'model',
     profile: invoiceProfile,

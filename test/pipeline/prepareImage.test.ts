@@ -5,8 +5,9 @@ import { PermanentError, TransientError } from '../../src/errors.js';
 import { detectMediaType } from '../../src/pipeline/detectMediaType.js';
 import { imageError, prepareImage, type PrepareOptions } from '../../src/pipeline/prepareImage.js';
 import { fixture } from '../support/fixtures.js';
+import { RENDER } from '../support/renderSettings.js';
 
-const OPTIONS: PrepareOptions = { model: 'gpt-4o', detail: 'high', format: 'auto', maxInputPixels: 100_000_000 };
+const OPTIONS: PrepareOptions = { model: 'gpt-4o', detail: 'high', format: 'auto', maxInputPixels: 100_000_000, render: RENDER };
 
 async function prepareFixture(name: string, options: Partial<PrepareOptions> = {}) {
   const bytes = fixture(name);

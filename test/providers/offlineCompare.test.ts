@@ -8,6 +8,7 @@ import { describeProfile, describeSchema } from '../../src/profiles/describe.js'
 import type { Profile } from '../../src/profiles/types.js';
 import { createOfflineProvider } from '../../src/providers/offlineProvider.js';
 import type { RequestImage } from '../../src/providers/types.js';
+import { RENDER } from '../support/renderSettings.js';
 
 async function requestImage(fixture: string, name: string, profile: Profile): Promise<RequestImage> {
   const bytes = readFileSync(new URL(`../fixtures/${fixture}`, import.meta.url));
@@ -17,6 +18,7 @@ async function requestImage(fixture: string, name: string, profile: Profile): Pr
     detail: profile.detail,
     format: profile.prepare.format,
     maxInputPixels: 1e8,
+    render: RENDER,
   });
   return { name, image, source };
 }

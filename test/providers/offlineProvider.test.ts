@@ -9,6 +9,7 @@ import { formProfile } from '../../src/profiles/form.js';
 import type { Profile } from '../../src/profiles/types.js';
 import { createOfflineProvider, emptyValue } from '../../src/providers/offlineProvider.js';
 import type { RequestPage } from '../../src/providers/types.js';
+import { RENDER } from '../support/renderSettings.js';
 
 const provider = createOfflineProvider();
 afterAll(() => provider.close());
@@ -21,6 +22,7 @@ async function analyze(name: string, profile: Profile) {
     detail: profile.detail,
     format: profile.prepare.format,
     maxInputPixels: 100_000_000,
+    render: RENDER,
   });
   return provider.analyze({ profile, images: [{ name, image, source }] });
 }
@@ -138,6 +140,7 @@ describe('offline provider: document pages with a text layer', () => {
       detail: 'low',
       format: 'jpeg',
       maxInputPixels: 100_000_000,
+      render: RENDER,
     });
     return provider.analyze({ profile, images: pages.map(({ page }) => ({ name: `doc.pdf#page=${page}`, image, source })), pages });
   }

@@ -1,0 +1,66 @@
+/**
+ * The entry of a render child (src/isolation/renderPool.ts): opens at most one PDF at a time and
+ * answers its calls, or decodes a HEIC image. Whatever goes wrong in here (a crash, a runaway page) ends
+ * this process, never the worker's.
+ */
+import type { DocumentSource } from '../documents/documentSource.js';
+import { openPdf, pdfjs } from '../documents/pdfSource.js';
+import { WorkerError, ensureError } from '../errors.js';
+import { withHeicImage } from '../pipeline/decodeHeic.js';
+import type { RenderReply, RenderRequest } from './renderProtocol.js';
+
+let open: DocumentSource | undefined;
+
+function current(): DocumentSource {
+  if (open === undefined) throw new Error('no PDF is open in this render child');
+  return open;
+}
+
+async function answer(request: RenderRequest): Promise<RenderReply> {
+  switch (request.op) {
+    case 'openPdf':
+      await open?.close();
+      open = await openPdf(request.bytes, request.maxInputPixels, request.bounds);
+      return { op: 'openPdf', value: { pageCount: open.pageCount } };
+    case 'pageSize':
+      return { op: 'pageSize', value: await current().pageSize(request.page) };
+    case 'pageText': {
+      const text = await current().pageText(request.page, request.size);
+      if (text === null) throw new Error('a PDF page always has a text layer, if an empty one');
+      return { op: 'pageText', value: text };
+    }
+    case 'renderPage':
+      return { op: 'renderPage', value: await current().renderPage(request.page, request.size) };
+    case 'closePdf':
+      await open?.close();
+      open = undefined;
+      return { op: 'closePdf', value: null };
+    case 'decodeHeic': {
+      const { maxInputPixels } = request;
+      const value = await withHeicImage(Buffer.from(request.bytes), async ({ width, height, decode }) =>
+        width * height > maxInputPixels ? { width, height } : { width, height, rgba: await decode() },
+      );
+      return { op: 'decodeHeic', value };
+    }
+  }
+}
+
+function failure(error: unknown): RenderReply {
+  const cause = ensureError(error);
+  return error instanceof WorkerError && !error.retryable
+    ? { op: 'error', value: { message: cause.message, code: error.code, ...(error.details === undefined ? {} : { details: error.details }) } }
+    : { op: 'error', value: { message: cause.message } };
+}
+
+process.on('message', (message: RenderRequest & { id: number }) => {
+  const { id } = message;
+  void answer(message).then(
+    (reply) => process.send?.({ id, ...reply }),
+    (error: unknown) => process.send?.({ id, ...failure(error) }),
+  );
+});
+// Loaded before the first call, so that no call's deadline pays for starting the child.
+await pdfjs();
+process.send?.({ ready: true });
+// The worker went away (ended, crashed, or closed the pool): nothing is left to answer.
+process.on('disconnect', () => process.exit(0));
