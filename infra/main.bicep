@@ -95,6 +95,15 @@ param visionProvider string = 'openai'
 
 param maxBlobBytes string = ''
 param maxInputPixels string = ''
+// Document bounds and the render pool (docs/failures.md); empty keeps the code's defaults.
+param maxPdfPageOperators string = ''
+param maxPdfPageImagePixels string = ''
+param maxPdfImagePixels string = ''
+param maxPdfPageTextChars string = ''
+param maxPdfTextChars string = ''
+param renderWorkers string = ''
+param renderTimeoutMs string = ''
+param renderMaxMemoryMb string = ''
 param modelTimeoutMs string = ''
 param modelMaxRetries string = ''
 @description('MODEL_TPM: tokens per minute each instance may be charged (docs/scaling.md). Empty: the deployment\'s capacity when this template creates it, else learnt from the rate-limit headers.')
@@ -313,6 +322,14 @@ var appSettings = {
   STATE_CONTAINER: stateContainerName
   MAX_BLOB_BYTES: maxBlobBytes
   MAX_INPUT_PIXELS: maxInputPixels
+  MAX_PDF_PAGE_OPERATORS: maxPdfPageOperators
+  MAX_PDF_PAGE_IMAGE_PIXELS: maxPdfPageImagePixels
+  MAX_PDF_IMAGE_PIXELS: maxPdfImagePixels
+  MAX_PDF_PAGE_TEXT_CHARS: maxPdfPageTextChars
+  MAX_PDF_TEXT_CHARS: maxPdfTextChars
+  RENDER_WORKERS: renderWorkers
+  RENDER_TIMEOUT_MS: renderTimeoutMs
+  RENDER_MAX_MEMORY_MB: renderMaxMemoryMb
   VISION_PROVIDER: visionProvider
   VISION_MODEL: openAiModelName
   AZURE_OPENAI_ENDPOINT: openAiEndpoint

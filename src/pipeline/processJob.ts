@@ -127,6 +127,8 @@ async function runJob(worker: Worker, raw: unknown, delivery: Delivery): Promise
  * The time budget covers all of a job's work, not only its model calls: downloads, decoding, OCR and
  * documents too. Work still running when it ends is abandoned, and the delivery fails as a timeout.
  */
+const ABANDON_GRACE_MS = 1_000;
+
 function withinBudget<T>(worker: Worker, deadline: AbortSignal, work: Promise<T>): Promise<T> {
   const spent = (): TransientError =>
     new TransientError('timeout', `the job used its whole time budget (${worker.jobTimeoutMs} ms) before it finished`, {
@@ -134,9 +136,16 @@ function withinBudget<T>(worker: Worker, deadline: AbortSignal, work: Promise<T>
     });
   if (deadline.aborted) return Promise.reject(spent());
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(spent());
+    let abandon: NodeJS.Timeout | undefined;
+    // Work that honours the deadline (model calls, downloads) gets a moment to say what it was doing.
+    const onAbort = (): void => {
+      abandon = setTimeout(() => reject(spent()), ABANDON_GRACE_MS);
+    };
     deadline.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => deadline.removeEventListener('abort', onAbort));
+    work.then(resolve, reject).finally(() => {
+      deadline.removeEventListener('abort', onAbort);
+      clearTimeout(abandon);
+    });
   });
 }
 
