@@ -42,7 +42,7 @@ param stateContainerName string = 'worker-state'
 @maxLength(56)
 param jobsQueueName string = 'image-jobs'
 
-@description('Host storage container where Event Grid dead-letters BlobCreated events it could not deliver (src/names.ts BLOB_CREATED_SUBSCRIPTION.deadLetterContainer).')
+@description('Data storage container where Event Grid dead-letters BlobCreated events it could not deliver; the worker enqueues them again (DEAD_LETTER_CONTAINER).')
 param deadLetterContainerName string = 'eventgrid-deadletter'
 
 // ---- Flex Consumption ----
@@ -149,6 +149,10 @@ param priceOutputPerMTok string = ''
 @minLength(11)
 param metricsSchedule string = '0 */1 * * * *'
 
+@description('STRANDED_SWEEP_SCHEDULE: six-field NCRONTAB schedule of the recordStranded timer (poison-of-poison messages and dead-lettered events). Never empty: the timer binding reads it as %STRANDED_SWEEP_SCHEDULE%.')
+@minLength(11)
+param strandedSweepSchedule string = '0 */5 * * * *'
+
 @description('OPENAI_BASE_URL / OPENAI_MODEL only matter with OPENAI_API_KEY, which infra never sets.')
 param openAiBaseUrl string = ''
 param openAiModel string = ''
@@ -206,6 +210,7 @@ module dataStorage 'app/storage.bicep' = {
       inputContainerName
       resultsContainerName
       stateContainerName
+      deadLetterContainerName
     ]
     queues: [
       jobsQueueName
@@ -223,7 +228,6 @@ module hostStorage 'app/storage.bicep' = {
     tags: tags
     containers: [
       deploymentContainerName
-      deadLetterContainerName
     ]
   }
 }
@@ -320,6 +324,7 @@ var appSettings = {
   RESULTS_CONTAINER: resultsContainerName
   JOBS_QUEUE: jobsQueueName
   STATE_CONTAINER: stateContainerName
+  DEAD_LETTER_CONTAINER: deadLetterContainerName
   MAX_BLOB_BYTES: maxBlobBytes
   MAX_INPUT_PIXELS: maxInputPixels
   MAX_PDF_PAGE_OPERATORS: maxPdfPageOperators
@@ -361,6 +366,7 @@ var appSettings = {
   OCR_GROUNDING: ocrGrounding
   LOG_LEVEL: logLevel
   METRICS_SCHEDULE: metricsSchedule
+  STRANDED_SWEEP_SCHEDULE: strandedSweepSchedule
 }
 
 module functionApp 'app/function-app.bicep' = {
@@ -428,7 +434,7 @@ output AZURE_OPENAI_ENDPOINT string = openAiEndpoint
 output AZURE_OPENAI_DEPLOYMENT string = openAiDeploymentName
 output EVENT_GRID_SYSTEM_TOPIC_NAME string = eventGrid.outputs.name
 // The resource-id form `az eventgrid ... --deadletter-identity-endpoint` takes.
-output EVENT_GRID_DEADLETTER_ENDPOINT string = '${hostStorage.outputs.id}/blobServices/default/containers/${deadLetterContainerName}'
+output EVENT_GRID_DEADLETTER_ENDPOINT string = '${dataStorage.outputs.id}/blobServices/default/containers/${deadLetterContainerName}'
 output INPUT_CONTAINER string = inputContainerName
 output RESULTS_CONTAINER string = resultsContainerName
 output JOBS_QUEUE string = jobsQueueName

@@ -363,7 +363,7 @@ export async function hostileCorpus(): Promise<HostileCase[]> {
       'a name with an empty segment ("//")',
       'hostile/double//slash.jpg',
       await jpeg(96, 64, 16),
-      failed('invalid_message'),
+      failed('invalid_blob_name'),
       {
         recordAt: 'invalid-messages',
       },

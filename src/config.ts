@@ -37,6 +37,7 @@ export interface Names {
   jobsQueue: string;
   poisonQueue: string;
   stateContainer: string;
+  deadLetterContainer: string;
 }
 
 export interface ModelSettings {
@@ -119,6 +120,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Six-field NCRONTAB schedule of the timer that emits the ops metrics. */
   metricsSchedule: string;
+  /** When recordStranded takes back what the hosts left unread (NCRONTAB). */
+  strandedSweepSchedule: string;
 }
 
 export const DEVELOPMENT_STORAGE = 'UseDevelopmentStorage=true';
@@ -231,7 +234,12 @@ function readProvider(env: Env): ProviderSettings {
   const apiKey = read(env, SETTINGS.openAiApiKey);
   if (apiKey !== undefined) {
     const baseUrl = readUrl(env, SETTINGS.openAiBaseUrl);
-    return { kind: 'openai', apiKey, model: read(env, SETTINGS.openAiModel) ?? DEFAULT_MODEL, ...(baseUrl === undefined ? {} : { baseUrl }) };
+    return {
+      kind: 'openai',
+      apiKey,
+      model: read(env, SETTINGS.openAiModel) ?? DEFAULT_MODEL,
+      ...(baseUrl === undefined ? {} : { baseUrl }),
+    };
   }
   if (choice === 'openai') {
     throw new ConfigError(SETTINGS.provider, `is "openai" but neither ${SETTINGS.azureOpenAiEndpoint} nor ${SETTINGS.openAiApiKey} is set`);
@@ -264,7 +272,8 @@ function readRequestSettings(env: Env, provider: ProviderSettings, visionModel: 
       `${visionModel} accepts ${family.request.efforts.join(', ')}, got "${effort}" (the model comes from ${SETTINGS.visionModel} or the deployment name)`,
     );
   }
-  const customServer = provider.kind === 'openai' && provider.baseUrl !== undefined && new URL(provider.baseUrl).hostname !== 'api.openai.com';
+  const customServer =
+    provider.kind === 'openai' && provider.baseUrl !== undefined && new URL(provider.baseUrl).hostname !== 'api.openai.com';
   const unknownModelShape: RequestShape = customServer ? 'classic' : 'reasoning';
   return { shape, unknownModelShape, reasoningEffort: effort ?? DEFAULT_REASONING_EFFORT };
 }
@@ -289,12 +298,16 @@ export function parseProfileRules(raw: string, setting: string): PathRule[] {
 }
 
 export const DEFAULT_METRICS_SCHEDULE = '0 */1 * * * *';
+export const DEFAULT_STRANDED_SWEEP_SCHEDULE = '0 */5 * * * *';
 
 /** `{second} {minute} {hour} {day} {month} {day-of-week}`, as the Functions timer trigger reads it. */
 function readSchedule(env: Env, name: string, fallback: string): string {
   const value = read(env, name) ?? fallback;
   if (!/^\S+(\s+\S+){5}$/.test(value)) {
-    throw new ConfigError(name, `expected a six-field NCRONTAB schedule such as "${fallback}" (second minute hour day month day-of-week), got "${value}"`);
+    throw new ConfigError(
+      name,
+      `expected a six-field NCRONTAB schedule such as "${fallback}" (second minute hour day month day-of-week), got "${value}"`,
+    );
   }
   return value.split(/\s+/).join(' ');
 }
@@ -339,6 +352,7 @@ export function loadConfig(env: Env = process.env): Config {
       jobsQueue,
       poisonQueue: poisonQueueName(jobsQueue),
       stateContainer: readName(env, SETTINGS.stateContainer, DEFAULT_NAMES.stateContainer, 63),
+      deadLetterContainer: readName(env, SETTINGS.deadLetterContainer, DEFAULT_NAMES.deadLetterContainer, 63),
     },
     maxBlobBytes: readInt(env, SETTINGS.maxBlobBytes, 20 * 1024 * 1024, 1, 512 * 1024 * 1024),
     maxInputPixels: readInt(env, SETTINGS.maxInputPixels, 100_000_000, 1, 1_000_000_000),
@@ -388,6 +402,7 @@ export function loadConfig(env: Env = process.env): Config {
     ocrGrounding: readOcrGrounding(env, profiles),
     logLevel,
     metricsSchedule: readSchedule(env, SETTINGS.metricsSchedule, DEFAULT_METRICS_SCHEDULE),
+    strandedSweepSchedule: readSchedule(env, SETTINGS.strandedSweepSchedule, DEFAULT_STRANDED_SWEEP_SCHEDULE),
   };
 }
 
@@ -396,11 +411,17 @@ function readOcrGrounding(env: Env, catalog: ProfileCatalog): Config['ocrGroundi
   const raw = read(env, SETTINGS.ocrGrounding);
   if (raw === undefined || raw.toLowerCase() === 'off') return [];
   if (raw.toLowerCase() === 'on') return 'all';
-  const names = raw.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const names = raw
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
   const unknown = names.filter((name) => !catalog.profiles.has(name));
   if (unknown.length > 0) {
     const known = [...catalog.profiles.keys()].join(', ');
-    throw new ConfigError(SETTINGS.ocrGrounding, `expected on, off or profile names (${known}), got unknown profile "${unknown.join('", "')}"`);
+    throw new ConfigError(
+      SETTINGS.ocrGrounding,
+      `expected on, off or profile names (${known}), got unknown profile "${unknown.join('", "')}"`,
+    );
   }
   return names;
 }

@@ -6,6 +6,7 @@
 
 export const PERMANENT_CODES = [
   'invalid_message',
+  'invalid_blob_name',
   'blob_not_found',
   'file_too_large',
   'unsupported_media_type',

@@ -86,6 +86,14 @@ export function encodeMessage(text: string, encoding: MessageEncoding): string {
   return encoding === 'base64' ? Buffer.from(text, 'utf8').toString('base64') : text;
 }
 
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** What .NET's Convert.FromBase64String accepts: the base64 alphabet, whitespace ignored, whole 4-character groups. */
+export function isBase64(text: string): boolean {
+  const compact = text.replace(/[\t\n\r ]/g, '');
+  return compact.length % 4 === 0 && BASE64.test(compact);
+}
+
 export function decodeMessage(text: string, encoding: MessageEncoding): string {
   return encoding === 'base64' ? Buffer.from(text, 'base64').toString('utf8') : text;
 }

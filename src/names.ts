@@ -11,6 +11,7 @@ export const FUNCTION_NAMES = {
   health: 'health',
   metrics: 'metrics',
   emitMetrics: 'emitMetrics',
+  recordStranded: 'recordStranded',
 } as const;
 
 /** Routes of the HTTP functions, under the host's `api/` prefix. */
@@ -29,6 +30,7 @@ export const SETTINGS = {
   resultsContainer: 'RESULTS_CONTAINER',
   jobsQueue: 'JOBS_QUEUE',
   stateContainer: 'STATE_CONTAINER',
+  deadLetterContainer: 'DEAD_LETTER_CONTAINER',
   maxBlobBytes: 'MAX_BLOB_BYTES',
   maxInputPixels: 'MAX_INPUT_PIXELS',
   provider: 'VISION_PROVIDER',
@@ -72,6 +74,7 @@ export const SETTINGS = {
   ocrGrounding: 'OCR_GROUNDING',
   logLevel: 'LOG_LEVEL',
   metricsSchedule: 'METRICS_SCHEDULE',
+  strandedSweepSchedule: 'STRANDED_SWEEP_SCHEDULE',
 } as const;
 
 export const DEFAULT_NAMES = {
@@ -80,6 +83,8 @@ export const DEFAULT_NAMES = {
   jobsQueue: 'image-jobs',
   /** The worker's own bookkeeping (the errors each attempt saw), out of the way of result readers. */
   stateContainer: 'worker-state',
+  /** Where Event Grid dead-letters BlobCreated events it could not deliver; recordStranded enqueues them again. */
+  deadLetterContainer: 'eventgrid-deadletter',
 } as const;
 
 /** The Functions host moves a message that keeps failing to `<queue>-poison`. */
@@ -93,6 +98,7 @@ export const BINDING_EXPRESSIONS = {
   jobsQueue: `%${SETTINGS.jobsQueue}%`,
   poisonQueue: `%${SETTINGS.jobsQueue}%-poison`,
   metricsSchedule: `%${SETTINGS.metricsSchedule}%`,
+  strandedSweepSchedule: `%${SETTINGS.strandedSweepSchedule}%`,
 } as const;
 
 /**
@@ -107,8 +113,8 @@ export const BLOB_CREATED_SUBSCRIPTION = {
   /** Event Grid's default is 30; five tries are as many as the queue gives a job (host.json maxDequeueCount). */
   maxDeliveryAttempts: 5,
   eventTimeToLiveMinutes: 1440,
-  /** In the host storage account: events whose delivery kept failing, as Event Grid writes them. */
-  deadLetterContainer: 'eventgrid-deadletter',
+  /** In the data storage account: events whose delivery kept failing, as Event Grid writes them. */
+  deadLetterContainerSetting: SETTINGS.deadLetterContainer,
 } as const;
 
 /** Blob metadata key a user sets to choose the profile of one upload. */

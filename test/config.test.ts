@@ -34,6 +34,7 @@ describe('loadConfig defaults', () => {
       jobsQueue: 'image-jobs',
       poisonQueue: 'image-jobs-poison',
       stateContainer: 'worker-state',
+      deadLetterContainer: 'eventgrid-deadletter',
     });
     expect(config.maxBlobBytes).toBe(20 * 1024 * 1024);
     expect(config.maxInputPixels).toBe(100_000_000);
@@ -243,13 +244,17 @@ describe('loadConfig provider selection', () => {
 
   it('takes a reasoning effort the model accepts, and names the ones it does for any other', () => {
     expect(loadConfig({ ...azure, MODEL_REASONING_EFFORT: 'none' }).model.request.reasoningEffort).toBe('none');
-    expect(loadConfig({ ...azure, VISION_MODEL: 'gpt-5-mini', MODEL_REASONING_EFFORT: 'minimal' }).model.request.reasoningEffort).toBe('minimal');
+    expect(loadConfig({ ...azure, VISION_MODEL: 'gpt-5-mini', MODEL_REASONING_EFFORT: 'minimal' }).model.request.reasoningEffort).toBe(
+      'minimal',
+    );
     const wrong = configError({ ...azure, MODEL_REASONING_EFFORT: 'minimal' });
     expect(wrong.setting).toBe('MODEL_REASONING_EFFORT');
     expect(wrong.message).toContain('gpt-5.1 accepts none, low, medium, high');
     expect(configError({ ...azure, MODEL_REASONING_EFFORT: 'turbo' }).setting).toBe('MODEL_REASONING_EFFORT');
     // A model the table does not know is sent what was configured.
-    expect(loadConfig({ ...azure, AZURE_OPENAI_DEPLOYMENT: 'prod', MODEL_REASONING_EFFORT: 'xhigh' }).model.request.reasoningEffort).toBe('xhigh');
+    expect(loadConfig({ ...azure, AZURE_OPENAI_DEPLOYMENT: 'prod', MODEL_REASONING_EFFORT: 'xhigh' }).model.request.reasoningEffort).toBe(
+      'xhigh',
+    );
   });
 
   it("derives requests per minute from the model family's Azure ratio when only MODEL_TPM is set", () => {
@@ -371,7 +376,13 @@ describe('loadConfig document limits', () => {
       maxPagePixels: 20_000_000,
       maxImagesPerRequest: 10,
       tokenBudget: 100_000,
-      pdf: { maxPageOperators: 50_000, maxPageImagePixels: 40_000_000, maxDocumentImagePixels: 200_000_000, maxPageTextChars: 50_000, maxDocumentTextChars: 300_000 },
+      pdf: {
+        maxPageOperators: 50_000,
+        maxPageImagePixels: 40_000_000,
+        maxDocumentImagePixels: 200_000_000,
+        maxPageTextChars: 50_000,
+        maxDocumentTextChars: 300_000,
+      },
       render: { workers: 2, timeoutMs: 20_000, maxMemoryMb: 1024 },
     });
   });
@@ -396,7 +407,13 @@ describe('loadConfig document limits', () => {
       maxPagePixels: 8_000_000,
       maxImagesPerRequest: 1,
       tokenBudget: 250_000,
-      pdf: { maxPageOperators: 1000, maxPageImagePixels: 20_000, maxDocumentImagePixels: 30_000, maxPageTextChars: 400, maxDocumentTextChars: 500 },
+      pdf: {
+        maxPageOperators: 1000,
+        maxPageImagePixels: 20_000,
+        maxDocumentImagePixels: 30_000,
+        maxPageTextChars: 400,
+        maxDocumentTextChars: 500,
+      },
       render: { workers: 4, timeoutMs: 5000, maxMemoryMb: 256 },
     });
   });

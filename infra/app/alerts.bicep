@@ -7,6 +7,8 @@
 // Alert inputs, the contract with the code; test/infra/infra.test.ts pins the list against the code:
 //   queue_depth_jobs          gauge  approximate message count of the jobs queue (JOBS_QUEUE)
 //   queue_depth_poison        gauge  approximate message count of <JOBS_QUEUE>-poison
+//   queue_depth_poison_poison gauge  messages the poison handler failed on (<JOBS_QUEUE>-poison-poison)
+//   dead_lettered_uploads     gauge  BlobCreated events Event Grid dead-lettered, not yet enqueued again
 //   queue_oldest_age_seconds  gauge  age of the oldest visible jobs-queue message (no line when none is visible)
 //   results_failed            gauge  failure records written in the trailing hour; dimension error_code
 //   results_succeeded         gauge  success records written in the trailing hour
@@ -42,6 +44,8 @@ param failureRateMinimumResults int
 var metricNames = {
   jobsDepth: 'queue_depth_jobs'
   poisonDepth: 'queue_depth_poison'
+  strandedMessages: 'queue_depth_poison_poison'
+  deadLetters: 'dead_lettered_uploads'
   oldestAgeSeconds: 'queue_oldest_age_seconds'
   resultsFailed: 'results_failed'
   resultsSucceeded: 'results_succeeded'
@@ -79,6 +83,17 @@ var rules = [
     severity: 1
     query: '${metricLine} and tostring(m.name) == "${metricNames.poisonDepth}" | project timestamp, depth = todouble(m.value)'
     measure: 'depth'
+    threshold: 0
+    windowSize: 'PT15M'
+    evaluationFrequency: 'PT5M'
+  }
+  {
+    suffix: 'stranded-work'
+    displayName: 'blob-vision-worker: work stranded outside the queues'
+    description: 'A message reached <queue>-poison-poison (its poison handler kept failing) or a BlobCreated event was dead-lettered (enqueueing kept failing). The recordStranded timer records or enqueues them every 5 minutes; if this persists, read its stranded.* log lines.'
+    severity: 1
+    query: '${metricLine} and tostring(m.name) in ("${metricNames.strandedMessages}", "${metricNames.deadLetters}") | project timestamp, stranded = todouble(m.value)'
+    measure: 'stranded'
     threshold: 0
     windowSize: 'PT15M'
     evaluationFrequency: 'PT5M'

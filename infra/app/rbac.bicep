@@ -23,7 +23,7 @@
 //   (Cognitive Services OpenAI User is assigned in openai-access.bicep, scoped to the OpenAI account.)
 //
 // The Event Grid system topic's identity (eventGridPrincipalId):
-//   dead-letter container in the host account  Storage Blob Data Contributor  writes the BlobCreated
+//   dead-letter container in the data account  Storage Blob Data Contributor  writes the BlobCreated
 //                                                 events it could not deliver (the accounts take no shared
 //                                                 key, so Event Grid signs in with this identity). Scoped
 //                                                 to that one container, not the account.
@@ -36,7 +36,7 @@ param hostStorageName string
 param applicationInsightsName string
 param appPrincipalId string
 
-@description('Host storage container Event Grid dead-letters undeliverable events to.')
+@description('Data storage container Event Grid dead-letters undeliverable events to (the worker reads and enqueues them).')
 param deadLetterContainerName string
 
 @description('Principal id of the Event Grid system topic\'s system-assigned identity.')
@@ -61,13 +61,13 @@ resource hostStorage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: hostStorageName
 }
 
-resource hostBlobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' existing = {
-  parent: hostStorage
+resource dataBlobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' existing = {
+  parent: dataStorage
   name: 'default'
 }
 
 resource deadLetterContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
-  parent: hostBlobService
+  parent: dataBlobService
   name: deadLetterContainerName
 }
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # azd postdeploy hook: subscribe the Event Grid trigger enqueueUpload to BlobCreated events of the input
 # container, retrying a failed delivery 5 times within a day and then dead-lettering the event to the
-# host account's eventgrid-deadletter container (written with the system topic's managed identity).
+# data account's eventgrid-deadletter container (written with the system topic's managed identity), which
+# the worker's recordStranded timer sweeps back onto the jobs queue.
 #
 # Why here and not in Bicep: Event Grid validates a webhook when the subscription is created, and the
 # Event Grid extension's webhook (/runtime/webhooks/eventgrid) only answers with the app's

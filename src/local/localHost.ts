@@ -16,7 +16,15 @@ import { createWorker, ensureStorage, useRuntime, type WorkerOptions } from '../
 import type { StorageClients } from '../storage/clients.js';
 import { BlobCreatedEvents, RECEIPTS_CONTAINER } from './blobCreatedEvents.js';
 import { loadFunctionApp, resolveBindingExpression, triggerOf, type Binding, type RegisteredFunction } from './functionApp.js';
-import { httpRouteOf, matchRoute, toHttpRequest, toLocalResponse, type HttpRoute, type LocalHttpRequest, type LocalHttpResponse } from './httpTrigger.js';
+import {
+  httpRouteOf,
+  matchRoute,
+  toHttpRequest,
+  toLocalResponse,
+  type HttpRoute,
+  type LocalHttpRequest,
+  type LocalHttpResponse,
+} from './httpTrigger.js';
 import { QueueTrigger } from './queueTrigger.js';
 import { TimerTrigger, parseSchedule } from './timerTrigger.js';
 
@@ -71,13 +79,15 @@ export class LocalHost {
       [SETTINGS.resultsContainer]: config.names.resultsContainer,
       [SETTINGS.jobsQueue]: config.names.jobsQueue,
       [SETTINGS.metricsSchedule]: config.metricsSchedule,
+      [SETTINGS.strandedSweepSchedule]: config.strandedSweepSchedule,
     };
     const triggers: Trigger[] = [];
     const routes: HttpRoute[] = [];
     const local = new LocalHost(worker, registered, storage, triggers, logger, routes, settings, host);
     for (const fn of registered) {
       const trigger = triggerOf(fn);
-      if (trigger.type === 'queueTrigger' && trigger['connection'] !== DATA_CONNECTION) throw new Error(`${fn.name}: the local host serves only the "${DATA_CONNECTION}" connection`);
+      if (trigger.type === 'queueTrigger' && trigger['connection'] !== DATA_CONNECTION)
+        throw new Error(`${fn.name}: the local host serves only the "${DATA_CONNECTION}" connection`);
       if (trigger.type === 'queueTrigger') {
         const queueName = resolveBindingExpression(String(trigger['queueName']), settings);
         const queueTrigger = new QueueTrigger({
@@ -100,9 +110,11 @@ export class LocalHost {
         }
         const events = new BlobCreatedEvents({
           hostId: options.hostId ?? 'local',
-          container: storage.blobs.getContainerClient(resolveBindingExpression(`%${BLOB_CREATED_SUBSCRIPTION.containerSetting}%`, settings)),
+          container: storage.blobs.getContainerClient(
+            resolveBindingExpression(`%${BLOB_CREATED_SUBSCRIPTION.containerSetting}%`, settings),
+          ),
           receipts: storage.blobs.getContainerClient(RECEIPTS_CONTAINER),
-          deadLetters: storage.blobs.getContainerClient(BLOB_CREATED_SUBSCRIPTION.deadLetterContainer),
+          deadLetters: storage.blobs.getContainerClient(config.names.deadLetterContainer),
           logger,
           pollMs: options.blobPollMs ?? 1_000,
           concurrency: host.queues.batchSize,
@@ -172,12 +184,18 @@ export class LocalHost {
       invocationId,
       functionName: fn.name,
       triggerMetadata,
-      options: { trigger: trigger as never, extraOutputs: outputs.filter(([key]) => key !== RETURN_KEY).map(([, binding]) => binding) as never[] },
+      options: {
+        trigger: trigger as never,
+        extraOutputs: outputs.filter(([key]) => key !== RETURN_KEY).map(([, binding]) => binding) as never[],
+      },
       logHandler: (level, ...args) => this.logger.info('function.log', { function: fn.name, level, message: args.map(String).join(' ') }),
     });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${fn.name} exceeded functionTimeout (${host.functionTimeoutMs} ms)`)), host.functionTimeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`${fn.name} exceeded functionTimeout (${host.functionTimeoutMs} ms)`)),
+        host.functionTimeoutMs,
+      );
     });
     let returned: unknown;
     try {

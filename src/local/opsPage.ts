@@ -56,6 +56,7 @@ export const OPS_PAGE_HTML = `<!doctype html>
   <div class="cards">
     <div class="card"><div class="label">Jobs queue depth</div><div class="value" id="jobs-depth">–</div><div class="sub">oldest <span id="jobs-oldest">–</span></div></div>
     <div class="card"><div class="label">Poison queue depth</div><div class="value" id="poison-depth">–</div><div class="sub">oldest <span id="poison-oldest">–</span></div></div>
+    <div class="card"><div class="label">Stranded</div><div class="value" id="stranded">–</div><div class="sub">poison-of-poison <span id="poison-poison">–</span> · dead-lettered uploads <span id="dead-letters">–</span></div></div>
     <div class="card"><div class="label">Succeeded (1 h)</div><div class="value" id="succeeded">–</div></div>
     <div class="card"><div class="label">Failed (1 h)</div><div class="value" id="failed">–</div></div>
     <div class="card"><div class="label">Throughput</div><div class="value" id="throughput">–</div><div class="sub">results/min over the last <span id="throughput-window">–</span> · 1 h average <span id="throughput-hour">–</span></div></div>
@@ -146,6 +147,11 @@ export const OPS_PAGE_HTML = `<!doctype html>
     text('poison-depth', m.queues.poison.depth);
     $('poison-depth').className = m.queues.poison.depth > 0 ? 'value bad' : 'value';
     text('poison-oldest', age(m.queues.poison.oldestAgeSeconds));
+    var stranded = m.stranded.poisonOfPoison.depth + m.stranded.deadLetters;
+    text('stranded', stranded);
+    $('stranded').className = stranded > 0 ? 'value bad' : 'value';
+    text('poison-poison', m.stranded.poisonOfPoison.depth);
+    text('dead-letters', m.stranded.deadLetters);
     text('succeeded', m.results.succeeded);
     text('failed', m.results.failed);
     $('failed').className = m.results.failed > 0 ? 'value bad' : 'value';

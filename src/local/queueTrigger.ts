@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
-import { decodeMessage, type QueueSettings } from '../hostSettings.js';
+import { decodeMessage, isBase64, type QueueSettings } from '../hostSettings.js';
 import type { Logger } from '../log.js';
 
 export interface QueueHandlerInput {
@@ -27,14 +27,6 @@ export interface QueueTriggerOptions {
   leaseMs: number;
   /** Polling starts here and doubles while the queue is empty, up to maxPollingInterval. */
   minPollMs?: number;
-}
-
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
-/** What .NET's Convert.FromBase64String accepts: the base64 alphabet, whitespace ignored, whole 4-character groups. */
-function isBase64(text: string): boolean {
-  const compact = text.replace(/[\t\n\r ]/g, '');
-  return compact.length % 4 === 0 && BASE64.test(compact);
 }
 
 /** The Node worker parses JSON strings (and leaves other text as it is). */

@@ -13,6 +13,8 @@ export const METRIC_EVENT = 'metric';
 export const METRIC_NAMES = {
   jobsDepth: 'queue_depth_jobs',
   poisonDepth: 'queue_depth_poison',
+  strandedMessages: 'queue_depth_poison_poison',
+  deadLetters: 'dead_lettered_uploads',
   oldestAgeSeconds: 'queue_oldest_age_seconds',
   resultsSucceeded: 'results_succeeded',
   resultsFailed: 'results_failed',
@@ -31,6 +33,8 @@ export function metricLines(snapshot: MetricsSnapshot): MetricLine[] {
   const lines: MetricLine[] = [
     { name: METRIC_NAMES.jobsDepth, value: queues.jobs.depth },
     { name: METRIC_NAMES.poisonDepth, value: queues.poison.depth },
+    { name: METRIC_NAMES.strandedMessages, value: snapshot.stranded.poisonOfPoison.depth },
+    { name: METRIC_NAMES.deadLetters, value: snapshot.stranded.deadLetters },
   ];
   if (queues.jobs.oldestAgeSeconds !== null) lines.push({ name: METRIC_NAMES.oldestAgeSeconds, value: queues.jobs.oldestAgeSeconds });
   lines.push({ name: METRIC_NAMES.resultsSucceeded, value: results.succeeded });

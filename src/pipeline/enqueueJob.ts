@@ -7,6 +7,7 @@ import { PROFILE_METADATA_KEY } from '../names.js';
 import { isManifestOnly } from '../profiles/catalog.js';
 import { PROFILE_NAME_PATTERN } from '../profiles/types.js';
 import { isStatus, storageUnavailable } from '../storage/storageErrors.js';
+import { blobNameProblem } from './blobNameRules.js';
 import { isManifest } from './compareManifest.js';
 import { InvalidMessageError, parseJobMessage, type JobMessage } from './jobMessage.js';
 import { failureRecord, recordInvalidMessage } from './processJob.js';
@@ -19,12 +20,19 @@ import type { Worker } from './worker.js';
  * through the comparison manifests that name it.
  */
 export async function jobForUpload(worker: Worker, blobName: string): Promise<JobMessage | undefined> {
+  const started = worker.now();
+  const container = worker.config.names.inputContainer;
+  const nameProblem = blobNameProblem(blobName);
+  if (nameProblem !== undefined) {
+    // No request can name it safely (or its records could not be written): its record goes where any name can be kept.
+    const error = new InvalidMessageError(`upload name ${nameProblem}`, blobName, { container, blob: blobName });
+    await recordInvalidMessage(worker, error, { dequeueCount: 1 }, started);
+    return undefined;
+  }
   if (!isManifest(blobName) && isManifestOnly(worker.config.profiles, blobName)) {
     worker.logger.info('upload.manifest_only', { blob: blobName });
     return undefined;
   }
-  const started = worker.now();
-  const container = worker.config.names.inputContainer;
   let properties;
   try {
     properties = await worker.input.getBlobClient(blobName).getProperties();

@@ -8,24 +8,16 @@
  */
 import { z } from 'zod';
 import { PermanentError } from '../errors.js';
+import { blobNameProblem } from './blobNameRules.js';
 import { PROFILE_NAME_PATTERN } from '../profiles/types.js';
 
 /** Far above a real job (a few hundred bytes); a bigger message is not ours. */
 export const MAX_MESSAGE_CHARS = 4096;
-const MAX_BLOB_NAME = 1024;
-
-/** A blob name in the input container: never a URL, never a path that climbs out of it. */
-export const blobName = z
-  .string()
-  .min(1)
-  .max(MAX_BLOB_NAME)
-  .refine((name) => ![...name].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f || c === '\\'), 'must not contain control characters or backslashes')
-  .refine((name) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(name), 'must be a blob name, not a URL')
-  .refine((name) => !name.startsWith('/') && !name.endsWith('/'), 'must not start or end with "/"')
-  .refine(
-    (name) => name.split('/').every((segment) => segment !== '.' && segment !== '..' && segment !== ''),
-    'must not contain empty, "." or ".." path segments',
-  );
+/** A blob name in the input container that the worker and the storage service can use: never a URL, never a path that climbs out of it. */
+export const blobName = z.string().superRefine((name, context) => {
+  const problem = blobNameProblem(name);
+  if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+});
 
 /** The most deferrals a job message may carry: the upper bound of the MAX_RATE_LIMIT_DEFERRALS setting. */
 export const DEFERRALS_LIMIT = 1000;
@@ -36,28 +28,29 @@ export const jobMessageSchema = z.strictObject({
   blob: blobName,
   etag: z.string().min(1).max(128),
   contentLength: z.number().int().min(0),
-  profile: z
-    .string()
-    .regex(PROFILE_NAME_PATTERN, 'must be a profile name (lowercase letters, digits, - and _)')
-    .optional(),
+  profile: z.string().regex(PROFILE_NAME_PATTERN, 'must be a profile name (lowercase letters, digits, - and _)').optional(),
   /** How often the job was put back on the queue because the model was rate limiting (absent: never). */
   deferrals: z.number().int().min(1).max(DEFERRALS_LIMIT).optional(),
 });
 
 export type JobMessage = z.infer<typeof jobMessageSchema>;
 
-/** A rejected message, with what is safe to keep of it for the failure record. */
+/** A rejected message, or an upload whose name the worker cannot use, with what is safe to keep of it for the failure record. */
 export class InvalidMessageError extends PermanentError {
+  /** What the record's path is derived from: the whole text, so two messages that differ late get two records. */
+  readonly key: string;
+  readonly excerpt: string;
+
   constructor(
     message: string,
-    readonly excerpt: string,
+    text: string,
+    readonly upload?: { container: string; blob: string },
   ) {
-    super('invalid_message', message, { details: { excerpt } });
+    const excerpt = text.length > 512 ? `${text.slice(0, 512)}…` : text;
+    super(upload === undefined ? 'invalid_message' : 'invalid_blob_name', message, { details: { excerpt } });
+    this.key = upload === undefined ? text : `${upload.container}/${upload.blob}`;
+    this.excerpt = excerpt;
   }
-}
-
-function excerptOf(text: string): string {
-  return text.length > 512 ? `${text.slice(0, 512)}…` : text;
 }
 
 const FIELDS = Object.keys(jobMessageSchema.shape).join(', ');
@@ -92,10 +85,7 @@ function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
 export function parseJobMessage(raw: unknown, inputContainer: string): JobMessage {
   const text = typeof raw === 'string' ? raw : Buffer.isBuffer(raw) ? raw.toString('utf8') : (JSON.stringify(raw) ?? String(raw));
   if (text.length > MAX_MESSAGE_CHARS) {
-    throw new InvalidMessageError(
-      `job message is ${text.length} characters; a job message has at most ${MAX_MESSAGE_CHARS}`,
-      excerptOf(text),
-    );
+    throw new InvalidMessageError(`job message is ${text.length} characters; a job message has at most ${MAX_MESSAGE_CHARS}`, text);
   }
   let value: unknown = raw;
   if (typeof raw === 'string' || Buffer.isBuffer(raw)) {
@@ -104,19 +94,19 @@ export function parseJobMessage(raw: unknown, inputContainer: string): JobMessag
     } catch {
       throw new InvalidMessageError(
         `job message is not JSON; expected {"v":1,"container","blob","etag","contentLength"}, received ${shown(text)}`,
-        excerptOf(text),
+        text,
       );
     }
   }
   const parsed = jobMessageSchema.safeParse(value);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => describeIssue(issue, value)).join('; ');
-    throw new InvalidMessageError(`job message is invalid: ${problems}`, excerptOf(text));
+    throw new InvalidMessageError(`job message is invalid: ${problems}`, text);
   }
   if (parsed.data.container !== inputContainer) {
     throw new InvalidMessageError(
       `job message names container "${parsed.data.container}"; this worker only reads "${inputContainer}"`,
-      excerptOf(text),
+      text,
     );
   }
   return parsed.data;

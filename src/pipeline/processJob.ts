@@ -29,7 +29,16 @@ import { deferJob, deferralsExhausted, type Deferral } from './deferJob.js';
 import { detectMediaType } from './detectMediaType.js';
 import { InvalidMessageError, parseJobMessage, type JobMessage } from './jobMessage.js';
 import type { PrepareOptions } from './prepareImage.js';
-import { EMPTY_USAGE, RESULT_SCHEMA_VERSION, namedSource, type DocumentInfo, type ResultRecord, type SourceInfo, type Timings, type UsageInfo } from './resultRecord.js';
+import {
+  EMPTY_USAGE,
+  RESULT_SCHEMA_VERSION,
+  namedSource,
+  type DocumentInfo,
+  type ResultRecord,
+  type SourceInfo,
+  type Timings,
+  type UsageInfo,
+} from './resultRecord.js';
 import { recordWarnings } from './recordWarnings.js';
 import { prepareDetected, sourceOf } from './uploadedImage.js';
 import type { Delivery, Worker } from './worker.js';
@@ -383,7 +392,14 @@ async function analyzeImage(worker: Worker, progress: JobProgress, blob: Downloa
     progress.source.mime = detected.mime;
     return analyzeDocument(worker, progress, blob, profile, detected.document, mark);
   }
-  const image = await prepareDetected(job.blob, blob.bytes, detected, progress.source, prepareOptions(worker, profile), 'images or documents');
+  const image = await prepareDetected(
+    job.blob,
+    blob.bytes,
+    detected,
+    progress.source,
+    prepareOptions(worker, profile),
+    'images or documents',
+  );
   progress.prepared = image.image;
   progress.timings.prepareMs = worker.now() - mark;
   return ask(worker, progress, profile, [image]);
@@ -548,11 +564,11 @@ export async function recordInvalidMessage(
   delivery: Delivery,
   started: number,
 ): Promise<JobOutcome> {
-  const path = invalidMessagePath(error.excerpt);
+  const path = invalidMessagePath(error.key);
   const record: ResultRecord = {
     schemaVersion: RESULT_SCHEMA_VERSION,
     status: 'failed',
-    source: namedSource('', '', '', null),
+    source: namedSource(error.upload?.container ?? '', error.upload?.blob ?? '', '', null),
     profile: null,
     provider: { name: null, model: null },
     detail: null,
@@ -564,6 +580,6 @@ export async function recordInvalidMessage(
     createdAt: new Date().toISOString(),
   };
   const outcome = await worker.results.writeFinal(record, path);
-  worker.logger.warn('job.invalid_message', { path, message: error.message, messageId: delivery.messageId });
+  worker.logger.warn(`job.${error.code}`, { path, message: error.message, messageId: delivery.messageId });
   return { status: 'failed', blob: path, record: outcome, code: error.code };
 }

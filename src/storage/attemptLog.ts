@@ -19,11 +19,15 @@ export interface AttemptHistory {
 
 const KEEP = 10;
 
+export function attemptPath(blobName: string): string {
+  return `attempts/${blobName}.json`;
+}
+
 export class AttemptLog {
   constructor(private readonly container: ContainerClient) {}
 
   private client(blobName: string) {
-    return this.container.getBlockBlobClient(`attempts/${blobName}.json`);
+    return this.container.getBlockBlobClient(attemptPath(blobName));
   }
 
   async read(blobName: string, etag: string): Promise<AttemptEntry[]> {

@@ -13,6 +13,10 @@ import { isStatus } from './storageErrors.js';
 export const POISONED_PREFIX = 'poisoned/';
 const CODE_METADATA = 'code';
 
+export function poisonedPath(blob: string): string {
+  return `${POISONED_PREFIX}${blob}.json`;
+}
+
 export interface PoisonedJob {
   job: JobMessage;
   code: string;
@@ -30,7 +34,7 @@ export class PoisonedJobs {
   constructor(private readonly container: ContainerClient) {}
 
   private client(blob: string) {
-    return this.container.getBlockBlobClient(`${POISONED_PREFIX}${blob}.json`);
+    return this.container.getBlockBlobClient(poisonedPath(blob));
   }
 
   /** A replayed job starts afresh: its deferral count is not kept. */

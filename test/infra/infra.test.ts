@@ -73,7 +73,15 @@ const ROLE_CAPABILITIES: Readonly<Record<string, readonly Capability[]>> = {
 };
 
 /** Alert inputs: metric names the emitMetrics timer logs (see infra/app/alerts.bicep, src/ops/metricLines.ts). */
-const ALERT_METRICS = ['queue_depth_jobs', 'queue_depth_poison', 'queue_oldest_age_seconds', 'results_failed', 'results_succeeded'];
+const ALERT_METRICS = [
+  'queue_depth_jobs',
+  'queue_depth_poison',
+  'queue_depth_poison_poison',
+  'dead_lettered_uploads',
+  'queue_oldest_age_seconds',
+  'results_failed',
+  'results_succeeded',
+];
 
 const GUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
@@ -691,13 +699,14 @@ describe('event subscription script', () => {
     expect(outputOwner(outputs().get('EVENT_GRID_SYSTEM_TOPIC_NAME'))).toBe(topic.symbol);
   });
 
-  it('dead-letters to the container the local host uses, in the host account, created by the template', () => {
-    const { host } = wiring();
+  it('dead-letters to the container the local host uses, in the data account the worker sweeps, created by the template', () => {
+    const { data, host } = wiring();
     expect(outputs().get('EVENT_GRID_DEADLETTER_ENDPOINT')).toBe(
-      `'\${${host.symbol}.outputs.id}/blobServices/default/containers/\${deadLetterContainerName}'`,
+      `'\${${data.symbol}.outputs.id}/blobServices/default/containers/\${deadLetterContainerName}'`,
     );
-    expect(evaluateString(main, 'deadLetterContainerName')).toBe(BLOB_CREATED_SUBSCRIPTION.deadLetterContainer);
-    expect(arrayItems(main, host.paramsBody, 'containers')).toContain('deadLetterContainerName');
+    expect(evaluateString(main, 'deadLetterContainerName')).toBe(DEFAULT_NAMES.deadLetterContainer);
+    expect(arrayItems(main, data.paramsBody, 'containers')).toContain('deadLetterContainerName');
+    expect(arrayItems(main, host.paramsBody, 'containers')).not.toContain('deadLetterContainerName');
   });
 });
 

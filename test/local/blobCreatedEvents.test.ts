@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vi
 import { blobOfSubject } from '../../src/blobEvents.js';
 import { silentLogger } from '../../src/log.js';
 import { BlobCreatedEvents, RECEIPTS_CONTAINER, type DeadLetteredEvent } from '../../src/local/blobCreatedEvents.js';
-import { BLOB_CREATED_SUBSCRIPTION } from '../../src/names.js';
+import { BLOB_CREATED_SUBSCRIPTION, DEFAULT_NAMES } from '../../src/names.js';
 import { sleep, uniqueName, waitFor } from '../support/storage.js';
 
 const connectionString = inject('storageConnectionString');
@@ -46,7 +46,7 @@ afterAll(async () => {
   await new Promise((resolve) => proxy.close(resolve));
 });
 
-const deadLetters = blobs.getContainerClient(BLOB_CREATED_SUBSCRIPTION.deadLetterContainer);
+const deadLetters = blobs.getContainerClient(DEFAULT_NAMES.deadLetterContainer);
 
 const POLL_MS = 50;
 /** Long enough for several scans to pass. */

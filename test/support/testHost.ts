@@ -44,6 +44,7 @@ export function uniqueNames(): Config['names'] {
     jobsQueue: `jobs-${id}`,
     poisonQueue: `jobs-${id}-poison`,
     stateContainer: `state-${id}`,
+    deadLetterContainer: `dead-${id}`,
   };
 }
 
@@ -54,6 +55,7 @@ export function testEnv(names: Config['names'], env: Env = {}): Env {
     RESULTS_CONTAINER: names.resultsContainer,
     JOBS_QUEUE: names.jobsQueue,
     STATE_CONTAINER: names.stateContainer,
+    DEAD_LETTER_CONTAINER: names.deadLetterContainer,
     LOG_LEVEL: 'warn',
     ...env,
   };
