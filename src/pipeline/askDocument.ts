@@ -30,7 +30,6 @@ export interface AskDocumentOptions {
   signal?: AbortSignal;
 }
 
-
 function pagesOf(document: PreparedDocument, numbers: readonly number[]): DocumentPage[] {
   return numbers.map((n) => {
     const page = document.pages[n - 1];

@@ -33,7 +33,15 @@ function outputTruncated(response: AnalysisResponse, budget: number, profileName
     'output_truncated',
     `the model used its whole completion budget (${budget} tokens${thinking}) before the "${profileName}" answer was complete, also after one retry with twice the room: ` +
       `lower ${SETTINGS.modelReasoningEffort} or raise the profile's maxOutputTokens`,
-    { details: { model: response.model, maxCompletionTokens: budget, completionTokens, reasoningTokens, rawText: response.rawText.slice(0, RAW_TEXT_KEPT) } },
+    {
+      details: {
+        model: response.model,
+        maxCompletionTokens: budget,
+        completionTokens,
+        reasoningTokens,
+        rawText: response.rawText.slice(0, RAW_TEXT_KEPT),
+      },
+    },
   );
 }
 

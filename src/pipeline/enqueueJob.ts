@@ -10,7 +10,7 @@ import { isStatus, storageUnavailable } from '../storage/storageErrors.js';
 import { blobNameProblem } from './blobNameRules.js';
 import { isManifest } from './compareManifest.js';
 import { InvalidMessageError, parseJobMessage, type JobMessage } from './jobMessage.js';
-import { failureRecord, recordInvalidMessage } from './processJob.js';
+import { emptyTimings, failureRecord, recordInvalidMessage } from './jobRecords.js';
 import { namedSource } from './resultRecord.js';
 import type { Worker } from './worker.js';
 
@@ -41,16 +41,7 @@ export async function jobForUpload(worker: Worker, blobName: string): Promise<Jo
     const gone = new PermanentError('blob_not_found', `"${blobName}" was deleted before it could be enqueued`);
     const source = namedSource(container, blobName, '', null);
     await worker.results.writeFinal(
-      failureRecord(
-        {
-          source,
-          profile: null,
-          timings: { downloadMs: null, prepareMs: null, modelMs: null, totalMs: worker.now() - started },
-          warnings: [],
-        },
-        gone,
-        1,
-      ),
+      failureRecord({ source, profile: null, timings: emptyTimings(worker.now() - started), warnings: [] }, gone, 1),
     );
     return undefined;
   }

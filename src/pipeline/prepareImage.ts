@@ -193,9 +193,7 @@ export async function prepareImage(bytes: Buffer, mime: string, options: Prepare
   if (!SUPPORTED_IMAGE_TYPES.has(mime)) throw unsupportedMediaType(mime, 'images');
   const detail = options.detail === 'low' ? 'low' : 'high';
   try {
-    const opened = HEIF_TYPES.has(mime)
-      ? await openHeic(bytes, options)
-      : await openWithSharp(bytes, options.maxInputPixels);
+    const opened = HEIF_TYPES.has(mime) ? await openHeic(bytes, options) : await openWithSharp(bytes, options.maxInputPixels);
     const target = modelImageSize(options.model, detail, opened.width, opened.height);
     // `fill` to the exact target, which already keeps the aspect ratio, so the token count is exact.
     const sized =

@@ -5,7 +5,8 @@
  */
 import { POISONED_CODE, WorkerError, type ErrorCode } from '../errors.js';
 import { InvalidMessageError, parseJobMessage } from './jobMessage.js';
-import { failureRecord, recordInvalidMessage, type JobOutcome } from './processJob.js';
+import type { JobOutcome } from './jobOutcome.js';
+import { emptyTimings, failureRecord, recordInvalidMessage } from './jobRecords.js';
 import { namedSource } from './resultRecord.js';
 import type { Delivery, Worker } from './worker.js';
 
@@ -45,7 +46,7 @@ export async function recordPoisonedJob(worker: Worker, raw: unknown, delivery: 
     {
       source,
       profile: job.profile ?? null,
-      timings: { downloadMs: null, prepareMs: null, modelMs: null, totalMs: worker.now() - started },
+      timings: emptyTimings(worker.now() - started),
       warnings: [],
     },
     error,

@@ -23,7 +23,9 @@ export const sourceSchema = z.object({
 export const usageSchema = z.object({
   imageTokensEstimated: nullableInt.describe('Computed before the call from the prepared image size and the detail level'),
   // The three added fields are optional so that records written before them still satisfy schemaVersion 1.
-  promptTokensEstimated: nullableInt.optional().describe('The prompt (text and images) as estimated before the calls, beside the billed promptTokens'),
+  promptTokensEstimated: nullableInt
+    .optional()
+    .describe('The prompt (text and images) as estimated before the calls, beside the billed promptTokens'),
   promptTokens: nullableInt.describe('As reported (billed) by the model service'),
   cachedPromptTokens: nullableInt.optional().describe('The part of promptTokens served from the prompt cache, at the cached price'),
   completionTokens: nullableInt.describe('Reasoning tokens included'),
@@ -65,7 +67,11 @@ export const documentEstimateSchema = z.object({
   requests: z.number().int().min(1),
   imageTokens: z.number().int().min(0),
   textTokens: z.number().int().min(0).describe('Instructions, schema and text layer, estimated from characters'),
-  maxCompletionTokens: z.number().int().min(0).describe("The completion budget of every request (the profile's output plus, for reasoning models, the reasoning allowance)"),
+  maxCompletionTokens: z
+    .number()
+    .int()
+    .min(0)
+    .describe("The completion budget of every request (the profile's output plus, for reasoning models, the reasoning allowance)"),
   totalTokens: z.number().int().min(0).describe('What DOCUMENT_TOKEN_BUDGET is compared with'),
   costUsd: z.number().min(0),
 });

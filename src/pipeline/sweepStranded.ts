@@ -17,7 +17,7 @@ import { readBlob } from '../storage/readBlob.js';
 import { isStatus } from '../storage/storageErrors.js';
 import { jobForUpload } from './enqueueJob.js';
 import { InvalidMessageError, serializeJobMessage } from './jobMessage.js';
-import { recordInvalidMessage } from './processJob.js';
+import { recordInvalidMessage } from './jobRecords.js';
 import { recordPoisonedJob } from './recordPoisonedJob.js';
 import type { Worker } from './worker.js';
 
