@@ -17,6 +17,7 @@ import { createStorageClients, type StorageClients } from './storage/clients.js'
 import { LimiterStateStore } from './storage/limiterStateStore.js';
 import { ResultStore } from './storage/resultStore.js';
 import { isStatus } from './storage/storageErrors.js';
+import { JobQueue } from './pipeline/jobQueue.js';
 
 export interface WorkerOptions {
   storage?: StorageClients;
@@ -40,10 +41,10 @@ export function createWorker(config: Config, options: WorkerOptions = {}): Worke
     input,
     results: new ResultStore(blobs.getContainerClient(config.names.resultsContainer), (name) => currentEtagOf(input, name)),
     attempts: new AttemptLog(state),
-    jobs: {
-      queue: storage.queues.getQueueClient(config.names.jobsQueue),
-      encoding: options.messageEncoding ?? hostSettings().queues.messageEncoding,
-    },
+    jobs: new JobQueue(
+      storage.queues.getQueueClient(config.names.jobsQueue),
+      options.messageEncoding ?? hostSettings().queues.messageEncoding,
+    ),
     cache: new ResultCache(state),
     claims: new JobClaims(state),
     poisoned: new PoisonedJobs(state),
@@ -65,7 +66,10 @@ async function currentEtagOf(input: ContainerClient, name: string): Promise<stri
 
 function storageFor(config: Config): StorageClients {
   if (config.storage === undefined) {
-    throw new ConfigError('DataStorage', 'no storage configured: set DataStorage (or AzureWebJobsStorage) to a connection string or DataStorage__blobServiceUri and __queueServiceUri');
+    throw new ConfigError(
+      'DataStorage',
+      'no storage configured: set DataStorage (or AzureWebJobsStorage) to a connection string or DataStorage__blobServiceUri and __queueServiceUri',
+    );
   }
   return createStorageClients(config.storage);
 }
@@ -106,7 +110,9 @@ export function useRuntime(next: Runtime | undefined): void {
 export async function ensureStorage(storage: StorageClients, config: Config): Promise<void> {
   const { names } = config;
   await Promise.all([
-    ...[names.inputContainer, names.resultsContainer, names.stateContainer].map((name) => storage.blobs.getContainerClient(name).createIfNotExists()),
+    ...[names.inputContainer, names.resultsContainer, names.stateContainer].map((name) =>
+      storage.blobs.getContainerClient(name).createIfNotExists(),
+    ),
     ...[names.jobsQueue, names.poisonQueue].map((name) => storage.queues.getQueueClient(name).createIfNotExists()),
   ]);
 }

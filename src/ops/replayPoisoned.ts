@@ -8,8 +8,9 @@
  */
 import type { QueueClient } from '@azure/storage-queue';
 import type { Names } from '../config.js';
-import { decodeMessage, encodeMessage, type MessageEncoding } from '../hostSettings.js';
-import { parseJobMessage, serializeJobMessage, type JobMessage } from '../pipeline/jobMessage.js';
+import { decodeMessage, type MessageEncoding } from '../hostSettings.js';
+import { parseJobMessage, type JobMessage } from '../pipeline/jobMessage.js';
+import { JobQueue } from '../pipeline/jobQueue.js';
 import { AttemptLog } from '../storage/attemptLog.js';
 import type { StorageClients } from '../storage/clients.js';
 import { PoisonedJobs } from '../storage/poisonedJobs.js';
@@ -48,7 +49,8 @@ export async function replayPoisoned(sources: ReplaySources, filter: ReplayFilte
   const state = storage.blobs.getContainerClient(names.stateContainer);
   const jobs = storage.queues.getQueueClient(names.jobsQueue);
   const report: ReplayReport = { recorded: { matched: 0, moved: 0, byCode: {} }, unrecorded: { matched: 0, moved: 0 }, dryRun };
-  const send = (job: JobMessage): Promise<unknown> => jobs.sendMessage(encodeMessage(serializeJobMessage(job), sources.encoding));
+  const jobQueue = new JobQueue(jobs, sources.encoding);
+  const send = (job: JobMessage): Promise<void> => jobQueue.send(job);
 
   const parked = new PoisonedJobs(state);
   for await (const entry of parked.list(filter.prefix)) {

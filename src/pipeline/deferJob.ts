@@ -6,10 +6,9 @@
  * MAX_RATE_LIMIT_DEFERRALS deferrals the job gets a `rate_limited` failure record instead.
  */
 import { TransientError, type WorkerError } from '../errors.js';
-import { encodeMessage } from '../hostSettings.js';
 import type { Logger } from '../log.js';
 import { SETTINGS } from '../names.js';
-import { serializeJobMessage, type JobMessage } from './jobMessage.js';
+import type { JobMessage } from './jobMessage.js';
 import type { Worker } from './worker.js';
 
 /** Never sooner: a burst of jobs told "retry now" would hit the same limit at once. */
@@ -46,8 +45,7 @@ export async function deferJob(worker: Worker, job: JobMessage, error: WorkerErr
   const deferrals = (job.deferrals ?? 0) + 1;
   const retryAfterMs = retryAfterOf(error);
   const delaySeconds = Math.ceil(deferralDelayMs(retryAfterMs, deferrals - 1) / 1000);
-  const text = serializeJobMessage({ ...job, deferrals });
-  await worker.jobs.queue.sendMessage(encodeMessage(text, worker.jobs.encoding), { visibilityTimeout: delaySeconds });
+  await worker.jobs.send({ ...job, deferrals }, { delaySeconds });
   log.warn('job.deferred', {
     code: error.code,
     retryAfterMs: retryAfterMs ?? null,

@@ -10,13 +10,12 @@ import type { DequeuedMessageItem, QueueClient } from '@azure/storage-queue';
 import type { Names } from '../config.js';
 import { blobOfSubject } from '../blobEvents.js';
 import { ensureError } from '../errors.js';
-import { decodeMessage, encodeMessage, isBase64 } from '../hostSettings.js';
 import { BLOB_CREATED_SUBSCRIPTION, poisonQueueName } from '../names.js';
 import type { StorageClients } from '../storage/clients.js';
 import { readBlob } from '../storage/readBlob.js';
 import { isStatus } from '../storage/storageErrors.js';
 import { jobForUpload } from './enqueueJob.js';
-import { InvalidMessageError, serializeJobMessage } from './jobMessage.js';
+import { InvalidMessageError } from './jobMessage.js';
 import { recordInvalidMessage } from './jobRecords.js';
 import { recordPoisonedJob } from './recordPoisonedJob.js';
 import type { Worker } from './worker.js';
@@ -94,8 +93,7 @@ async function sweepPoisonOfPoison(worker: Worker, queue: QueueClient, maxDequeu
 
 async function recordStrandedMessage(worker: Worker, message: DequeuedMessageItem, maxDequeueCount: number): Promise<void> {
   // The host copies text it could not decode as it is, so only base64 text is decoded.
-  const text =
-    worker.jobs.encoding === 'base64' && isBase64(message.messageText) ? decodeMessage(message.messageText, 'base64') : message.messageText;
+  const text = worker.jobs.decode(message.messageText);
   const delivery = { dequeueCount: message.dequeueCount, messageId: message.messageId };
   try {
     await recordPoisonedJob(worker, text, delivery, maxDequeueCount);
@@ -144,7 +142,7 @@ async function takeDeadLetter(worker: Worker, deadLetters: ContainerClient, name
   if (uploads.length === 0) return false;
   for (const blob of uploads) {
     const job = await jobForUpload(worker, blob);
-    if (job !== undefined) await worker.jobs.queue.sendMessage(encodeMessage(serializeJobMessage(job), worker.jobs.encoding));
+    if (job !== undefined) await worker.jobs.send(job);
     worker.logger.info('stranded.upload_enqueued', { deadLetter: name, blob, job: job !== undefined });
   }
   await client.delete({ conditions: { ifMatch: read.etag } });

@@ -1,7 +1,5 @@
 import type { ContainerClient } from '@azure/storage-blob';
-import type { QueueClient } from '@azure/storage-queue';
 import type { Config } from '../config.js';
-import type { MessageEncoding } from '../hostSettings.js';
 import type { Logger } from '../log.js';
 import type { VisionProvider } from '../providers/types.js';
 import type { AttemptLog } from '../storage/attemptLog.js';
@@ -9,6 +7,7 @@ import type { JobClaims } from '../storage/jobClaims.js';
 import type { PoisonedJobs } from '../storage/poisonedJobs.js';
 import type { ResultCache } from '../storage/resultCache.js';
 import type { ResultStore } from '../storage/resultStore.js';
+import type { JobQueue } from './jobQueue.js';
 
 /** Everything a job needs, passed in so that either host (and each test) supplies its own. */
 export interface Worker {
@@ -17,7 +16,7 @@ export interface Worker {
   results: ResultStore;
   attempts: AttemptLog;
   /** The job queue, for jobs put back with a delay; written in the encoding the queue trigger reads. */
-  jobs: { queue: QueueClient; encoding: MessageEncoding };
+  jobs: JobQueue;
   /** Analyses of identical bytes, reused when RESULT_CACHE is on. */
   cache: ResultCache;
   /** Which delivery works on a job, so that a duplicate copy does not pay for a second model call. */
