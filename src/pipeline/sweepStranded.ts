@@ -14,7 +14,7 @@ import { BLOB_CREATED_SUBSCRIPTION, poisonQueueName } from '../names.js';
 import type { StorageClients } from '../storage/clients.js';
 import { readBlob } from '../storage/readBlob.js';
 import { isStatus } from '../storage/storageErrors.js';
-import { jobForUpload } from './enqueueJob.js';
+import { jobForUpload } from './jobForUpload.js';
 import { InvalidMessageError } from './jobMessage.js';
 import { recordInvalidMessage } from './jobRecords.js';
 import { recordPoisonedJob } from './recordPoisonedJob.js';
