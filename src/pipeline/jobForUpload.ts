@@ -9,8 +9,8 @@ import { PROFILE_NAME_PATTERN } from '../profiles/types.js';
 import { isStatus, storageUnavailable } from '../storage/storageErrors.js';
 import { blobNameProblem } from './blobNameRules.js';
 import { isManifest } from './compareManifest.js';
-import { InvalidMessageError, parseJobMessage, type JobMessage } from './jobMessage.js';
-import { emptyTimings, failureRecord, recordInvalidMessage } from './jobRecords.js';
+import { InvalidMessageError, type JobMessage } from './jobMessage.js';
+import { emptyTimings, failureRecord, parseOrRecordInvalid, recordInvalidMessage } from './jobRecords.js';
 import { namedSource } from './resultRecord.js';
 import type { Worker } from './worker.js';
 
@@ -56,11 +56,6 @@ export async function jobForUpload(worker: Worker, blobName: string): Promise<Jo
     // and records `unknown_profile` at the upload's own path, rather than an invalid message elsewhere.
     ...(profile !== undefined && PROFILE_NAME_PATTERN.test(profile) ? { profile } : {}),
   };
-  try {
-    return parseJobMessage(candidate, container);
-  } catch (error) {
-    if (!(error instanceof InvalidMessageError)) throw error;
-    await recordInvalidMessage(worker, error, { dequeueCount: 1 }, started);
-    return undefined;
-  }
+  const parsed = await parseOrRecordInvalid(worker, candidate, { dequeueCount: 1 }, started);
+  return 'job' in parsed ? parsed.job : undefined;
 }

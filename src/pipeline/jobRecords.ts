@@ -10,7 +10,7 @@ import { NO_USAGE } from '../providers/usage.js';
 import type { CachedAnalysis } from '../storage/resultCache.js';
 import { invalidMessagePath } from '../storage/resultStore.js';
 import type { ValidatedAnswer } from './askModel.js';
-import type { InvalidMessageError } from './jobMessage.js';
+import { InvalidMessageError, parseJobMessage, type JobMessage } from './jobMessage.js';
 import { recordWarnings } from './recordWarnings.js';
 import {
   EMPTY_USAGE,
@@ -166,4 +166,19 @@ export async function recordInvalidMessage(
   const outcome = await worker.results.writeFinal(record, path);
   worker.logger.warn(`job.${error.code}`, { path, message: error.message, messageId: delivery.messageId });
   return { status: 'failed', blob: path, record: outcome, code: error.code };
+}
+
+/** The job a message names, or, when it names none the worker can use, the outcome of recording that. */
+export async function parseOrRecordInvalid(
+  worker: Worker,
+  raw: unknown,
+  delivery: Delivery,
+  started: number,
+): Promise<{ job: JobMessage } | { invalid: JobOutcome }> {
+  try {
+    return { job: parseJobMessage(raw, worker.config.names.inputContainer) };
+  } catch (error) {
+    if (!(error instanceof InvalidMessageError)) throw error;
+    return { invalid: await recordInvalidMessage(worker, error, delivery, started) };
+  }
 }

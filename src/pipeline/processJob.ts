@@ -9,9 +9,8 @@ import { NO_USAGE } from '../providers/usage.js';
 import { isStorageFailure, storageUnavailable } from '../storage/storageErrors.js';
 import { analyzeUpload } from './analyzeUpload.js';
 import { deferJob, deferralsExhausted } from './deferJob.js';
-import { InvalidMessageError, parseJobMessage, type JobMessage } from './jobMessage.js';
 import type { JobOutcome } from './jobOutcome.js';
-import { emptyTimings, failureRecord, recordInvalidMessage } from './jobRecords.js';
+import { emptyTimings, failureRecord, parseOrRecordInvalid } from './jobRecords.js';
 import { stampTotal, type JobRun } from './jobRun.js';
 import { namedSource } from './resultRecord.js';
 import type { Delivery, Worker } from './worker.js';
@@ -36,13 +35,9 @@ export async function processJob(worker: Worker, raw: unknown, delivery: Deliver
 
 async function runJob(worker: Worker, raw: unknown, delivery: Delivery): Promise<JobOutcome> {
   const started = worker.now();
-  let job: JobMessage;
-  try {
-    job = parseJobMessage(raw, worker.config.names.inputContainer);
-  } catch (error) {
-    if (!(error instanceof InvalidMessageError)) throw error;
-    return recordInvalidMessage(worker, error, delivery, started);
-  }
+  const parsed = await parseOrRecordInvalid(worker, raw, delivery, started);
+  if ('invalid' in parsed) return parsed.invalid;
+  const { job } = parsed;
   const log = worker.logger.child({
     blob: job.blob,
     etag: job.etag,

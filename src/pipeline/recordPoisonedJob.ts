@@ -4,9 +4,8 @@
  * `npm run replay-poison` can send it back once the cause is fixed.
  */
 import { POISONED_CODE, WorkerError, type ErrorCode } from '../errors.js';
-import { InvalidMessageError, parseJobMessage } from './jobMessage.js';
 import type { JobOutcome } from './jobOutcome.js';
-import { emptyTimings, failureRecord, recordInvalidMessage } from './jobRecords.js';
+import { emptyTimings, failureRecord, parseOrRecordInvalid } from './jobRecords.js';
 import { namedSource } from './resultRecord.js';
 import type { Delivery, Worker } from './worker.js';
 
@@ -17,13 +16,9 @@ class PoisonedError extends WorkerError {
 
 export async function recordPoisonedJob(worker: Worker, raw: unknown, delivery: Delivery, maxDequeueCount: number): Promise<JobOutcome> {
   const started = worker.now();
-  let job;
-  try {
-    job = parseJobMessage(raw, worker.config.names.inputContainer);
-  } catch (error) {
-    if (!(error instanceof InvalidMessageError)) throw error;
-    return recordInvalidMessage(worker, error, delivery, started);
-  }
+  const parsed = await parseOrRecordInvalid(worker, raw, delivery, started);
+  if ('invalid' in parsed) return parsed.invalid;
+  const { job } = parsed;
   const attempts = await worker.attempts.read(job.blob, job.etag);
   const last = attempts.at(-1);
   const lastCode = (last?.code ?? POISONED_CODE) as ErrorCode;
