@@ -19,10 +19,11 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
 import { startAzurite } from '../src/local/azurite.js';
 import { prepareUpload } from '../src/pipeline/uploadedImage.js';
-import type { SourceInfo } from '../src/pipeline/resultRecord.js';
+import type { SourceInfo } from '../src/contracts/resultRecord.js';
 import { builtInProfiles } from '../src/profiles/index.js';
 import { createStorageClients } from '../src/storage/clients.js';
-import { ResultStore, resultPath } from '../src/storage/resultStore.js';
+import { ResultStore } from '../src/storage/resultStore.js';
+import { resultPath } from '../src/contracts/blobPaths.js';
 import { startLoadSimulator, type LoadSimulator, type SimulatorCounters } from '../test/support/loadSimulator.js';
 import type { BaselineOutcome, BaselineReport, BaselineStart } from './baseline.js';
 import { BENCH_PROFILE_RULES, OUT_DIR, baseImages, benchFiles, type BenchFile, type Kind } from './images.js';
@@ -121,7 +122,13 @@ async function preparationCpu(
   for (const kind of Object.keys(bases) as Kind[]) {
     const profile = builtInProfiles.get(PROFILE_OF[kind]);
     if (profile === undefined) throw new Error(`no built-in profile ${PROFILE_OF[kind]}`);
-    const options = { model, detail: profile.detail, format: profile.prepare.format, maxInputPixels: 100_000_000, render: loadConfig({}).documents.render };
+    const options = {
+      model,
+      detail: profile.detail,
+      format: profile.prepare.format,
+      maxInputPixels: 100_000_000,
+      render: loadConfig({}).documents.render,
+    };
     const images = bases[kind];
     // The first call loads libvips' codecs: not a per-file cost.
     await prepareUpload('warm-up', images[0] ?? Buffer.alloc(0), EMPTY_SOURCE(), options);
@@ -367,7 +374,10 @@ function table(worker: Row, baseline: Row): string {
     ['upload -> result p50 / p95', (r) => `${fixed(r.p50Seconds)} / ${fixed(r.p95Seconds)} s`],
     ['bytes sent to the model per file', (r) => bytes(r.bytesToModelPerFile)],
     ['image tokens per file', (r) => fixed(r.imageTokensPerFile, 0)],
-    ['completion tokens per request (reasoning)', (r) => `${fixed(r.completionTokensPerRequest, 0)} (${fixed(r.reasoningTokensPerRequest, 0)})`],
+    [
+      'completion tokens per request (reasoning)',
+      (r) => `${fixed(r.completionTokensPerRequest, 0)} (${fixed(r.reasoningTokensPerRequest, 0)})`,
+    ],
     ['tokens charged per file', (r) => fixed(r.tokensChargedPerFile, 0)],
     ['preparation CPU per file', (r) => `${fixed(r.preparationCpuMsPerFile)} ms`],
     ['peak RSS', (r) => `${fixed(r.peakRssMiB, 0)} MiB`],

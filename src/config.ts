@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError } from './errors.js';
 import { DATA_CONNECTION, DEFAULT_NAMES, HOST_CONNECTION, SETTINGS, poisonQueueName } from './names.js';
 import { isLogLevel, type LogLevel } from './log.js';
-import { DEFERRALS_LIMIT } from './pipeline/jobMessage.js';
+import { DEFERRALS_LIMIT } from './contracts/jobMessage.js';
 import { buildCatalog, type ProfileCatalog } from './profiles/catalog.js';
 import { builtInProfiles } from './profiles/index.js';
 import { DEFAULT_MODEL, REASONING_EFFORTS, resolveModelFamily, type ReasoningEffort, type RequestShape } from './models/modelFamilies.js';

@@ -1,5 +1,5 @@
 /** One line of `npm run results`: what a record says about a job at a glance. */
-import type { ResultRecord } from '../pipeline/resultRecord.js';
+import type { ResultRecord } from '../contracts/resultRecord.js';
 
 export const RESULT_COLUMNS: readonly string[] = ['STATUS', 'BLOB', 'PROFILE', 'PROVIDER', 'TOKENS (prompt/completion)', 'TIME', 'NOTE'];
 

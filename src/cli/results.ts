@@ -1,6 +1,7 @@
 /** `npm run results [-- <blob name>]`: lists final records, or prints one in full. */
 import { parseArgs } from 'node:util';
-import { ResultStore, resultPath } from '../storage/resultStore.js';
+import { ResultStore } from '../storage/resultStore.js';
+import { resultPath } from '../contracts/blobPaths.js';
 import { cliContext, explainConnectionError } from './cliContext.js';
 import { RESULT_COLUMNS, resultRow } from './resultRow.js';
 
@@ -11,13 +12,24 @@ With one, prints its record in full (the name of the upload, e.g. invoices/a.png
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((r) => (r[column] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { prefix: { type: 'string', default: '' }, failed: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+    options: {
+      prefix: { type: 'string', default: '' },
+      failed: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
   });
   if (values.help) {
     console.log(USAGE);

@@ -2,7 +2,7 @@ import functions, { type EventGridEvent } from '@azure/functions';
 import { blobOfSubject } from '../blobEvents.js';
 import { BINDING_EXPRESSIONS, BLOB_CREATED_SUBSCRIPTION, DATA_CONNECTION, FUNCTION_NAMES } from '../names.js';
 import { jobForUpload } from '../pipeline/jobForUpload.js';
-import { serializeJobMessage } from '../pipeline/jobMessage.js';
+import { serializeJobMessage } from '../contracts/jobMessage.js';
 import { currentWorker } from '../runtime.js';
 
 const { app, output } = functions;

@@ -1,6 +1,6 @@
 /** The most recently written result records, for the ops page: one bounded listing, then the newest bodies. */
 import type { BlobItem, ContainerClient } from '@azure/storage-blob';
-import { resultRecordSchema, type ResultRecord } from '../pipeline/resultRecord.js';
+import { resultRecordSchema, type ResultRecord } from '../contracts/resultRecord.js';
 import { readJsonBlob } from '../storage/readBlob.js';
 import { DEFAULT_SCAN_LIMITS } from './resultFigures.js';
 

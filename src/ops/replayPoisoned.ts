@@ -9,7 +9,7 @@
 import type { QueueClient } from '@azure/storage-queue';
 import type { Names } from '../config.js';
 import { decodeMessage, type MessageEncoding } from '../hostSettings.js';
-import { parseJobMessage, type JobMessage } from '../pipeline/jobMessage.js';
+import { parseJobMessage, type JobMessage } from '../contracts/jobMessage.js';
 import { JobQueue } from '../pipeline/jobQueue.js';
 import { AttemptLog } from '../storage/attemptLog.js';
 import type { StorageClients } from '../storage/clients.js';

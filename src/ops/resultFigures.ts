@@ -7,7 +7,7 @@
  * either bound the figures are marked incomplete rather than the scan growing without limit.
  */
 import type { BlobItem, ContainerClient } from '@azure/storage-blob';
-import { resultRecordSchema } from '../pipeline/resultRecord.js';
+import { resultRecordSchema } from '../contracts/resultRecord.js';
 import { readJsonBlob } from '../storage/readBlob.js';
 import { RESULT_METADATA } from '../storage/resultStore.js';
 import { recentThroughput, type Throughput } from './throughput.js';

@@ -9,7 +9,7 @@ import type { CachedAnalysis } from '../storage/resultCache.js';
 import { analysisKey } from './analysisKey.js';
 import type { ValidatedAnswer } from './askModel.js';
 import type { JobRun } from './jobRun.js';
-import type { ResultRecord, SourceInfo } from './resultRecord.js';
+import type { ResultRecord, SourceInfo } from '../contracts/resultRecord.js';
 
 export function cacheKey({ worker }: JobRun, profile: Profile, source: SourceInfo): string | undefined {
   if (!worker.config.resultCache || worker.provider.name === 'offline' || source.sha256 === null) return undefined;

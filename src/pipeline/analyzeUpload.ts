@@ -18,7 +18,7 @@ import { detectMediaType } from './detectMediaType.js';
 import { cachedRecord, modelOf, successRecord, type Answered } from './jobRecords.js';
 import { stampTotal, type JobRun } from './jobRun.js';
 import type { PrepareOptions } from './prepareImage.js';
-import type { DocumentInfo, ResultRecord, SourceInfo } from './resultRecord.js';
+import type { DocumentInfo, ResultRecord, SourceInfo } from '../contracts/resultRecord.js';
 import { prepareDetected, sourceOf } from './uploadedImage.js';
 
 /** The success record for the upload's current content; undefined when that content already has one. */

@@ -14,7 +14,7 @@ import { describeIssues } from '../profiles/zodIssues.js';
 import type { AnalysisResponse, Usage, VisionProvider } from '../providers/types.js';
 import { NO_USAGE, addUsage } from '../providers/usage.js';
 import { askModel, type ValidatedAnswer } from './askModel.js';
-import type { DocumentInfo } from './resultRecord.js';
+import type { DocumentInfo } from '../contracts/resultRecord.js';
 
 export interface DocumentAnswer {
   /** As for a single image; `response` is the last request's, carrying the merged evidence. */

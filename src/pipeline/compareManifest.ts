@@ -12,9 +12,9 @@ import { describeIssues } from '../profiles/zodIssues.js';
 import type { RequestImage } from '../providers/types.js';
 import { downloadBlob } from '../storage/downloadBlob.js';
 import { storageUnavailable } from '../storage/storageErrors.js';
-import { blobName } from './jobMessage.js';
+import { blobName } from '../contracts/jobMessage.js';
 import type { PrepareOptions } from './prepareImage.js';
-import type { SourceInfo, Timings } from './resultRecord.js';
+import type { SourceInfo, Timings } from '../contracts/resultRecord.js';
 import { prepareUpload, sourceOf } from './uploadedImage.js';
 import type { Worker } from './worker.js';
 

@@ -8,7 +8,7 @@
 import { TransientError, type WorkerError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { SETTINGS } from '../names.js';
-import type { JobMessage } from './jobMessage.js';
+import type { JobMessage } from '../contracts/jobMessage.js';
 import type { Worker } from './worker.js';
 
 /** Never sooner: a burst of jobs told "retry now" would hit the same limit at once. */

@@ -7,11 +7,11 @@ import { PROFILE_METADATA_KEY } from '../names.js';
 import { isManifestOnly } from '../profiles/catalog.js';
 import { PROFILE_NAME_PATTERN } from '../profiles/types.js';
 import { isStatus, storageUnavailable } from '../storage/storageErrors.js';
-import { blobNameProblem } from './blobNameRules.js';
+import { blobNameProblem } from '../contracts/blobNameRules.js';
 import { isManifest } from './compareManifest.js';
-import { InvalidMessageError, type JobMessage } from './jobMessage.js';
+import { InvalidMessageError, type JobMessage } from '../contracts/jobMessage.js';
 import { emptyTimings, failureRecord, parseOrRecordInvalid, recordInvalidMessage } from './jobRecords.js';
-import { namedSource } from './resultRecord.js';
+import { namedSource } from '../contracts/resultRecord.js';
 import type { Worker } from './worker.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { QueueClient } from '@azure/storage-queue';
 import { decodeMessage, encodeMessage, isBase64, type MessageEncoding } from '../hostSettings.js';
-import { serializeJobMessage, type JobMessage } from './jobMessage.js';
+import { serializeJobMessage, type JobMessage } from '../contracts/jobMessage.js';
 
 /** The jobs queue, written in the encoding its trigger reads (host.json's `messageEncoding`). */
 export class JobQueue {

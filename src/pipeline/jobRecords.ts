@@ -8,9 +8,9 @@ import type { Profile } from '../profiles/types.js';
 import type { PreparedImage, Usage } from '../providers/types.js';
 import { NO_USAGE } from '../providers/usage.js';
 import type { CachedAnalysis } from '../storage/resultCache.js';
-import { invalidMessagePath } from '../storage/resultStore.js';
+import { invalidMessagePath } from '../contracts/blobPaths.js';
 import type { ValidatedAnswer } from './askModel.js';
-import { InvalidMessageError, parseJobMessage, type JobMessage } from './jobMessage.js';
+import { InvalidMessageError, parseJobMessage, type JobMessage } from '../contracts/jobMessage.js';
 import { recordWarnings } from './recordWarnings.js';
 import {
   EMPTY_USAGE,
@@ -21,7 +21,7 @@ import {
   type SourceInfo,
   type Timings,
   type UsageInfo,
-} from './resultRecord.js';
+} from '../contracts/resultRecord.js';
 import type { Delivery, Worker } from './worker.js';
 import type { JobOutcome } from './jobOutcome.js';
 

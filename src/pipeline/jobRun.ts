@@ -1,7 +1,7 @@
 import type { Logger } from '../log.js';
 import type { Usage } from '../providers/types.js';
 import type { JobFacts } from './jobRecords.js';
-import type { JobMessage } from './jobMessage.js';
+import type { JobMessage } from '../contracts/jobMessage.js';
 import type { Delivery, Worker } from './worker.js';
 
 /** One delivery of one job: what each of its steps needs, passed as one object. */

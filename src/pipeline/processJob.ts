@@ -12,7 +12,7 @@ import { deferJob, deferralsExhausted } from './deferJob.js';
 import type { JobOutcome } from './jobOutcome.js';
 import { emptyTimings, failureRecord, parseOrRecordInvalid } from './jobRecords.js';
 import { stampTotal, type JobRun } from './jobRun.js';
-import { namedSource } from './resultRecord.js';
+import { namedSource } from '../contracts/resultRecord.js';
 import type { Delivery, Worker } from './worker.js';
 
 /** Storage can fail anywhere in a job; such a failure is never the file's, so the queue retries it. */

@@ -6,7 +6,7 @@
 import { POISONED_CODE, WorkerError, type ErrorCode } from '../errors.js';
 import type { JobOutcome } from './jobOutcome.js';
 import { emptyTimings, failureRecord, parseOrRecordInvalid } from './jobRecords.js';
-import { namedSource } from './resultRecord.js';
+import { namedSource } from '../contracts/resultRecord.js';
 import type { Delivery, Worker } from './worker.js';
 
 /** Retries could have helped but ran out; the code is the last attempt's own, when it is known. */

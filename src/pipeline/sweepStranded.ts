@@ -15,7 +15,7 @@ import type { StorageClients } from '../storage/clients.js';
 import { readBlob } from '../storage/readBlob.js';
 import { isStatus } from '../storage/storageErrors.js';
 import { jobForUpload } from './jobForUpload.js';
-import { InvalidMessageError } from './jobMessage.js';
+import { InvalidMessageError } from '../contracts/jobMessage.js';
 import { recordInvalidMessage } from './jobRecords.js';
 import { recordPoisonedJob } from './recordPoisonedJob.js';
 import type { Worker } from './worker.js';

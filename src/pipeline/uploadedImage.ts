@@ -4,7 +4,7 @@ import type { RequestImage } from '../providers/types.js';
 import type { DownloadedBlob } from '../storage/downloadBlob.js';
 import { detectMediaType, unsupportedMediaType, type Accepted, type MediaType } from './detectMediaType.js';
 import { prepareImage, type PrepareOptions } from './prepareImage.js';
-import type { SourceInfo } from './resultRecord.js';
+import type { SourceInfo } from '../contracts/resultRecord.js';
 
 /** What the record says about a downloaded blob before it is decoded. */
 export function sourceOf(container: string, name: string, blob: DownloadedBlob): SourceInfo {

@@ -3,6 +3,7 @@
  * how `recordPoison` can say how many attempts ran and what the last error was.
  */
 import type { ContainerClient } from '@azure/storage-blob';
+import { attemptPath } from '../contracts/blobPaths.js';
 import { readJsonBlob } from './readBlob.js';
 
 export interface AttemptEntry {
@@ -18,10 +19,6 @@ export interface AttemptHistory {
 }
 
 const KEEP = 10;
-
-export function attemptPath(blobName: string): string {
-  return `attempts/${blobName}.json`;
-}
 
 export class AttemptLog {
   constructor(private readonly container: ContainerClient) {}

@@ -6,16 +6,12 @@
  * listing and no reads.
  */
 import type { ContainerClient } from '@azure/storage-blob';
-import type { JobMessage } from '../pipeline/jobMessage.js';
+import { POISONED_PREFIX, poisonedPath } from '../contracts/blobPaths.js';
+import type { JobMessage } from '../contracts/jobMessage.js';
 import { readJsonBlob } from './readBlob.js';
 import { isStatus } from './storageErrors.js';
 
-export const POISONED_PREFIX = 'poisoned/';
 const CODE_METADATA = 'code';
-
-export function poisonedPath(blob: string): string {
-  return `${POISONED_PREFIX}${blob}.json`;
-}
 
 export interface PoisonedJob {
   job: JobMessage;

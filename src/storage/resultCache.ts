@@ -5,7 +5,7 @@
  * a key wins with an equivalent answer.
  */
 import type { ContainerClient } from '@azure/storage-blob';
-import type { ResultRecord } from '../pipeline/resultRecord.js';
+import type { ResultRecord } from '../contracts/resultRecord.js';
 import { readJsonBlob } from './readBlob.js';
 
 export const CACHE_PREFIX = 'cache/';

@@ -3,9 +3,9 @@
  * workers: every write is conditional on the ETag of what it replaces, and the decision whether to
  * replace is made from the existing record's metadata.
  */
-import { createHash } from 'node:crypto';
 import type { ContainerClient } from '@azure/storage-blob';
-import type { ResultRecord } from '../pipeline/resultRecord.js';
+import { resultPath } from '../contracts/blobPaths.js';
+import type { ResultRecord } from '../contracts/resultRecord.js';
 import { readJsonBlob } from './readBlob.js';
 import { isStatus } from './storageErrors.js';
 
@@ -40,17 +40,6 @@ const META = RESULT_METADATA;
 const figure = (value: number | null | undefined): string => (value === null || value === undefined ? '' : String(value));
 
 const MAX_CONFLICT_RETRIES = 8;
-
-export function resultPath(blobName: string): string {
-  return `${blobName}.json`;
-}
-
-/** Messages that name no valid blob get their record here, keyed by their content. */
-export const INVALID_MESSAGES_PREFIX = '_invalid-messages/';
-
-export function invalidMessagePath(messageText: string): string {
-  return `${INVALID_MESSAGES_PREFIX}${createHash('sha256').update(messageText).digest('hex').slice(0, 32)}.json`;
-}
 
 /**
  * Why a record replaces the existing one (or not). A success is never replaced by a failure of the same

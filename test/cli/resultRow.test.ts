@@ -1,7 +1,7 @@
 /** `npm run results` shows tokens only where a model was asked. */
 import { describe, expect, it } from 'vitest';
 import { resultRow, tokensCell } from '../../src/cli/resultRow.js';
-import { EMPTY_USAGE, RESULT_SCHEMA_VERSION, namedSource, type ResultRecord, type UsageInfo } from '../../src/pipeline/resultRecord.js';
+import { EMPTY_USAGE, RESULT_SCHEMA_VERSION, namedSource, type ResultRecord, type UsageInfo } from '../../src/contracts/resultRecord.js';
 
 function succeeded(provider: ResultRecord['provider'], usage: Partial<UsageInfo>): ResultRecord {
   return {

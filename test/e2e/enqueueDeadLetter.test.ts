@@ -9,7 +9,7 @@ import { blobOfSubject } from '../../src/blobEvents.js';
 import type { DeadLetteredEvent } from '../../src/local/blobCreatedEvents.js';
 import { BLOB_CREATED_SUBSCRIPTION } from '../../src/names.js';
 import { readBlob } from '../../src/storage/readBlob.js';
-import { resultPath } from '../../src/storage/resultStore.js';
+import { resultPath } from '../../src/contracts/blobPaths.js';
 import { fixture } from '../support/fixtures.js';
 import { waitFor } from '../support/storage.js';
 import { startTestHost, type TestHost } from '../support/testHost.js';

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replayPoisoned } from '../../src/ops/replayPoisoned.js';
 import { PoisonedJobs } from '../../src/storage/poisonedJobs.js';
-import { resultPath } from '../../src/storage/resultStore.js';
+import { resultPath } from '../../src/contracts/blobPaths.js';
 import {
   deploymentEnv,
   schemaAnswer,

@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareProfile } from '../../src/profiles/compare.js';
 import { describeSchema } from '../../src/profiles/describe.js';
-import { resultPath } from '../../src/storage/resultStore.js';
+import { resultPath } from '../../src/contracts/blobPaths.js';
 import { exampleResult } from '../support/profileExamples.js';
 import {
   deploymentEnv,

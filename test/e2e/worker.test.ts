@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeMessage, hostSettings } from '../../src/hostSettings.js';
 import { describeSchema } from '../../src/profiles/describe.js';
 import { invoiceSchema } from '../../src/profiles/invoice.js';
-import { invalidMessagePath } from '../../src/storage/resultStore.js';
+import { invalidMessagePath } from '../../src/contracts/blobPaths.js';
 import { startTestHost, type TestHost } from '../support/testHost.js';
 import { fixture } from '../support/fixtures.js';
 
@@ -50,7 +50,11 @@ describe('worker end to end with the offline provider', () => {
     expect(record.profile).toBe('invoice');
     expect(record.source.mime).toBe('image/png');
     // The offline provider reads the invoice with OCR: the fields the ground truth names must match.
-    const expected = JSON.parse(fixture('invoice.expected.json').toString('utf8')) as { invoice_number: string; date: string; total: number };
+    const expected = JSON.parse(fixture('invoice.expected.json').toString('utf8')) as {
+      invoice_number: string;
+      date: string;
+      total: number;
+    };
     const data = invoiceSchema.parse(record.data);
     expect(data).toMatchObject({ invoice_number: expected.invoice_number, date: expected.date, total: expected.total });
     expect(record.provider.info?.['ocrEngine']).toMatch(/tesseract/);

@@ -6,7 +6,7 @@ import type { EventGridEvent } from '@azure/functions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blobSubject } from '../../src/blobEvents.js';
 import { enqueueUpload } from '../../src/functions/enqueueUpload.js';
-import { parseJobMessage } from '../../src/pipeline/jobMessage.js';
+import { parseJobMessage } from '../../src/contracts/jobMessage.js';
 import { fixture } from '../support/fixtures.js';
 import { uniqueName } from '../support/storage.js';
 import { startTestHost, type TestHost } from '../support/testHost.js';

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { RECEIPTS_CONTAINER, RECEIPTS_ROOT } from '../../src/local/blobCreatedEvents.js';
-import { resultPath } from '../../src/storage/resultStore.js';
+import { resultPath } from '../../src/contracts/blobPaths.js';
 import { messageCount, sleep } from '../support/storage.js';
 import { startTestHost, uniqueNames, type TestHost } from '../support/testHost.js';
 import { fixture } from '../support/fixtures.js';

@@ -13,9 +13,10 @@ import { QueueServiceClient } from '@azure/storage-queue';
 import { describe, expect, it } from 'vitest';
 import { connectionStringFor } from '../../src/local/azurite.js';
 import { storageForTools } from '../../src/local/storageForTools.js';
-import { resultRecordSchema } from '../../src/pipeline/resultRecord.js';
+import { resultRecordSchema } from '../../src/contracts/resultRecord.js';
 import { createStorageClients } from '../../src/storage/clients.js';
-import { ResultStore, resultPath } from '../../src/storage/resultStore.js';
+import { ResultStore } from '../../src/storage/resultStore.js';
+import { resultPath } from '../../src/contracts/blobPaths.js';
 import { fixture } from '../support/fixtures.js';
 import { waitFor } from '../support/storage.js';
 import { uniqueNames } from '../support/testHost.js';
@@ -67,7 +68,11 @@ describe('`npm start` prints the storage for other tools', () => {
       const blobs = BlobServiceClient.fromConnectionString(printed);
       await blobs.getContainerClient(names.inputContainer).getBlockBlobClient('tools/photo.jpg').uploadData(fixture('photo.jpg'));
       const results = new ResultStore(blobs.getContainerClient(names.resultsContainer));
-      const record = await waitFor('the record of the upload made with the printed string', () => results.read(resultPath('tools/photo.jpg')), 30_000);
+      const record = await waitFor(
+        'the record of the upload made with the printed string',
+        () => results.read(resultPath('tools/photo.jpg')),
+        30_000,
+      );
       expect(resultRecordSchema.parse(record).status).toBe('succeeded');
       expect(await QueueServiceClient.fromConnectionString(printed).getQueueClient(names.jobsQueue).exists()).toBe(true);
     } finally {

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import { measureQueue } from '../../src/ops/queueFigures.js';
 import { summarizeResults } from '../../src/ops/resultFigures.js';
-import { EMPTY_USAGE, RESULT_SCHEMA_VERSION, type ResultRecord } from '../../src/pipeline/resultRecord.js';
+import { EMPTY_USAGE, RESULT_SCHEMA_VERSION, type ResultRecord } from '../../src/contracts/resultRecord.js';
 import { createStorageClients } from '../../src/storage/clients.js';
 import { ResultStore } from '../../src/storage/resultStore.js';
 

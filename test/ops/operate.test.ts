@@ -15,7 +15,7 @@ import { encodeMessage } from '../../src/hostSettings.js';
 import { startOpsServer, type RunningOpsServer } from '../../src/local/opsServer.js';
 import { METRIC_EVENT, METRIC_NAMES } from '../../src/ops/metricLines.js';
 import type { MetricsSnapshot } from '../../src/ops/snapshot.js';
-import type { ResultRecord } from '../../src/pipeline/resultRecord.js';
+import type { ResultRecord } from '../../src/contracts/resultRecord.js';
 import { createOfflineProvider } from '../../src/providers/offlineProvider.js';
 import type { VisionProvider } from '../../src/providers/types.js';
 import { launchChromium } from '../support/browser.js';
@@ -30,7 +30,10 @@ function meteredProvider(): VisionProvider {
   const offline = createOfflineProvider();
   return {
     name: 'openai',
-    analyze: async (request) => ({ ...(await offline.analyze(request)), usage: { promptTokens: 100, completionTokens: 20, reasoningTokens: 8, promptTokensEstimated: 110 } }),
+    analyze: async (request) => ({
+      ...(await offline.analyze(request)),
+      usage: { promptTokens: 100, completionTokens: 20, reasoningTokens: 8, promptTokensEstimated: 110 },
+    }),
     close: () => offline.close(),
   };
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, inject, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config.js';
 import { decodeMessage, encodeMessage, hostSettings } from '../../src/hostSettings.js';
-import { parseJobMessage, serializeJobMessage, type JobMessage } from '../../src/pipeline/jobMessage.js';
+import { parseJobMessage, serializeJobMessage, type JobMessage } from '../../src/contracts/jobMessage.js';
 import { replayPoisoned } from '../../src/ops/replayPoisoned.js';
 import { ensureStorage } from '../../src/runtime.js';
 import { AttemptLog } from '../../src/storage/attemptLog.js';

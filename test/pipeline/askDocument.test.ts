@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config.js';
 import { prepareDocument, type DocumentOptions, type PreparedDocument } from '../../src/documents/prepareDocument.js';
 import { WorkerError } from '../../src/errors.js';
 import { askDocument } from '../../src/pipeline/askDocument.js';
-import { resultRecordSchema } from '../../src/pipeline/resultRecord.js';
+import { resultRecordSchema } from '../../src/contracts/resultRecord.js';
 import { invoiceProfile as typedInvoiceProfile, type InvoiceData } from '../../src/profiles/invoice.js';
 import { strictJsonSchema } from '../../src/profiles/strictJsonSchema.js';
 import type { Profile } from '../../src/profiles/types.js';

@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { resultJsonSchema, resultRecordSchema } from '../../src/pipeline/resultRecord.js';
-import { resultPath } from '../../src/storage/resultStore.js';
+import { resultJsonSchema, resultRecordSchema } from '../../src/contracts/resultRecord.js';
+import { resultPath } from '../../src/contracts/blobPaths.js';
 import { startTestHost, type TestHost } from '../support/testHost.js';
 import { fixture } from '../support/fixtures.js';
 

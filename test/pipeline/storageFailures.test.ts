@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config.js';
 import { WorkerError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { connectionStringFor, freePort } from '../../src/local/azurite.js';
-import { serializeJobMessage } from '../../src/pipeline/jobMessage.js';
+import { serializeJobMessage } from '../../src/contracts/jobMessage.js';
 import { processJob } from '../../src/pipeline/processJob.js';
 import type { Worker } from '../../src/pipeline/worker.js';
 import { createOfflineProvider } from '../../src/providers/offlineProvider.js';

@@ -8,7 +8,7 @@
  */
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ResultRecord } from '../../src/pipeline/resultRecord.js';
+import type { ResultRecord } from '../../src/contracts/resultRecord.js';
 import {
   deploymentEnv,
   promptFiltered,

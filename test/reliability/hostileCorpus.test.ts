@@ -7,8 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CORPUS_MAX_BLOB_BYTES, hostileCorpus, type HostileCase } from '../../scripts/make-hostile-corpus.js';
-import type { ResultRecord } from '../../src/pipeline/resultRecord.js';
-import { INVALID_MESSAGES_PREFIX, resultPath } from '../../src/storage/resultStore.js';
+import type { ResultRecord } from '../../src/contracts/resultRecord.js';
+import { INVALID_MESSAGES_PREFIX, resultPath } from '../../src/contracts/blobPaths.js';
 import { blobNames, events, jobOf, sendJob, sendText } from '../support/jobs.js';
 import { messageCount } from '../support/storage.js';
 import { startTestHost, type TestHost } from '../support/testHost.js';

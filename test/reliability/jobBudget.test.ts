@@ -11,7 +11,7 @@ import { loadConfig } from '../../src/config.js';
 import { TransientError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { PROFILE_METADATA_KEY } from '../../src/names.js';
-import { serializeJobMessage } from '../../src/pipeline/jobMessage.js';
+import { serializeJobMessage } from '../../src/contracts/jobMessage.js';
 import { processJob } from '../../src/pipeline/processJob.js';
 import type { Worker } from '../../src/pipeline/worker.js';
 import { createOfflineProvider } from '../../src/providers/offlineProvider.js';
@@ -25,7 +25,10 @@ const FUNCTION_TIMEOUT_MS = 2_000;
 describe('the job time budget', () => {
   let worker: Worker;
   beforeAll(async () => {
-    const storage = { blobs: BlobServiceClient.fromConnectionString(connectionString), queues: QueueServiceClient.fromConnectionString(connectionString) };
+    const storage = {
+      blobs: BlobServiceClient.fromConnectionString(connectionString),
+      queues: QueueServiceClient.fromConnectionString(connectionString),
+    };
     worker = createWorker(loadConfig(testEnv(uniqueNames())), {
       storage,
       provider: createOfflineProvider(),
@@ -40,12 +43,23 @@ describe('the job time budget', () => {
   it('ends a job at its budget while OCR is still reading, as a retryable timeout', async () => {
     const [width, height] = [1600, 1200];
     // Random noise read in full as a receipt: ~40 s of OCR on two cores.
-    const noise = await sharp(randomBytes(width * height * 3), { raw: { width, height, channels: 3 } }).jpeg().toBuffer();
+    const noise = await sharp(randomBytes(width * height * 3), { raw: { width, height, channels: 3 } })
+      .jpeg()
+      .toBuffer();
     const blob = 'budget/noise.jpg';
     const { etag } = await worker.input.getBlockBlobClient(blob).uploadData(noise, { metadata: { [PROFILE_METADATA_KEY]: 'receipt' } });
-    const job = { v: 1 as const, container: worker.config.names.inputContainer, blob, etag: etag ?? '', contentLength: noise.length, profile: 'receipt' };
+    const job = {
+      v: 1 as const,
+      container: worker.config.names.inputContainer,
+      blob,
+      etag: etag ?? '',
+      contentLength: noise.length,
+      profile: 'receipt',
+    };
     const started = performance.now();
-    const error: unknown = await processJob(worker, JSON.parse(serializeJobMessage(job)) as unknown, { dequeueCount: 1 }).catch((thrown: unknown) => thrown);
+    const error: unknown = await processJob(worker, JSON.parse(serializeJobMessage(job)) as unknown, { dequeueCount: 1 }).catch(
+      (thrown: unknown) => thrown,
+    );
     const elapsed = performance.now() - started;
     expect(error).toBeInstanceOf(TransientError);
     expect(error).toMatchObject({ code: 'timeout', details: { timeoutMs: worker.jobTimeoutMs } });

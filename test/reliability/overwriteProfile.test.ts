@@ -8,12 +8,12 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/log.js';
 import { PROFILE_METADATA_KEY } from '../../src/names.js';
-import { serializeJobMessage } from '../../src/pipeline/jobMessage.js';
+import { serializeJobMessage } from '../../src/contracts/jobMessage.js';
 import { processJob } from '../../src/pipeline/processJob.js';
 import type { Worker } from '../../src/pipeline/worker.js';
 import { createOfflineProvider } from '../../src/providers/offlineProvider.js';
 import { createWorker, ensureStorage } from '../../src/runtime.js';
-import { resultPath } from '../../src/storage/resultStore.js';
+import { resultPath } from '../../src/contracts/blobPaths.js';
 import { fixture } from '../support/fixtures.js';
 import { testEnv, uniqueNames } from '../support/testHost.js';
 
@@ -22,8 +22,16 @@ const connectionString = inject('storageConnectionString');
 describe('the profile of the content analysed', () => {
   let worker: Worker;
   beforeAll(async () => {
-    const storage = { blobs: BlobServiceClient.fromConnectionString(connectionString), queues: QueueServiceClient.fromConnectionString(connectionString) };
-    worker = createWorker(loadConfig(testEnv(uniqueNames())), { storage, provider: createOfflineProvider(), logger: silentLogger, messageEncoding: 'base64' });
+    const storage = {
+      blobs: BlobServiceClient.fromConnectionString(connectionString),
+      queues: QueueServiceClient.fromConnectionString(connectionString),
+    };
+    worker = createWorker(loadConfig(testEnv(uniqueNames())), {
+      storage,
+      provider: createOfflineProvider(),
+      logger: silentLogger,
+      messageEncoding: 'base64',
+    });
     await ensureStorage(storage, worker.config);
   });
 
@@ -32,7 +40,14 @@ describe('the profile of the content analysed', () => {
     const client = worker.input.getBlockBlobClient(blob);
     const bytes = fixture('chart.png');
     const { etag } = await client.uploadData(bytes, { metadata: { [PROFILE_METADATA_KEY]: firstProfile } });
-    const job = { v: 1 as const, container: worker.config.names.inputContainer, blob, etag: etag ?? '', contentLength: bytes.length, profile: firstProfile };
+    const job = {
+      v: 1 as const,
+      container: worker.config.names.inputContainer,
+      blob,
+      etag: etag ?? '',
+      contentLength: bytes.length,
+      profile: firstProfile,
+    };
     const overwritten = await client.uploadData(bytes, { metadata: second });
     await processJob(worker, JSON.parse(serializeJobMessage(job)) as unknown, { dequeueCount: 1 });
     const record = await worker.results.read(resultPath(blob));

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Env } from '../../src/config.js';
 import { closeRenderPools } from '../../src/isolation/renderPool.js';
-import type { ResultRecord } from '../../src/pipeline/resultRecord.js';
+import type { ResultRecord } from '../../src/contracts/resultRecord.js';
 import { startTestHost } from '../support/testHost.js';
 import { imageBomb, strokeBomb } from './support/documentBombs.js';
 
@@ -53,7 +53,11 @@ describe('render isolation', () => {
     const run = await bombThenInvoice(await strokeBomb(50_000), {});
     console.info('stroke bomb, operator bound:', { ms: run.ms, maxLagMs: run.maxLagMs });
     expect(run.bomb.status).toBe('failed');
-    expect(run.bomb.error).toMatchObject({ code: 'document_too_complex', retryable: false, details: { exceeded: 'drawing operators on a page', value: 100_002, limit: 50_000, setting: 'MAX_PDF_PAGE_OPERATORS', page: 1 } });
+    expect(run.bomb.error).toMatchObject({
+      code: 'document_too_complex',
+      retryable: false,
+      details: { exceeded: 'drawing operators on a page', value: 100_002, limit: 50_000, setting: 'MAX_PDF_PAGE_OPERATORS', page: 1 },
+    });
     expect(run.maxLagMs).toBeLessThan(MAX_LOOP_LAG_MS);
     expect(run.after.status).toBe('succeeded');
   });
@@ -61,7 +65,11 @@ describe('render isolation', () => {
   it('stops a page that draws past RENDER_TIMEOUT_MS, replaces the child, and goes on', async () => {
     const run = await bombThenInvoice(await strokeBomb(200_000), { MAX_PDF_PAGE_OPERATORS: '10000000', RENDER_TIMEOUT_MS: '3000' });
     console.info('stroke bomb, render deadline:', { ms: run.ms, maxLagMs: run.maxLagMs });
-    expect(run.bomb.error).toMatchObject({ code: 'document_too_complex', retryable: false, details: { exceeded: 'render time', limit: 3000, setting: 'RENDER_TIMEOUT_MS', page: 1 } });
+    expect(run.bomb.error).toMatchObject({
+      code: 'document_too_complex',
+      retryable: false,
+      details: { exceeded: 'render time', limit: 3000, setting: 'RENDER_TIMEOUT_MS', page: 1 },
+    });
     expect(run.maxLagMs).toBeLessThan(MAX_LOOP_LAG_MS);
     expect(run.after.status).toBe('succeeded');
   });
@@ -70,21 +78,34 @@ describe('render isolation', () => {
     const bytes = await imageBomb(2, 6000);
     expect(bytes.length).toBeLessThan(8 * 1024);
     const run = await bombThenInvoice(bytes, {});
-    expect(run.bomb.error).toMatchObject({ code: 'document_too_complex', details: { exceeded: 'image pixels on a page', value: 72_000_000, limit: 40_000_000, setting: 'MAX_PDF_PAGE_IMAGE_PIXELS' } });
+    expect(run.bomb.error).toMatchObject({
+      code: 'document_too_complex',
+      details: { exceeded: 'image pixels on a page', value: 72_000_000, limit: 40_000_000, setting: 'MAX_PDF_PAGE_IMAGE_PIXELS' },
+    });
     expect(run.after.status).toBe('succeeded');
   });
 
   it('kills a child that outgrows RENDER_MAX_MEMORY_MB (render_failed), and the next PDF succeeds', async () => {
-    const run = await bombThenInvoice(await imageBomb(4, 6000), { MAX_PDF_PAGE_IMAGE_PIXELS: '1000000000', MAX_PDF_IMAGE_PIXELS: '1000000000', RENDER_MAX_MEMORY_MB: '400' });
+    const run = await bombThenInvoice(await imageBomb(4, 6000), {
+      MAX_PDF_PAGE_IMAGE_PIXELS: '1000000000',
+      MAX_PDF_IMAGE_PIXELS: '1000000000',
+      RENDER_MAX_MEMORY_MB: '400',
+    });
     console.info('image bomb, memory cap:', { ms: run.ms, maxLagMs: run.maxLagMs, details: run.bomb.error?.details });
-    expect(run.bomb.error).toMatchObject({ code: 'render_failed', retryable: false, details: { reason: 'out_of_memory', maxMemoryMb: 400, page: 1 } });
+    expect(run.bomb.error).toMatchObject({
+      code: 'render_failed',
+      retryable: false,
+      details: { reason: 'out_of_memory', maxMemoryMb: 400, page: 1 },
+    });
     expect(run.maxLagMs).toBeLessThan(MAX_LOOP_LAG_MS);
     expect(run.after.status).toBe('succeeded');
   });
 
   it('draws real multi-page PDFs 8 at a time under forced GCs without a crash', async () => {
     const script = new URL('./support/concurrentRenders.ts', import.meta.url).pathname;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', script, '8', '1'], { timeout: 170_000 });
+    const { stdout } = await promisify(execFile)(process.execPath, ['--expose-gc', '--import', 'tsx', script, '8', '1'], {
+      timeout: 170_000,
+    });
     // 8 documents of 1, 2 and 1 pages at once; then 30 bursts of 8 unheld encodes (3 of 3 runs segfaulted on 0.1.100).
     expect(JSON.parse(stdout.trim())).toEqual({ concurrency: 8, rounds: 1, pages: 11, encodes: 240 });
   });

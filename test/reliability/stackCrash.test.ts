@@ -13,9 +13,10 @@ import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { connectionStringFor, freePort, startAzurite } from '../../src/local/azurite.js';
-import { resultRecordSchema } from '../../src/pipeline/resultRecord.js';
+import { resultRecordSchema } from '../../src/contracts/resultRecord.js';
 import { createStorageClients } from '../../src/storage/clients.js';
-import { ResultStore, resultPath } from '../../src/storage/resultStore.js';
+import { ResultStore } from '../../src/storage/resultStore.js';
+import { resultPath } from '../../src/contracts/blobPaths.js';
 import { blobNames } from '../support/jobs.js';
 import { messageCount, waitFor, waitForEmpty } from '../support/storage.js';
 import { testEnv, uniqueNames } from '../support/testHost.js';
@@ -80,7 +81,10 @@ describe('the whole local stack killed with SIGKILL mid-batch and started again'
   it(`ends each of ${FILES} uploads with exactly one record, within the stated bound`, async () => {
     expect(existsSync(MAIN), 'run `npm run build` first').toBe(true);
     const ports = { blob: await freePort(), queue: await freePort() };
-    const connectionString = connectionStringFor(`http://127.0.0.1:${ports.blob}/devstoreaccount1`, `http://127.0.0.1:${ports.queue}/devstoreaccount1`);
+    const connectionString = connectionStringFor(
+      `http://127.0.0.1:${ports.blob}/devstoreaccount1`,
+      `http://127.0.0.1:${ports.queue}/devstoreaccount1`,
+    );
     const storage = createStorageClients({ kind: 'connectionString', connectionString, setting: 'DataStorage' });
     const config = loadConfig({ ...env, DataStorage: connectionString });
 
@@ -97,7 +101,11 @@ describe('the whole local stack killed with SIGKILL mid-batch and started again'
         .toBuffer();
       etags.set(name, (await input.getBlockBlobClient(name).uploadData(bytes)).etag ?? '');
     }
-    await waitFor(`${KILL_AFTER_RECORDS} records`, async () => ((await blobNames(results)).length >= KILL_AFTER_RECORDS ? true : undefined), 120_000);
+    await waitFor(
+      `${KILL_AFTER_RECORDS} records`,
+      async () => ((await blobNames(results)).length >= KILL_AFTER_RECORDS ? true : undefined),
+      120_000,
+    );
 
     // The terminal's Ctrl+\ or an OOM kill of the job: every process in the host's group, at once.
     process.kill(-(first.child.pid ?? 0), 'SIGKILL');

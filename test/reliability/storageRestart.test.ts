@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startAzurite, type RunningAzurite } from '../../src/local/azurite.js';
 import { createOfflineProvider } from '../../src/providers/offlineProvider.js';
 import type { VisionProvider } from '../../src/providers/types.js';
-import { resultPath } from '../../src/storage/resultStore.js';
+import { resultPath } from '../../src/contracts/blobPaths.js';
 import { blobNames, events } from '../support/jobs.js';
 import { messageCount, sleep, waitFor, waitForEmpty } from '../support/storage.js';
 import { startTestHost, type TestHost } from '../support/testHost.js';

@@ -4,8 +4,9 @@
  */
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { EMPTY_USAGE, RESULT_SCHEMA_VERSION, type ResultRecord } from '../../src/pipeline/resultRecord.js';
-import { ResultStore, resultPath, shouldReplace } from '../../src/storage/resultStore.js';
+import { EMPTY_USAGE, RESULT_SCHEMA_VERSION, type ResultRecord } from '../../src/contracts/resultRecord.js';
+import { ResultStore, shouldReplace } from '../../src/storage/resultStore.js';
+import { resultPath } from '../../src/contracts/blobPaths.js';
 import { uniqueName } from '../support/storage.js';
 
 const EARLY = '2024-03-01T10:00:00.000Z';
@@ -61,7 +62,7 @@ describe('shouldReplace', () => {
   });
 });
 
-describe('shouldReplace with the blob\'s current ETag', () => {
+describe("shouldReplace with the blob's current ETag", () => {
   it('prefers the version the blob holds now over dates, which have whole seconds only', () => {
     // Two uploads within the same second: Last-Modified cannot tell them apart.
     expect(shouldReplace(existing('succeeded', 'new', EARLY), record('succeeded', 'old', EARLY), 'new')).toBe(false);

@@ -2,7 +2,7 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import { loadConfig, type Env } from '../../src/config.js';
 import { encodeMessage, hostSettings } from '../../src/hostSettings.js';
-import { serializeJobMessage, type JobMessage } from '../../src/pipeline/jobMessage.js';
+import { serializeJobMessage, type JobMessage } from '../../src/contracts/jobMessage.js';
 import { createOpenAiProvider } from '../../src/providers/openaiProvider.js';
 import type { VisionProvider } from '../../src/providers/types.js';
 import type { TestHost } from './testHost.js';

@@ -9,10 +9,11 @@ import { loadConfig, type Config, type Env } from '../../src/config.js';
 import { hostSettings, type HostSettings } from '../../src/hostSettings.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import { LocalHost } from '../../src/local/localHost.js';
-import { resultRecordSchema, type ResultRecord } from '../../src/pipeline/resultRecord.js';
+import { resultRecordSchema, type ResultRecord } from '../../src/contracts/resultRecord.js';
 import type { VisionProvider } from '../../src/providers/types.js';
 import { createStorageClients, type StorageClients } from '../../src/storage/clients.js';
-import { ResultStore, resultPath } from '../../src/storage/resultStore.js';
+import { ResultStore } from '../../src/storage/resultStore.js';
+import { resultPath } from '../../src/contracts/blobPaths.js';
 
 export interface TestHostOptions {
   env?: Env;

@@ -4,9 +4,9 @@
  * name is usable only if all of those are. One place, used by the job message and the enqueue step.
  * Rules: learn.microsoft.com/rest/api/storageservices/naming-and-referencing-containers--blobs--and-metadata
  */
-import { attemptPath } from '../storage/attemptLog.js';
-import { poisonedPath } from '../storage/poisonedJobs.js';
-import { resultPath } from '../storage/resultStore.js';
+import { attemptPath } from './blobPaths.js';
+import { poisonedPath } from './blobPaths.js';
+import { resultPath } from './blobPaths.js';
 
 /** Azure's limits for a blob name, in characters (UTF-16 code units, the stricter count) and "/" segments. */
 export const MAX_BLOB_NAME_CHARS = 1024;

@@ -11,7 +11,7 @@ import {
   parseJobMessage,
   serializeJobMessage,
   type JobMessage,
-} from '../../src/pipeline/jobMessage.js';
+} from '../../src/contracts/jobMessage.js';
 
 const CONTAINER = 'uploads';
 const valid: JobMessage = { v: 1, container: CONTAINER, blob: 'invoices/2024/march.png', etag: '"0x8DCB1"', contentLength: 1234 };

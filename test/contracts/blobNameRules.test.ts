@@ -5,10 +5,10 @@ import {
   MAX_BLOB_NAME_SEGMENTS,
   MAX_UPLOAD_NAME_CHARS,
   MAX_UPLOAD_NAME_SEGMENTS,
-} from '../../src/pipeline/blobNameRules.js';
-import { attemptPath } from '../../src/storage/attemptLog.js';
-import { poisonedPath } from '../../src/storage/poisonedJobs.js';
-import { resultPath } from '../../src/storage/resultStore.js';
+} from '../../src/contracts/blobNameRules.js';
+import { attemptPath } from '../../src/contracts/blobPaths.js';
+import { poisonedPath } from '../../src/contracts/blobPaths.js';
+import { resultPath } from '../../src/contracts/blobPaths.js';
 
 const derived = (name: string) => [resultPath(name), attemptPath(name), poisonedPath(name)];
 
