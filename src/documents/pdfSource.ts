@@ -2,7 +2,7 @@
  * PDFs through pdf.js (Apache-2.0), drawn with @napi-rs/canvas (MIT, Skia; its binaries ship in npm
  * packages, so nothing is downloaded at install). pdf.js is loaded on the first PDF, not at start: it is
  * 3 MB of JavaScript that image-only workloads never need. In Node it parses on the calling thread
- * ("fake worker"), so this module runs only inside a render child (src/isolation/renderWorker.ts); one
+ * ("fake worker"), so this module runs only inside a render child (src/renderChild.ts); one
  * page is parsed and drawn at a time, and its canvas is released before the next. Each page is measured
  * against `PdfBounds` before it is drawn: what a page costs to draw is not what its bytes weigh.
  */

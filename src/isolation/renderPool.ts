@@ -36,13 +36,16 @@ export type RenderFailure =
 /** The child died, was killed, or missed its deadline: the session is over. */
 export class RenderFailureError extends Error {
   constructor(readonly failure: RenderFailure) {
-    super(`the renderer ${failure.reason === 'timeout' ? `missed its ${failure.timeoutMs} ms deadline` : failure.reason === 'out_of_memory' ? `used ${failure.rssMb} MB of ${failure.maxMemoryMb} MB` : `died (exit code ${failure.exitCode}, signal ${failure.signal})`}`);
+    super(
+      `the renderer ${failure.reason === 'timeout' ? `missed its ${failure.timeoutMs} ms deadline` : failure.reason === 'out_of_memory' ? `used ${failure.rssMb} MB of ${failure.maxMemoryMb} MB` : `died (exit code ${failure.exitCode}, signal ${failure.signal})`}`,
+    );
     this.name = 'RenderFailureError';
   }
 }
 
 export interface RenderSession {
-  call<R extends RenderRequest>(request: R): Promise<Extract<RenderReply, { op: R['op'] }>['value']>;
+  /** `T` is the answer the task named by `request.op` gives (the caller's own protocol). */
+  call<T>(request: RenderRequest): Promise<T>;
   /** Gives the child back to the pool (or, after a failure, lets it be replaced). */
   release(): void;
 }
@@ -50,7 +53,7 @@ export interface RenderSession {
 const RSS_POLL_MS = 50;
 const here = fileURLToPath(import.meta.url);
 // Compiled (.js under dist/) or source (.ts under vitest/tsx): start the same kind of file as this one.
-const ENTRY = fileURLToPath(new URL(`./renderWorker${extname(here)}`, import.meta.url));
+const ENTRY = fileURLToPath(new URL(`../renderChild${extname(here)}`, import.meta.url));
 const LOADER = extname(here) === '.ts' ? ['--import', 'tsx'] : [];
 
 /** Resident set size of a process in MB, from /proc (Linux, as on Azure Functions); undefined elsewhere. */
@@ -110,8 +113,11 @@ class Child {
     const pending = this.pending.get(reply.id);
     if (pending === undefined) return;
     this.pending.delete(reply.id);
-    if (reply.op === 'error') pending.reject(reply.value.code === undefined ? new Error(reply.value.message) : new PermanentError(reply.value.code as PermanentCode, reply.value.message, { details: reply.value.details ?? {} }));
-    else pending.resolve(reply.value);
+    if (reply.ok) return pending.resolve(reply.value);
+    const { code, message, details } = reply.error;
+    pending.reject(
+      code === undefined ? new Error(message) : new PermanentError(code as PermanentCode, message, { details: details ?? {} }),
+    );
   }
 
   /** The first failure wins; the child is killed and every call in flight gets the failure. */
@@ -161,7 +167,7 @@ export class RenderPool {
     await child.ready;
     let released = false;
     return {
-      call: (request) => child.call(request) as never,
+      call: <T>(request: RenderRequest) => child.call(request) as Promise<T>,
       release: () => {
         if (released) return;
         released = true;
@@ -260,13 +266,26 @@ export function renderFailure(error: unknown, context: { page?: number; setting:
   const { failure } = error;
   const where = context.page === undefined ? '' : ` on page ${context.page}`;
   if (failure.reason === 'timeout') {
-    return new PermanentError('document_too_complex', `expected the file to be drawn within ${failure.timeoutMs} ms (${context.setting}), the renderer was still busy${where} and was stopped`, {
-      cause: error,
-      details: { exceeded: 'render time', limit: failure.timeoutMs, setting: context.setting, ...(context.page === undefined ? {} : { page: context.page }) },
-    });
+    return new PermanentError(
+      'document_too_complex',
+      `expected the file to be drawn within ${failure.timeoutMs} ms (${context.setting}), the renderer was still busy${where} and was stopped`,
+      {
+        cause: error,
+        details: {
+          exceeded: 'render time',
+          limit: failure.timeoutMs,
+          setting: context.setting,
+          ...(context.page === undefined ? {} : { page: context.page }),
+        },
+      },
+    );
   }
-  return new PermanentError('render_failed', `the renderer ${failure.reason === 'out_of_memory' ? `ran out of memory${where}` : `crashed${where}`}: ${error.message}`, {
-    cause: error,
-    details: { ...failure, ...(context.page === undefined ? {} : { page: context.page }) },
-  });
+  return new PermanentError(
+    'render_failed',
+    `the renderer ${failure.reason === 'out_of_memory' ? `ran out of memory${where}` : `crashed${where}`}: ${error.message}`,
+    {
+      cause: error,
+      details: { ...failure, ...(context.page === undefined ? {} : { page: context.page }) },
+    },
+  );
 }

@@ -1,34 +1,18 @@
-/** The messages between the worker and a render child (src/isolation/renderWorker.ts): one reply per request. */
-import type { Size } from '../pipeline/imageTokens.js';
-import type { PageText } from '../documents/pageText.js';
-import type { PdfBounds } from '../documents/pdfSource.js';
+/**
+ * The messages between the worker and a render child (src/renderChild.ts), one reply per request. The
+ * pool carries them without knowing the tasks: each caller types its own (documents/isolatedPdf.ts,
+ * pipeline/decodeHeic.ts), so that isolation/ depends on nothing it runs.
+ */
 
-export type RenderRequest =
-  | { op: 'openPdf'; bytes: Uint8Array; maxInputPixels: number; bounds: PdfBounds }
-  | { op: 'pageSize'; page: number }
-  | { op: 'pageText'; page: number; size: Size }
-  | { op: 'renderPage'; page: number; size: Size }
-  | { op: 'closePdf' }
-  | { op: 'decodeHeic'; bytes: Uint8Array; maxInputPixels: number };
+/** `op` names a task the child answers; the other fields are its arguments. */
+export type RenderRequest = { op: string } & Record<string, unknown>;
 
 /** The child's first message: it has loaded what it draws with, and calls may start. */
 export interface Ready {
   ready: true;
 }
 
-/** A decoded HEIC image; `rgba` is absent when it is larger than `maxInputPixels` and was not decoded. */
-export interface DecodedHeic {
-  width: number;
-  height: number;
-  rgba?: Uint8ClampedArray;
-}
-
 export type RenderReply =
-  | { op: 'openPdf'; value: { pageCount: number } }
-  | { op: 'pageSize'; value: Size }
-  | { op: 'pageText'; value: PageText }
-  | { op: 'renderPage'; value: Uint8Array }
-  | { op: 'closePdf'; value: null }
-  | { op: 'decodeHeic'; value: DecodedHeic }
+  | { ok: true; value: unknown }
   /** `code` is set for the project's permanent errors (a corrupt PDF, a bound exceeded), which cross as they are. */
-  | { op: 'error'; value: { message: string; code?: string; details?: Record<string, unknown> } };
+  | { ok: false; error: { message: string; code?: string; details?: Record<string, unknown> } };

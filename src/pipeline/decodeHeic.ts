@@ -5,7 +5,6 @@
  */
 import { createRequire } from 'node:module';
 import { renderFailure, renderPool, type RenderPoolSettings } from '../isolation/renderPool.js';
-import type { DecodedHeic } from '../isolation/renderProtocol.js';
 import { SETTINGS } from '../names.js';
 
 interface HeicDecodeImage {
@@ -25,6 +24,20 @@ function loadHeicDecode(): HeicDecode {
   // heic-decode is CommonJS and ships no type declarations.
   heicDecode ??= createRequire(import.meta.url)('heic-decode') as HeicDecode;
   return heicDecode;
+}
+
+/** The HEIC task a render child answers (src/renderChild.ts). */
+export interface HeicRequest {
+  op: 'decodeHeic';
+  bytes: Uint8Array;
+  maxInputPixels: number;
+}
+
+/** A decoded HEIC image; `rgba` is absent when it is larger than `maxInputPixels` and was not decoded. */
+export interface DecodedHeic {
+  width: number;
+  height: number;
+  rgba?: Uint8ClampedArray;
 }
 
 export interface HeicImage {
@@ -55,7 +68,7 @@ export async function withHeicImage<T>(bytes: Buffer, use: (image: HeicImage) =>
 export async function decodeHeicIsolated(bytes: Buffer, maxInputPixels: number, render: RenderPoolSettings): Promise<DecodedHeic> {
   const session = await renderPool(render).session();
   try {
-    return await session.call({ op: 'decodeHeic', bytes, maxInputPixels });
+    return await session.call<DecodedHeic>({ op: 'decodeHeic', bytes, maxInputPixels } satisfies HeicRequest);
   } catch (error) {
     throw renderFailure(error, { setting: SETTINGS.renderTimeoutMs });
   } finally {

@@ -3,11 +3,12 @@
  * answers its calls, or decodes a HEIC image. Whatever goes wrong in here (a crash, a runaway page) ends
  * this process, never the worker's.
  */
-import type { DocumentSource } from '../documents/documentSource.js';
-import { openPdf, pdfjs } from '../documents/pdfSource.js';
-import { WorkerError, ensureError } from '../errors.js';
-import { withHeicImage } from '../pipeline/decodeHeic.js';
-import type { RenderReply, RenderRequest } from './renderProtocol.js';
+import type { DocumentSource } from './documents/documentSource.js';
+import type { PdfRequest } from './documents/isolatedPdf.js';
+import { openPdf, pdfjs } from './documents/pdfSource.js';
+import { WorkerError, ensureError } from './errors.js';
+import type { RenderReply } from './isolation/renderProtocol.js';
+import { withHeicImage, type HeicRequest } from './pipeline/decodeHeic.js';
 
 let open: DocumentSource | undefined;
 
@@ -16,31 +17,30 @@ function current(): DocumentSource {
   return open;
 }
 
-async function answer(request: RenderRequest): Promise<RenderReply> {
+async function answer(request: PdfRequest | HeicRequest): Promise<unknown> {
   switch (request.op) {
     case 'openPdf':
       await open?.close();
       open = await openPdf(request.bytes, request.maxInputPixels, request.bounds);
-      return { op: 'openPdf', value: { pageCount: open.pageCount } };
+      return { pageCount: open.pageCount };
     case 'pageSize':
-      return { op: 'pageSize', value: await current().pageSize(request.page) };
+      return current().pageSize(request.page);
     case 'pageText': {
       const text = await current().pageText(request.page, request.size);
       if (text === null) throw new Error('a PDF page always has a text layer, if an empty one');
-      return { op: 'pageText', value: text };
+      return text;
     }
     case 'renderPage':
-      return { op: 'renderPage', value: await current().renderPage(request.page, request.size) };
+      return current().renderPage(request.page, request.size);
     case 'closePdf':
       await open?.close();
       open = undefined;
-      return { op: 'closePdf', value: null };
+      return null;
     case 'decodeHeic': {
       const { maxInputPixels } = request;
-      const value = await withHeicImage(Buffer.from(request.bytes), async ({ width, height, decode }) =>
+      return withHeicImage(Buffer.from(request.bytes), async ({ width, height, decode }) =>
         width * height > maxInputPixels ? { width, height } : { width, height, rgba: await decode() },
       );
-      return { op: 'decodeHeic', value };
     }
   }
 }
@@ -48,14 +48,14 @@ async function answer(request: RenderRequest): Promise<RenderReply> {
 function failure(error: unknown): RenderReply {
   const cause = ensureError(error);
   return error instanceof WorkerError && !error.retryable
-    ? { op: 'error', value: { message: cause.message, code: error.code, ...(error.details === undefined ? {} : { details: error.details }) } }
-    : { op: 'error', value: { message: cause.message } };
+    ? { ok: false, error: { message: cause.message, code: error.code, ...(error.details === undefined ? {} : { details: error.details }) } }
+    : { ok: false, error: { message: cause.message } };
 }
 
-process.on('message', (message: RenderRequest & { id: number }) => {
+process.on('message', (message: (PdfRequest | HeicRequest) & { id: number }) => {
   const { id } = message;
   void answer(message).then(
-    (reply) => process.send?.({ id, ...reply }),
+    (value) => process.send?.({ id, ok: true, value } satisfies RenderReply & { id: number }),
     (error: unknown) => process.send?.({ id, ...failure(error) }),
   );
 });
