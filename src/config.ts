@@ -15,8 +15,6 @@ import { DEFAULT_MODEL, REASONING_EFFORTS, resolveModelFamily, type ReasoningEff
 import type { RequestSettings } from './models/requestShape.js';
 import { readProfileFile } from './profiles/profileConfig.js';
 import type { PathRule } from './profiles/types.js';
-import type { PdfBounds } from './documents/pdfSource.js';
-import type { RenderPoolSettings } from './isolation/renderPool.js';
 
 export { ConfigError };
 
@@ -65,6 +63,30 @@ export interface RateLimitSettings {
 }
 
 /** Limits that protect the worker and the bill from multi-page uploads (src/documents/). */
+/** What one PDF may cost to draw and read (MAX_PDF_* settings); more is `document_too_complex`. */
+export interface PdfBounds {
+  /** Drawing operators on one page, counted before it is drawn. */
+  maxPageOperators: number;
+  /** Pixels of the images one page draws (each decoded in full, whatever size it is drawn at). */
+  maxPageImagePixels: number;
+  /** The same, summed over the pages of the document. */
+  maxDocumentImagePixels: number;
+  /** Characters of one page's text layer. */
+  maxPageTextChars: number;
+  /** The same, summed over the document. */
+  maxDocumentTextChars: number;
+}
+
+/** The child processes that draw PDFs and decode HEIC (src/isolation/renderPool.ts). */
+export interface RenderPoolSettings {
+  /** Child processes at most (RENDER_WORKERS). */
+  workers: number;
+  /** Deadline of one call: a page's text or rendering, a HEIC decode (RENDER_TIMEOUT_MS). */
+  timeoutMs: number;
+  /** Resident memory one child may use (RENDER_MAX_MEMORY_MB). */
+  maxMemoryMb: number;
+}
+
 export interface DocumentSettings {
   /** Documents with more pages are refused (`too_many_pages`) before any page is drawn. */
   maxPages: number;

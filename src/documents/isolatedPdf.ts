@@ -4,14 +4,14 @@
  * misses its deadline ends the document with `render_failed` or `document_too_complex`; the session's
  * child goes back to the pool (or is replaced) when the document is closed.
  */
-import type { DocumentSettings } from '../config.js';
+import type { DocumentSettings, PdfBounds } from '../config.js';
 import { PermanentError } from '../errors.js';
 import { renderFailure, renderPool, type RenderSession } from '../isolation/renderPool.js';
 import { SETTINGS } from '../names.js';
 import type { Size } from '../pipeline/imageTokens.js';
 import type { DocumentSource } from './documentSource.js';
 import type { PageText } from './pageText.js';
-import { pdfError, type PdfBounds } from './pdfSource.js';
+import { pdfError } from './pdfSource.js';
 
 /** The PDF tasks a render child answers: at most one PDF open per child. */
 export type PdfRequest =

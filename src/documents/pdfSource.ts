@@ -14,26 +14,13 @@ import { SETTINGS } from '../names.js';
 import type { Size } from '../pipeline/imageTokens.js';
 import type { DocumentSource } from './documentSource.js';
 import { pageText, type PageText, type TextRun } from './pageText.js';
+import type { PdfBounds } from '../config.js';
 
 type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
 type PdfDocument = Awaited<ReturnType<PdfJs['getDocument']>['promise']>;
 type PdfPage = Awaited<ReturnType<PdfDocument['getPage']>>;
 type PageViewport = ReturnType<PdfPage['getViewport']>;
 type RenderParameters = Parameters<PdfPage['render']>[0];
-
-/** What one PDF may cost to draw and read (MAX_PDF_* settings); more is `document_too_complex`. */
-export interface PdfBounds {
-  /** Drawing operators on one page, counted before it is drawn. */
-  maxPageOperators: number;
-  /** Pixels of the images one page draws (each decoded in full, whatever size it is drawn at). */
-  maxPageImagePixels: number;
-  /** The same, summed over the pages of the document. */
-  maxDocumentImagePixels: number;
-  /** Characters of one page's text layer. */
-  maxPageTextChars: number;
-  /** The same, summed over the document. */
-  maxDocumentTextChars: number;
-}
 
 type BoundName = keyof PdfBounds;
 

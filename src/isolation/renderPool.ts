@@ -16,17 +16,9 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { RenderPoolSettings } from '../config.js';
 import { PermanentError, ensureError, type PermanentCode } from '../errors.js';
 import type { Ready, RenderReply, RenderRequest } from './renderProtocol.js';
-
-export interface RenderPoolSettings {
-  /** Child processes at most (RENDER_WORKERS). */
-  workers: number;
-  /** Deadline of one call: a page's text or rendering, a HEIC decode (RENDER_TIMEOUT_MS). */
-  timeoutMs: number;
-  /** Resident memory one child may use (RENDER_MAX_MEMORY_MB). */
-  maxMemoryMb: number;
-}
 
 export type RenderFailure =
   | { reason: 'timeout'; timeoutMs: number }

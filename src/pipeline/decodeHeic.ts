@@ -4,7 +4,8 @@
  * the worker asks a render child (`decodeHeicIsolated`); `withHeicImage` is what the child runs.
  */
 import { createRequire } from 'node:module';
-import { renderFailure, renderPool, type RenderPoolSettings } from '../isolation/renderPool.js';
+import type { RenderPoolSettings } from '../config.js';
+import { renderFailure, renderPool } from '../isolation/renderPool.js';
 import { SETTINGS } from '../names.js';
 
 interface HeicDecodeImage {

@@ -8,7 +8,7 @@ import { PermanentError, WorkerError, ensureError } from '../errors.js';
 import { SETTINGS } from '../names.js';
 import type { Detail, EncodeFormat } from '../profiles/types.js';
 import type { PreparedImage, SourceImage } from '../providers/types.js';
-import type { RenderPoolSettings } from '../isolation/renderPool.js';
+import type { RenderPoolSettings } from '../config.js';
 import { decodeHeicIsolated } from './decodeHeic.js';
 import { SUPPORTED_IMAGE_TYPES, unsupportedMediaType } from './detectMediaType.js';
 import { imageTokens, modelImageSize } from './imageTokens.js';
