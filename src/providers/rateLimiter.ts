@@ -23,6 +23,7 @@ import type { RateLimitSettings } from '../config.js';
 import { TransientError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { SETTINGS } from '../names.js';
+import { retryAfterMs } from './retryAfter.js';
 
 /** One admitted call: when it was charged and how much. */
 export interface Ticket {
@@ -264,17 +265,6 @@ interface Waiter {
   resolve: (ticket: Ticket) => void;
   reject: (error: Error) => void;
   detach: () => void;
-}
-
-/** The server's requested wait: `retry-after-ms` first, then `retry-after` (seconds or an HTTP date). */
-function retryAfterMs(headers: Headers): number | undefined {
-  const ms = Number.parseFloat(headers.get('retry-after-ms') ?? '');
-  if (Number.isFinite(ms) && ms >= 0) return ms;
-  const raw = headers.get('retry-after') ?? '';
-  const seconds = Number.parseFloat(raw);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(raw);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
 function readCount(headers: Headers, name: string): number | undefined {
