@@ -9,6 +9,7 @@ import { TransientError, type WorkerError } from '../errors.js';
 import { encodeMessage } from '../hostSettings.js';
 import type { Logger } from '../log.js';
 import { SETTINGS } from '../names.js';
+import { retryAfterOf } from '../providers/retryAfter.js';
 import { serializeJobMessage, type JobMessage } from './jobMessage.js';
 import type { Worker } from './worker.js';
 
@@ -35,11 +36,6 @@ export interface Deferral {
   deferrals: number;
   delaySeconds: number;
 }
-
-const retryAfterOf = (error: WorkerError): number | undefined => {
-  const value = error.details?.['retryAfterMs'];
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
-};
 
 /** Enqueues the job again with a visibility delay; the caller then completes the current message. */
 export async function deferJob(worker: Worker, job: JobMessage, error: WorkerError, log: Logger): Promise<Deferral> {

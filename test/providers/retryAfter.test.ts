@@ -1,6 +1,7 @@
-/** The wait a model service asks for, as the limiter, the openai provider and deferral read it. */
+/** The wait a model service asks for, as the limiter, the openai provider and deferral read it from headers and errors. */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { retryAfterMs } from '../../src/providers/retryAfter.js';
+import { TransientError } from '../../src/errors.js';
+import { retryAfterMs, retryAfterOf } from '../../src/providers/retryAfter.js';
 
 const NOW = Date.parse('2025-11-25T18:20:00Z');
 const read = (values: Record<string, string>): number | undefined => retryAfterMs(new Headers(values));
@@ -52,5 +53,21 @@ describe('retryAfterMs', () => {
   it('reads absent headers as no wait', () => {
     expect(read({})).toBeUndefined();
     expect(retryAfterMs(undefined)).toBeUndefined();
+  });
+});
+
+describe('retryAfterOf', () => {
+  const of = (details: Record<string, unknown> | undefined): number | undefined =>
+    retryAfterOf(new TransientError('rate_limited', 'the model endpoint is rate limiting', details === undefined ? {} : { details }));
+
+  it("reads an error's retryAfterMs, 0 included", () => {
+    expect(of({ status: 429, retryAfterMs: 1_500 })).toBe(1_500);
+    expect(of({ retryAfterMs: 0 })).toBe(0);
+  });
+
+  it('reads anything but a finite, non-negative number as no wait', () => {
+    for (const retryAfterMs of [Number.NaN, Number.POSITIVE_INFINITY, -1, '1500', null]) expect(of({ retryAfterMs })).toBeUndefined();
+    expect(of({ status: 429 })).toBeUndefined();
+    expect(of(undefined)).toBeUndefined();
   });
 });
