@@ -14,6 +14,7 @@ import type { ModelSettings, ProviderSettings } from '../config.js';
 import { PermanentError, TransientError, asWorkerError, type WorkerError } from '../errors.js';
 import { planFor, type RequestPlan } from '../models/requestShape.js';
 import { SETTINGS } from '../names.js';
+import { abortedError } from './aborted.js';
 import { retryAfterMs } from './retryAfter.js';
 import type { AnalysisRequest, AnalysisResponse, Usage, VisionProvider } from './types.js';
 
@@ -292,10 +293,11 @@ function failureOf(outcome: Outcome, { redact, signal, model }: FailureContext):
 
   const { error } = outcome;
   if (signal?.aborted) {
-    const timedOut = signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError';
-    return timedOut
-      ? new TransientError('timeout', "the job's time budget ran out before the model answered", { cause: error })
-      : new TransientError('internal_error', 'the model call was cancelled by the caller', { cause: error });
+    return abortedError(
+      signal,
+      { timedOut: "the job's time budget ran out before the model answered", cancelled: 'the model call was cancelled by the caller' },
+      error,
+    );
   }
   if (error instanceof APIConnectionTimeoutError) {
     const attempts = model.maxRetries + 1;

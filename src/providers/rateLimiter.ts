@@ -23,6 +23,7 @@ import type { RateLimitSettings } from '../config.js';
 import { TransientError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { SETTINGS } from '../names.js';
+import { abortedError } from './aborted.js';
 import { retryAfterMs } from './retryAfter.js';
 
 /** One admitted call: when it was charged and how much. */
@@ -316,11 +317,11 @@ export class RateLimiter {
       if (signal !== undefined) {
         const onAbort = (): void => {
           this.remove(waiter);
-          const timedOut = signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError';
           reject(
-            timedOut
-              ? new TransientError('timeout', "the job's time budget ran out while the model call waited for quota")
-              : new TransientError('internal_error', 'the model call was cancelled while it waited for quota'),
+            abortedError(signal, {
+              timedOut: "the job's time budget ran out while the model call waited for quota",
+              cancelled: 'the model call was cancelled while it waited for quota',
+            }),
           );
           this.pump();
         };
