@@ -6,7 +6,7 @@ import { withOcrGrounding } from './ocrGroundedProvider.js';
 import { createOpenAiProvider } from './openaiProvider.js';
 import { PromptCalibration } from './promptCalibration.js';
 import { observingFetch, withRateLimit } from './rateLimitedProvider.js';
-import { RateLimiter, type LimiterState } from './rateLimiter.js';
+import { RateLimiter, type LimiterState } from './rateLimit/rateLimiter.js';
 import type { VisionProvider } from './types.js';
 
 export interface ProviderOptions {

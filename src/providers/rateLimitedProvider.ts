@@ -7,7 +7,7 @@
 import { WorkerError } from '../errors.js';
 import { planFor, type RequestSettings } from '../models/requestShape.js';
 import { CALIBRATION_WARN_DIFFERENCE, type PromptCalibration } from './promptCalibration.js';
-import type { RateLimiter } from './rateLimiter.js';
+import type { RateLimiter } from './rateLimit/rateLimiter.js';
 import { retryAfterOf } from './retryAfter.js';
 import type { AnalysisRequest, AnalysisResponse, VisionProvider } from './types.js';
 

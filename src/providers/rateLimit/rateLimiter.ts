@@ -19,12 +19,12 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { hostname } from 'node:os';
-import type { RateLimitSettings } from '../config.js';
-import { TransientError } from '../errors.js';
-import type { Logger } from '../log.js';
-import { SETTINGS } from '../names.js';
-import { abortedError } from './aborted.js';
-import { retryAfterMs } from './retryAfter.js';
+import type { RateLimitSettings } from '../../config.js';
+import { TransientError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { SETTINGS } from '../../names.js';
+import { abortedError } from '../aborted.js';
+import { retryAfterMs } from '../retryAfter.js';
 
 /** One admitted call: when it was charged and how much. */
 export interface Ticket {
