@@ -25,17 +25,7 @@ import type { Logger } from '../../log.js';
 import { SETTINGS } from '../../names.js';
 import { abortedError } from '../aborted.js';
 import { retryAfterMs } from '../retryAfter.js';
-
-/** One admitted call: when it was charged and how much. */
-export interface Ticket {
-  /** Admission order. */
-  readonly seq: number;
-  /** When the request was last sent (admission until then). */
-  at: number;
-  readonly tokens: number;
-  /** A 429 for this call has been counted. */
-  rateLimited: boolean;
-}
+import { ChargeWindow, EXPIRY_MARGIN_MS, type Expiry, type Ticket } from './chargeWindow.js';
 
 /** Where a budget's capacity comes from. `unreported`: the service sends no such header, nothing is enforced. */
 export type BudgetSource = 'configured' | 'learned' | 'learning' | 'unreported';
@@ -100,36 +90,18 @@ const MIN_FACTOR = 0.05;
 const DEFAULT_PAUSE_MS = 1_000;
 const MIN_PAUSE_MS = 100;
 /**
- * The service charges a request when it arrives, a little after it leaves here, so its charge also
- * expires there a little later: a charge is kept this much longer than the window to begin with. A 429
- * whose retry-after is within MAX_MARGIN_SHARE of the window says the books here run early by about that
+ * A 429 whose retry-after is within MAX_MARGIN_SHARE of the window says the books here run early by about that
  * much (the transit is longer than the margin): the margin grows by it, up to that share. (Two instances
  * reaching for the same freed place get such a 429 too; the headers, not the margin, make them share.)
  */
-const EXPIRY_MARGIN_MS = 100;
 const MAX_MARGIN_SHARE = 0.1;
 const DEFAULT_REPORT_EVERY_MS = 10_000;
 /** Waiters looked at behind the first for one that may go ahead (bounded: pump runs on every change). */
 const BACKFILL_SCAN = 32;
 
-/** Shared by both budgets: how much longer than the window a charge is kept. */
-interface Expiry {
-  marginMs: number;
-}
-
-interface Charge {
-  at: number;
-  amount: number;
-  /** Admission order of an own charge; external ones have none. */
-  seq?: number;
-  /** When the own call ended: it had certainly reached the service by then. */
-  settledAt: number;
-}
-
 /** One dimension (tokens or requests): its window of charges and where its capacity comes from. */
 class Budget {
-  /** Ordered by `at`; kept for two windows so a response can be compared with the window it was charged in. */
-  private charges: Charge[] = [];
+  readonly window: ChargeWindow;
   private learned: number | undefined;
   private unreported = false;
   lastRemaining: number | null = null;
@@ -138,8 +110,10 @@ class Budget {
     /** Per window. */
     private readonly configured: number | undefined,
     private readonly windowMs: number,
-    private readonly expiry: Expiry,
-  ) {}
+    expiry: Expiry,
+  ) {
+    this.window = new ChargeWindow(windowMs, expiry);
+  }
 
   get source(): BudgetSource {
     if (this.configured !== undefined) return 'configured';
@@ -157,68 +131,10 @@ class Budget {
     return full === undefined ? undefined : Math.max(1, Math.floor(full * factor));
   }
 
-  charge(at: number, amount: number, seq?: number): void {
-    let index = this.charges.length;
-    while (index > 0 && (this.charges[index - 1]?.at ?? 0) > at) index -= 1;
-    this.charges.splice(index, 0, { at, amount, settledAt: Number.POSITIVE_INFINITY, ...(seq === undefined ? {} : { seq }) });
-  }
-
-  /** The call's request leaves now: its charge is dated from here. */
-  redate(seq: number, at: number): void {
-    const charge = this.charges.find((candidate) => candidate.seq === seq);
-    if (charge === undefined) return;
-    this.refund(seq);
-    this.charge(at, charge.amount, seq);
-  }
-
-  /** The service refused the call and charged it nothing. */
-  refund(seq: number): void {
-    this.charges = this.charges.filter((charge) => charge.seq !== seq);
-  }
-
-  settle(seq: number, at: number): void {
-    const charge = this.charges.find((candidate) => candidate.seq === seq);
-    if (charge !== undefined) charge.settledAt = at;
-  }
-
-  prune(now: number): void {
-    const keepFrom = now - 2 * this.windowMs - this.expiry.marginMs;
-    const first = this.charges.findIndex((charge) => charge.at > keepFrom);
-    this.charges = first < 0 ? [] : this.charges.slice(first);
-  }
-
-  /** Charges in (from, to] that pass `include`. */
-  private sum(from: number, to: number, include: (charge: Charge) => boolean): number {
-    let total = 0;
-    for (const charge of this.charges) if (charge.at > from && charge.at <= to && include(charge)) total += charge.amount;
-    return total;
-  }
-
-  private live(now: number): Charge[] {
-    const from = now - this.windowMs - this.expiry.marginMs;
-    return this.charges.filter((charge) => charge.at > from && charge.at <= now);
-  }
-
-  used(now: number, own: boolean): number {
-    return this.live(now).reduce((total, charge) => total + ((charge.seq !== undefined) === own ? charge.amount : 0), 0);
-  }
-
-  /**
-   * The earliest time at which `amount` fits: as the oldest charges expire one by one. With no known
-   * capacity nothing is enforced; a charge larger than the whole window waits for an empty one.
-   * `pending` is a charge supposed made now (it expires after every charge already made).
-   */
+  /** With no known capacity nothing is enforced. */
   readyAt(now: number, amount: number, factor: number, pending = 0): number {
     const capacity = this.capacity(factor);
-    if (capacity === undefined) return now;
-    const live = this.live(now);
-    let used = live.reduce((total, charge) => total + charge.amount, pending);
-    if (used === 0 || used + amount <= capacity) return now;
-    for (const charge of live) {
-      used -= charge.amount;
-      if (used <= 0 || used + amount <= capacity) return charge.at + this.windowMs + this.expiry.marginMs;
-    }
-    return pending > 0 ? now + this.windowMs + this.expiry.marginMs : now;
+    return capacity === undefined ? now : this.window.readyAt(now, amount, capacity, pending);
   }
 
   /**
@@ -234,12 +150,12 @@ class Budget {
     this.lastRemaining = remaining;
     const { at, seq } = ticket;
     const from = at - this.windowMs;
-    const ownAtLeast = this.sum(now - this.windowMs, at, (charge) => charge.seq === seq || (charge.seq !== undefined && charge.settledAt <= at));
-    const ownAtMost = this.sum(from - this.expiry.marginMs, now, (charge) => charge.seq !== undefined);
+    const ownAtLeast = this.window.sum(now - this.windowMs, at, (charge) => charge.seq === seq || (charge.seq !== undefined && charge.settledAt <= at));
+    const ownAtMost = this.window.sum(from - this.window.marginMs, now, (charge) => charge.seq !== undefined);
     if (this.configured === undefined) this.learned = Math.max(this.learned ?? 0, remaining + ownAtLeast);
     const external = (this.serviceCapacity ?? 0) - remaining - ownAtMost;
-    const booked = this.sum(from, at, (charge) => charge.seq === undefined);
-    if (external > booked) this.charge(at, external - booked);
+    const booked = this.window.sum(from, at, (charge) => charge.seq === undefined);
+    if (external > booked) this.window.charge(at, external - booked);
   }
 
   markUnreported(): void {
@@ -252,8 +168,8 @@ class Budget {
       source: this.source,
       perMinute: full === undefined ? null : Math.round((full * 60_000) / this.windowMs),
       capacity: this.capacity(factor) ?? null,
-      used: this.used(now, true),
-      external: this.used(now, false),
+      used: this.window.used(now, true),
+      external: this.window.used(now, false),
       lastRemaining: this.lastRemaining,
     };
   }
@@ -341,8 +257,8 @@ export class RateLimiter {
       return await this.tickets.run(ticket, call);
     } finally {
       const now = performance.now();
-      this.tokens.settle(ticket.seq, now);
-      this.requests.settle(ticket.seq, now);
+      this.tokens.window.settle(ticket.seq, now);
+      this.requests.window.settle(ticket.seq, now);
       this.inFlight -= 1;
       this.touch();
       this.pump();
@@ -358,8 +274,8 @@ export class RateLimiter {
     const ticket = this.tickets.getStore();
     if (ticket === undefined) return;
     ticket.at = performance.now();
-    this.tokens.redate(ticket.seq, ticket.at);
-    this.requests.redate(ticket.seq, ticket.at);
+    this.tokens.window.redate(ticket.seq, ticket.at);
+    this.requests.window.redate(ticket.seq, ticket.at);
   }
 
   /**
@@ -372,8 +288,8 @@ export class RateLimiter {
     if (!refused && (status < 200 || status >= 300)) return;
     if (refused && ticket !== undefined) {
       ticket.rateLimited = true;
-      this.tokens.refund(ticket.seq);
-      this.requests.refund(ticket.seq);
+      this.tokens.window.refund(ticket.seq);
+      this.requests.window.refund(ticket.seq);
     }
     const now = performance.now();
     const readings: [Budget, number | undefined][] = [
@@ -403,15 +319,15 @@ export class RateLimiter {
   rateLimited(ticket: Ticket, retryAfter: number | undefined): void {
     if (ticket.rateLimited) return;
     ticket.rateLimited = true;
-    this.tokens.refund(ticket.seq);
-    this.requests.refund(ticket.seq);
+    this.tokens.window.refund(ticket.seq);
+    this.requests.window.refund(ticket.seq);
     this.onRateLimited(retryAfter);
   }
 
   state(): LimiterState {
     const now = performance.now();
-    this.tokens.prune(now);
-    this.requests.prune(now);
+    this.tokens.window.prune(now);
+    this.requests.window.prune(now);
     return {
       instance: this.instance,
       at: new Date().toISOString(),
@@ -490,8 +406,8 @@ export class RateLimiter {
     this.timer = undefined;
     if (this.closed) return;
     const now = performance.now();
-    this.tokens.prune(now);
-    this.requests.prune(now);
+    this.tokens.window.prune(now);
+    this.requests.window.prune(now);
     for (let head = this.waiters[0]; head !== undefined && this.readyAt(head.tokens, now) <= now; head = this.waiters[0]) {
       this.waiters.shift();
       this.admit(head, now);
@@ -524,8 +440,8 @@ export class RateLimiter {
   private admit(waiter: Waiter, now: number): void {
     waiter.detach();
     const seq = this.admitted;
-    this.tokens.charge(now, waiter.tokens, seq);
-    this.requests.charge(now, 1, seq);
+    this.tokens.window.charge(now, waiter.tokens, seq);
+    this.requests.window.charge(now, 1, seq);
     this.inFlight += 1;
     this.admitted += 1;
     this.maxWaitedMs = Math.max(this.maxWaitedMs, now - waiter.enqueuedAt);
