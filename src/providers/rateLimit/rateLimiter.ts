@@ -21,59 +21,13 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { hostname } from 'node:os';
 import type { RateLimitSettings } from '../../config.js';
 import { TransientError } from '../../errors.js';
-import type { Logger } from '../../log.js';
 import { SETTINGS } from '../../names.js';
 import { abortedError } from '../aborted.js';
 import { retryAfterMs } from '../retryAfter.js';
 import { ChargeWindow, EXPIRY_MARGIN_MS, type Expiry, type Ticket } from './chargeWindow.js';
+import { StateReporter, type BudgetSource, type BudgetState, type LimiterState, type ReportOptions } from './state.js';
 
-/** Where a budget's capacity comes from. `unreported`: the service sends no such header, nothing is enforced. */
-export type BudgetSource = 'configured' | 'learned' | 'learning' | 'unreported';
-
-export interface BudgetState {
-  source: BudgetSource;
-  /** The per-minute figure configured or learnt; null while unknown. */
-  perMinute: number | null;
-  /** What the window admits at the current factor; null while unknown. */
-  capacity: number | null;
-  /** Charged by this process within the window. */
-  used: number;
-  /** Charged by others within the window, as the service's headers revealed it. */
-  external: number;
-  /** The last `x-ratelimit-remaining-*` value the service sent. */
-  lastRemaining: number | null;
-}
-
-export interface LimiterState {
-  /** Host name and process id: one instance of the app. */
-  instance: string;
-  at: string;
-  windowSeconds: number;
-  /** 1 = the whole capacity; lowered by 429s (AIMD). */
-  factor: number;
-  tokens: BudgetState;
-  requests: BudgetState;
-  inFlight: number;
-  waiting: number;
-  admitted: number;
-  /** 429s the service answered, SDK retries included. */
-  rateLimited: number;
-  /** Calls that gave up after waiting `maxWaitMs` (their jobs went back to the queue). */
-  waitTimeouts: number;
-  /** The longest any admitted call waited for budget. */
-  maxWaitedMs: number;
-  /** What is left of the pause the last 429's retry-after asked for. */
-  pausedForMs: number;
-  /** How much longer than the window a charge is kept (grows when 429s show the books run early). */
-  expiryMarginMs: number;
-}
-
-export interface RateLimiterOptions extends RateLimitSettings {
-  logger?: Logger;
-  /** Receives the state every `reportEveryMs` while it changes (and once more when it settles). */
-  report?: (state: LimiterState) => Promise<void> | void;
-  reportEveryMs?: number;
-}
+export interface RateLimiterOptions extends RateLimitSettings, ReportOptions {}
 
 export interface AcquireOptions {
   /** `performance.now()` time after which the call gives up as rate_limited. */
@@ -95,7 +49,6 @@ const MIN_PAUSE_MS = 100;
  * reaching for the same freed place get such a 429 too; the headers, not the margin, make them share.)
  */
 const MAX_MARGIN_SHARE = 0.1;
-const DEFAULT_REPORT_EVERY_MS = 10_000;
 /** Waiters looked at behind the first for one that may go ahead (bounded: pump runs on every change). */
 const BACKFILL_SCAN = 32;
 
@@ -208,11 +161,7 @@ export class RateLimiter {
   private waitTimeouts = 0;
   private maxWaitedMs = 0;
   private timer: NodeJS.Timeout | undefined;
-  private reporter: NodeJS.Timeout | undefined;
-  private reporting: Promise<void> | undefined;
-  private version = 0;
-  private reportedVersion = 0;
-  private settled = true;
+  private readonly reporter: StateReporter;
   private closed = false;
 
   constructor(private readonly options: RateLimiterOptions) {
@@ -223,6 +172,7 @@ export class RateLimiter {
     this.maxMarginMs = Math.max(EXPIRY_MARGIN_MS, options.windowMs * MAX_MARGIN_SHARE);
     this.tokens = new Budget(perWindow(options.tokensPerMinute), options.windowMs, this.expiry);
     this.requests = new Budget(perWindow(options.requestsPerMinute), options.windowMs, this.expiry);
+    this.reporter = new StateReporter(() => this.state(), options);
   }
 
   /** Resolves when `tokens` fit the budget; rejects as rate_limited at the deadline. */
@@ -246,7 +196,7 @@ export class RateLimiter {
         waiter.detach = () => signal.removeEventListener('abort', onAbort);
       }
       this.waiters.push(waiter);
-      this.touch();
+      this.reporter.touch();
       this.pump();
     });
   }
@@ -260,7 +210,7 @@ export class RateLimiter {
       this.tokens.window.settle(ticket.seq, now);
       this.requests.window.settle(ticket.seq, now);
       this.inFlight -= 1;
-      this.touch();
+      this.reporter.touch();
       this.pump();
     }
   }
@@ -308,7 +258,7 @@ export class RateLimiter {
     if (ticket !== undefined && capacity !== undefined) {
       this.factor = Math.min(1, this.factor + (INCREASE_PER_WINDOW * ticket.tokens) / capacity);
     }
-    this.touch();
+    this.reporter.touch();
     this.pump();
   }
 
@@ -350,13 +300,11 @@ export class RateLimiter {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
-    clearInterval(this.reporter);
     for (const waiter of this.waiters.splice(0)) {
       waiter.detach();
       waiter.reject(new TransientError('internal_error', 'the host stopped while the model call waited for quota'));
     }
-    await this.reporting;
-    if (this.version !== this.reportedVersion) await this.report();
+    await this.reporter.close();
   }
 
   private onRateLimited(retryAfter: number | undefined): void {
@@ -380,7 +328,7 @@ export class RateLimiter {
       inFlight: this.inFlight,
       waiting: this.waiters.length,
     });
-    this.touch();
+    this.reporter.touch();
     this.pump();
   }
 
@@ -481,32 +429,5 @@ export class RateLimiter {
     waiter.detach();
     const index = this.waiters.indexOf(waiter);
     if (index >= 0) this.waiters.splice(index, 1);
-  }
-
-  /** Something changed: the reporter starts with the first call and reports at once. */
-  private touch(): void {
-    this.version += 1;
-    this.settled = false;
-    if (this.reporter !== undefined || this.closed || this.options.report === undefined) return;
-    this.reporter = setInterval(() => void this.report(), this.options.reportEveryMs ?? DEFAULT_REPORT_EVERY_MS);
-    this.reporter.unref();
-    void this.report();
-  }
-
-  /** Reports while the state changes, and once more after it settled so the last report shows an idle window. */
-  private async report(): Promise<void> {
-    if (this.reporting !== undefined || (this.version === this.reportedVersion && this.settled)) return;
-    this.reportedVersion = this.version;
-    const state = this.state();
-    this.settled = state.inFlight === 0 && state.waiting === 0 && state.tokens.used === 0 && state.tokens.external === 0;
-    this.options.logger?.info('limiter.state', { ...state });
-    try {
-      this.reporting = Promise.resolve(this.options.report?.(state));
-      await this.reporting;
-    } catch (error) {
-      this.options.logger?.warn('limiter.report_failed', { message: error instanceof Error ? error.message : String(error) });
-    } finally {
-      this.reporting = undefined;
-    }
   }
 }
