@@ -19,7 +19,7 @@ export interface Expiry {
 /** The service dates a charge from its arrival, a little after it leaves here: the margin to begin with. */
 export const EXPIRY_MARGIN_MS = 100;
 
-interface Charge {
+export interface Charge {
   at: number;
   amount: number;
   /** Admission order of an own charge; external ones have none. */
@@ -73,7 +73,7 @@ export class ChargeWindow {
   }
 
   /** Charges in (from, to] that pass `include`. */
-  sum(from: number, to: number, include: (charge: Readonly<Charge>) => boolean): number {
+  sum(from: number, to: number, include: (charge: Charge) => boolean): number {
     let total = 0;
     for (const charge of this.charges) if (charge.at > from && charge.at <= to && include(charge)) total += charge.amount;
     return total;

@@ -24,8 +24,9 @@ import { TransientError } from '../../errors.js';
 import { SETTINGS } from '../../names.js';
 import { abortedError } from '../aborted.js';
 import { retryAfterMs } from '../retryAfter.js';
-import { ChargeWindow, EXPIRY_MARGIN_MS, type Expiry, type Ticket } from './chargeWindow.js';
-import { StateReporter, type BudgetSource, type BudgetState, type LimiterState, type ReportOptions } from './state.js';
+import { Budget } from './budget.js';
+import { EXPIRY_MARGIN_MS, type Expiry, type Ticket } from './chargeWindow.js';
+import { StateReporter, type LimiterState, type ReportOptions } from './state.js';
 
 export interface RateLimiterOptions extends RateLimitSettings, ReportOptions {}
 
@@ -52,82 +53,6 @@ const MAX_MARGIN_SHARE = 0.1;
 /** Waiters looked at behind the first for one that may go ahead (bounded: pump runs on every change). */
 const BACKFILL_SCAN = 32;
 
-/** One dimension (tokens or requests): its window of charges and where its capacity comes from. */
-class Budget {
-  readonly window: ChargeWindow;
-  private learned: number | undefined;
-  private unreported = false;
-  lastRemaining: number | null = null;
-
-  constructor(
-    /** Per window. */
-    private readonly configured: number | undefined,
-    private readonly windowMs: number,
-    expiry: Expiry,
-  ) {
-    this.window = new ChargeWindow(windowMs, expiry);
-  }
-
-  get source(): BudgetSource {
-    if (this.configured !== undefined) return 'configured';
-    if (this.learned !== undefined) return 'learned';
-    return this.unreported ? 'unreported' : 'learning';
-  }
-
-  /** What the service's window holds, as configured or learnt. */
-  get serviceCapacity(): number | undefined {
-    return this.configured ?? this.learned;
-  }
-
-  capacity(factor: number): number | undefined {
-    const full = this.serviceCapacity;
-    return full === undefined ? undefined : Math.max(1, Math.floor(full * factor));
-  }
-
-  /** With no known capacity nothing is enforced. */
-  readyAt(now: number, amount: number, factor: number, pending = 0): number {
-    const capacity = this.capacity(factor);
-    return capacity === undefined ? now : this.window.readyAt(now, amount, capacity, pending);
-  }
-
-  /**
-   * The service said `remaining` was left in its window when `ticket`'s call arrived, some time between
-   * its sending and `now`. This process's share of that window is only known within bounds: at least
-   * this call and those that had ended before it was sent and were sent less than a window before now
-   * (any earlier one may have left the service's window by the time this call arrived); at most every
-   * call sent from a window (and the margin) before it until now. The capacity learnt uses the lower bound (it only grows, so it must
-   * never overshoot); what is booked as external uses the upper one, so that only what others certainly
-   * hold is booked (an overshoot would idle the quota for a whole window).
-   */
-  learn(ticket: Ticket, remaining: number, now: number): void {
-    this.lastRemaining = remaining;
-    const { at, seq } = ticket;
-    const from = at - this.windowMs;
-    const ownAtLeast = this.window.sum(now - this.windowMs, at, (charge) => charge.seq === seq || (charge.seq !== undefined && charge.settledAt <= at));
-    const ownAtMost = this.window.sum(from - this.window.marginMs, now, (charge) => charge.seq !== undefined);
-    if (this.configured === undefined) this.learned = Math.max(this.learned ?? 0, remaining + ownAtLeast);
-    const external = (this.serviceCapacity ?? 0) - remaining - ownAtMost;
-    const booked = this.window.sum(from, at, (charge) => charge.seq === undefined);
-    if (external > booked) this.window.charge(at, external - booked);
-  }
-
-  markUnreported(): void {
-    this.unreported = true;
-  }
-
-  state(now: number, factor: number): BudgetState {
-    const full = this.serviceCapacity;
-    return {
-      source: this.source,
-      perMinute: full === undefined ? null : Math.round((full * 60_000) / this.windowMs),
-      capacity: this.capacity(factor) ?? null,
-      used: this.window.used(now, true),
-      external: this.window.used(now, false),
-      lastRemaining: this.lastRemaining,
-    };
-  }
-}
-
 interface Waiter {
   tokens: number;
   enqueuedAt: number;
@@ -135,11 +60,6 @@ interface Waiter {
   resolve: (ticket: Ticket) => void;
   reject: (error: Error) => void;
   detach: () => void;
-}
-
-function readCount(headers: Headers, name: string): number | undefined {
-  const value = Number.parseFloat(headers.get(name) ?? '');
-  return Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
 export class RateLimiter {
@@ -170,8 +90,8 @@ export class RateLimiter {
     const perWindow = (perMinute: number | undefined): number | undefined =>
       perMinute === undefined ? undefined : Math.max(1, Math.floor((perMinute * options.windowMs) / 60_000));
     this.maxMarginMs = Math.max(EXPIRY_MARGIN_MS, options.windowMs * MAX_MARGIN_SHARE);
-    this.tokens = new Budget(perWindow(options.tokensPerMinute), options.windowMs, this.expiry);
-    this.requests = new Budget(perWindow(options.requestsPerMinute), options.windowMs, this.expiry);
+    this.tokens = new Budget('tokens', perWindow(options.tokensPerMinute), options.windowMs, this.expiry);
+    this.requests = new Budget('requests', perWindow(options.requestsPerMinute), options.windowMs, this.expiry);
     this.reporter = new StateReporter(() => this.state(), options);
   }
 
@@ -242,17 +162,7 @@ export class RateLimiter {
       this.requests.window.refund(ticket.seq);
     }
     const now = performance.now();
-    const readings: [Budget, number | undefined][] = [
-      [this.tokens, readCount(headers, 'x-ratelimit-remaining-tokens')],
-      [this.requests, readCount(headers, 'x-ratelimit-remaining-requests')],
-    ];
-    for (const [budget, remaining] of readings) {
-      if (remaining === undefined) {
-        if (!refused) budget.markUnreported();
-      }
-      // A response slower than the window describes a window whose charges are already gone here.
-      else if (ticket !== undefined && now - ticket.at <= this.windowMs) budget.learn(ticket, remaining, now);
-    }
+    for (const budget of [this.tokens, this.requests]) budget.observe(headers, refused, ticket, now);
     if (refused) return this.onRateLimited(retryAfterMs(headers));
     const capacity = this.tokens.serviceCapacity;
     if (ticket !== undefined && capacity !== undefined) {
