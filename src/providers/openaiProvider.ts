@@ -91,7 +91,8 @@ export function createOpenAiProvider(settings: ApiSettings, model: ModelSettings
       const warnings: string[] = [];
       if (choice === undefined) warnings.push('the response carried no choices');
       const truncated = choice?.finish_reason === 'length';
-      if (truncated && data !== undefined) warnings.push(`the answer reached the completion budget (${budget} tokens) but is complete JSON`);
+      if (truncated && data !== undefined)
+        warnings.push(`the answer reached the completion budget (${budget} tokens) but is complete JSON`);
       const requestId = completion._request_id;
       return {
         data,
@@ -118,7 +119,12 @@ type Common = Pick<ClientOptions, 'maxRetries' | 'timeout' | 'fetch'>;
  * Azure's v1 API by default: the plain client on `<endpoint>/openai/v1`, the deployment as `model`.
  * AZURE_OPENAI_API_VERSION selects the dated API instead. Keys go in `api-key`, Entra tokens as Bearer.
  */
-function createClient(settings: ApiSettings, common: Common, credential: TokenCredential | undefined, onToken: (token: string) => void): OpenAI {
+function createClient(
+  settings: ApiSettings,
+  common: Common,
+  credential: TokenCredential | undefined,
+  onToken: (token: string) => void,
+): OpenAI {
   if (settings.kind === 'openai') {
     return new OpenAI({ apiKey: settings.apiKey, baseURL: settings.baseUrl ?? OPENAI_BASE_URL, ...common });
   }

@@ -41,7 +41,9 @@ export interface ChargeOptions {
  */
 export function estimateCharge(request: AnalysisRequest, options: ChargeOptions): number {
   const model = request.profile.model ?? options.visionModel;
-  return options.calibration.calibrated(model, estimatePromptTokens(request)) + planFor(request, options.visionModel, options.request).budget;
+  return (
+    options.calibration.calibrated(model, estimatePromptTokens(request)) + planFor(request, options.visionModel, options.request).budget
+  );
 }
 
 type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
