@@ -48,7 +48,7 @@ export interface ModelSettings {
 }
 
 /**
- * The model-call rate limiter (src/providers/rateLimiter.ts). Unset limits are learnt from the service's
+ * The model-call rate limiter (src/providers/rateLimit/). Unset limits are learnt from the service's
  * `x-ratelimit-remaining-*` headers.
  */
 export interface RateLimitSettings {

@@ -1,7 +1,7 @@
 /** `npm run stats` as text: the ops figures, and a warning when jobs wait and nothing takes them. */
 import { LIMITER_FRESH_SECONDS, type MetricsSnapshot } from '../ops/snapshot.js';
 import { CALIBRATION_WARN_DIFFERENCE } from '../providers/promptCalibration.js';
-import type { BudgetState, LimiterState } from '../providers/rateLimiter.js';
+import type { BudgetState, LimiterState } from '../providers/rateLimit/state.js';
 /** A visible job this old with no result written meanwhile: nothing is taking jobs from the queue. */
 export const IDLE_AFTER_SECONDS = 60;
 

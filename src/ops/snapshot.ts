@@ -4,7 +4,7 @@
  */
 import type { ContainerClient } from '@azure/storage-blob';
 import type { Names } from '../config.js';
-import type { LimiterState } from '../providers/rateLimiter.js';
+import type { LimiterState } from '../providers/rateLimit/state.js';
 import type { StorageClients } from '../storage/clients.js';
 import { deadLetterPrefix, strandedWork } from '../pipeline/sweepStranded.js';
 import { LimiterStateStore } from '../storage/limiterStateStore.js';

@@ -9,6 +9,7 @@ import { TransientError, type WorkerError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { SETTINGS } from '../names.js';
 import type { JobMessage } from '../contracts/jobMessage.js';
+import { retryAfterOf } from '../providers/retryAfter.js';
 import type { Worker } from './worker.js';
 
 /** Never sooner: a burst of jobs told "retry now" would hit the same limit at once. */
@@ -34,11 +35,6 @@ export interface Deferral {
   deferrals: number;
   delaySeconds: number;
 }
-
-const retryAfterOf = (error: WorkerError): number | undefined => {
-  const value = error.details?.['retryAfterMs'];
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
-};
 
 /** Enqueues the job again with a visibility delay; the caller then completes the current message. */
 export async function deferJob(worker: Worker, job: JobMessage, error: WorkerError, log: Logger): Promise<Deferral> {

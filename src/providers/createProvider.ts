@@ -6,7 +6,8 @@ import { withOcrGrounding } from './ocrGroundedProvider.js';
 import { createOpenAiProvider } from './openaiProvider.js';
 import { PromptCalibration } from './promptCalibration.js';
 import { observingFetch, withRateLimit } from './rateLimitedProvider.js';
-import { RateLimiter, type LimiterState } from './rateLimiter.js';
+import { RateLimiter } from './rateLimit/rateLimiter.js';
+import type { LimiterState } from './rateLimit/state.js';
 import type { VisionProvider } from './types.js';
 
 export interface ProviderOptions {

@@ -14,6 +14,8 @@ import type { ModelSettings, ProviderSettings } from '../config.js';
 import { PermanentError, TransientError, asWorkerError, type WorkerError } from '../errors.js';
 import { planFor, type RequestPlan } from '../models/requestShape.js';
 import { SETTINGS } from '../names.js';
+import { abortedError } from './aborted.js';
+import { retryAfterMs } from './retryAfter.js';
 import type { AnalysisRequest, AnalysisResponse, Usage, VisionProvider } from './types.js';
 
 /** The Entra scopes Microsoft's samples use for the v1 API and for the dated API (docs/models.md). */
@@ -89,7 +91,8 @@ export function createOpenAiProvider(settings: ApiSettings, model: ModelSettings
       const warnings: string[] = [];
       if (choice === undefined) warnings.push('the response carried no choices');
       const truncated = choice?.finish_reason === 'length';
-      if (truncated && data !== undefined) warnings.push(`the answer reached the completion budget (${budget} tokens) but is complete JSON`);
+      if (truncated && data !== undefined)
+        warnings.push(`the answer reached the completion budget (${budget} tokens) but is complete JSON`);
       const requestId = completion._request_id;
       return {
         data,
@@ -116,7 +119,12 @@ type Common = Pick<ClientOptions, 'maxRetries' | 'timeout' | 'fetch'>;
  * Azure's v1 API by default: the plain client on `<endpoint>/openai/v1`, the deployment as `model`.
  * AZURE_OPENAI_API_VERSION selects the dated API instead. Keys go in `api-key`, Entra tokens as Bearer.
  */
-function createClient(settings: ApiSettings, common: Common, credential: TokenCredential | undefined, onToken: (token: string) => void): OpenAI {
+function createClient(
+  settings: ApiSettings,
+  common: Common,
+  credential: TokenCredential | undefined,
+  onToken: (token: string) => void,
+): OpenAI {
   if (settings.kind === 'openai') {
     return new OpenAI({ apiKey: settings.apiKey, baseURL: settings.baseUrl ?? OPENAI_BASE_URL, ...common });
   }
@@ -219,7 +227,8 @@ function parseJson(text: string): unknown {
 /**
  * Wraps fetch so that (1) one attempt's deadline covers the body too: the SDK clears its timer once the
  * headers arrive, and a stalled body would otherwise hang forever; (2) a retry-after beyond
- * MAX_RETRY_WAIT_MS tells the SDK not to retry (`x-should-retry`, which it obeys before anything else).
+ * MAX_RETRY_WAIT_MS tells the SDK not to retry (`x-should-retry`, which it obeys before anything else),
+ * and a shorter one is the SDK's sleep, as retryAfterMs reads it.
  * Chat completion bodies are small JSON the SDK buffers anyway.
  */
 function boundedFetch(inner: Fetch, timeoutMs: number): Fetch {
@@ -230,8 +239,13 @@ function boundedFetch(inner: Fetch, timeoutMs: number): Fetch {
     try {
       const response = await inner(input, { ...init, signal });
       const headers = new Headers(response.headers);
-      const wait = retryAfterMs(headers);
-      if (!response.ok && wait !== undefined && wait > MAX_RETRY_WAIT_MS) headers.set('x-should-retry', 'false');
+      const wait = response.ok ? undefined : retryAfterMs(headers);
+      if (wait !== undefined) {
+        // The SDK sleeps what these headers say, but reads retry-after when retry-after-ms is 0: it gets this reading alone.
+        headers.set('retry-after-ms', String(wait));
+        headers.delete('retry-after');
+        if (wait > MAX_RETRY_WAIT_MS) headers.set('x-should-retry', 'false');
+      }
       const body = NULL_BODY_STATUSES.has(response.status) ? null : await response.arrayBuffer();
       return new Response(body, { status: response.status, statusText: response.statusText, headers });
     } finally {
@@ -241,18 +255,6 @@ function boundedFetch(inner: Fetch, timeoutMs: number): Fetch {
 }
 
 const NULL_BODY_STATUSES = new Set([204, 205, 304]);
-
-/** The server's requested wait, read the way the SDK reads it: `retry-after-ms` first, then `retry-after` (seconds or an HTTP date). */
-function retryAfterMs(headers: Headers | undefined): number | undefined {
-  const ms = Number.parseFloat(headers?.get('retry-after-ms') ?? '');
-  if (Number.isFinite(ms) && ms > 0) return ms;
-  const raw = headers?.get('retry-after') ?? '';
-  const seconds = Number.parseFloat(raw);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(raw);
-  if (!Number.isNaN(date)) return Math.max(0, date - Date.now());
-  return Number.isFinite(ms) ? 0 : undefined;
-}
 
 /** Azure's filter verdicts (`{ hate: { filtered, severity }, jailbreak: { filtered, detected }, ... }`): the names that were filtered. */
 function filteredCategories(results: unknown): string[] {
@@ -297,10 +299,11 @@ function failureOf(outcome: Outcome, { redact, signal, model }: FailureContext):
 
   const { error } = outcome;
   if (signal?.aborted) {
-    const timedOut = signal.reason instanceof DOMException && signal.reason.name === 'TimeoutError';
-    return timedOut
-      ? new TransientError('timeout', "the job's time budget ran out before the model answered", { cause: error })
-      : new TransientError('internal_error', 'the model call was cancelled by the caller', { cause: error });
+    return abortedError(
+      signal,
+      { timedOut: "the job's time budget ran out before the model answered", cancelled: 'the model call was cancelled by the caller' },
+      error,
+    );
   }
   if (error instanceof APIConnectionTimeoutError) {
     const attempts = model.maxRetries + 1;

@@ -7,7 +7,8 @@
 import { WorkerError } from '../errors.js';
 import { planFor, type RequestSettings } from '../models/requestShape.js';
 import { CALIBRATION_WARN_DIFFERENCE, type PromptCalibration } from './promptCalibration.js';
-import type { RateLimiter } from './rateLimiter.js';
+import type { RateLimiter } from './rateLimit/rateLimiter.js';
+import { retryAfterOf } from './retryAfter.js';
 import type { AnalysisRequest, AnalysisResponse, VisionProvider } from './types.js';
 
 const CHARS_PER_TOKEN = 4;
@@ -40,7 +41,9 @@ export interface ChargeOptions {
  */
 export function estimateCharge(request: AnalysisRequest, options: ChargeOptions): number {
   const model = request.profile.model ?? options.visionModel;
-  return options.calibration.calibrated(model, estimatePromptTokens(request)) + planFor(request, options.visionModel, options.request).budget;
+  return (
+    options.calibration.calibrated(model, estimatePromptTokens(request)) + planFor(request, options.visionModel, options.request).budget
+  );
 }
 
 type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -62,11 +65,6 @@ export function observingFetch(fetch: Fetch, limiter: RateLimiter): Fetch {
     return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
   };
 }
-
-const retryAfterOf = (error: WorkerError): number | undefined => {
-  const wait = error.details?.['retryAfterMs'];
-  return typeof wait === 'number' ? wait : undefined;
-};
 
 /** Sets the estimate beside what was billed, learns the ratio, and says so in the answer when they differ much. */
 function calibrate(response: AnalysisResponse, model: string, estimated: number, calibration: PromptCalibration): AnalysisResponse {

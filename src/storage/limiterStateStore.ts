@@ -5,7 +5,7 @@
  * every instance, not only the process it asked.
  */
 import type { ContainerClient } from '@azure/storage-blob';
-import type { LimiterState } from '../providers/rateLimiter.js';
+import type { LimiterState } from '../providers/rateLimit/state.js';
 import { readJsonBlob } from './readBlob.js';
 import { isStatus } from './storageErrors.js';
 

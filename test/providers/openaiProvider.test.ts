@@ -253,6 +253,19 @@ describe('createOpenAiProvider over HTTP', () => {
       expect(error.details?.retryAfterMs).toBe(3_000);
     });
 
+    it('takes a retry-after-ms of 0 as the wait, for the SDK sleep too, whatever retry-after says', async () => {
+      server.reply(rateLimited({ 'retry-after-ms': '0', 'retry-after': '30' }));
+      const started = performance.now();
+      const result = await analyzeAzure({ maxRetries: 1 });
+      expect(performance.now() - started).toBeLessThan(2_000);
+      expect(server.requests).toHaveLength(2);
+      expect(result.data).toEqual(exampleFor(describeProfile.jsonSchema));
+
+      server.setHandler(() => rateLimited({ 'retry-after-ms': '0', 'retry-after': '30' }));
+      const error = await failureOf(analyzeAzure({ maxRetries: 0 }));
+      expect(error.details).toEqual({ status: 429, retryAfterMs: 0 });
+    }, 5_000);
+
     it('hands a wait longer than MAX_RETRY_WAIT_MS back to the queue instead of sleeping', async () => {
       server.setHandler(() => rateLimited({ 'retry-after': String(MAX_RETRY_WAIT_MS / 1000 + 22) }));
       const started = performance.now();

@@ -12,7 +12,8 @@ import { createProvider } from '../../src/providers/createProvider.js';
 import { createOpenAiProvider } from '../../src/providers/openaiProvider.js';
 import { PromptCalibration } from '../../src/providers/promptCalibration.js';
 import { estimatePromptTokens, observingFetch, withRateLimit } from '../../src/providers/rateLimitedProvider.js';
-import { RateLimiter, type LimiterState } from '../../src/providers/rateLimiter.js';
+import { RateLimiter } from '../../src/providers/rateLimit/rateLimiter.js';
+import type { LimiterState } from '../../src/providers/rateLimit/state.js';
 import type { AnalysisRequest, VisionProvider } from '../../src/providers/types.js';
 import { startLoadSimulator, type LoadSimulator } from '../support/loadSimulator.js';
 

@@ -4,8 +4,8 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { TransientError } from '../../src/errors.js';
-import { RateLimiter, type RateLimiterOptions } from '../../src/providers/rateLimiter.js';
+import { TransientError } from '../../../src/errors.js';
+import { RateLimiter, type RateLimiterOptions } from '../../../src/providers/rateLimit/rateLimiter.js';
 
 const WINDOW_MS = 10_000;
 /** The limiter keeps a charge this much longer than the window (the service charges on arrival, a little later). */
