@@ -273,10 +273,8 @@ const REQUEST_SHAPES = ['auto', 'reasoning', 'classic'] as const;
 const DEFAULT_REASONING_EFFORT: ReasoningEffort = 'low';
 
 /**
- * A model name the table does not know gets the reasoning shape on Azure and api.openai.com, where
- * today's vision models are reasoning models, and the classic one on other OpenAI-compatible servers
- * (vLLM, Ollama, llama.cpp), which have long understood `max_tokens` and `temperature`.
- * Low effort by default: extraction reads what is on the page, and more thinking costs latency and quota.
+ * An unknown model gets the reasoning shape on Azure and api.openai.com (today's vision models), the
+ * classic one on other OpenAI-compatible servers; low effort by default (docs/models.md says why).
  */
 function readRequestSettings(env: Env, provider: ProviderSettings, visionModel: string): RequestSettings {
   const shape = read(env, SETTINGS.modelRequestShape) ?? 'auto';

@@ -24,19 +24,12 @@ export const AZURE_DATED_API_SCOPE = 'https://cognitiveservices.azure.com/.defau
 const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 
 /**
- * The longest server-directed wait (`retry-after-ms` / `retry-after`) the SDK may sleep in-process; it
- * equals the SDK's own backoff ceiling. openai 6.49 obeys any retry-after without a cap and its sleep
- * ignores the abort signal, so a longer wait is not retried here: the job goes back to the queue with
- * `retryAfterMs` instead of holding the function.
+ * The longest server-directed wait the SDK may sleep in-process (its own backoff ceiling: its sleep
+ * ignores the abort signal); a longer one goes back to the queue as `retryAfterMs`.
  */
 export const MAX_RETRY_WAIT_MS = 8_000;
 
-/**
- * Upper bound of one `analyze` call: every attempt is bounded by `timeoutMs` (headers and body, see
- * `boundedFetch`) and every wait between attempts by MAX_RETRY_WAIT_MS, so
- * timeoutMs x (maxRetries + 1) + maxRetries x 8 s; with the defaults 120 s x 3 + 2 x 8 s = 376 s.
- * The function timeout and the queue visibility timeout must both exceed it.
- */
+/** Upper bound of one `analyze` call (defaults: 120 s x 3 + 2 x 8 s = 376 s), which the function timeout must exceed. */
 export function worstCaseCallMs(model: Pick<ModelSettings, 'timeoutMs' | 'maxRetries'>): number {
   return model.timeoutMs * (model.maxRetries + 1) + model.maxRetries * MAX_RETRY_WAIT_MS;
 }
@@ -225,11 +218,8 @@ function parseJson(text: string): unknown {
 }
 
 /**
- * Wraps fetch so that (1) one attempt's deadline covers the body too: the SDK clears its timer once the
- * headers arrive, and a stalled body would otherwise hang forever; (2) a retry-after beyond
- * MAX_RETRY_WAIT_MS tells the SDK not to retry (`x-should-retry`, which it obeys before anything else),
- * and a shorter one is the SDK's sleep, as retryAfterMs reads it.
- * Chat completion bodies are small JSON the SDK buffers anyway.
+ * One attempt's deadline covers the body too (the SDK clears its timer at the headers), and a
+ * retry-after beyond MAX_RETRY_WAIT_MS tells the SDK not to retry (`x-should-retry`).
  */
 function boundedFetch(inner: Fetch, timeoutMs: number): Fetch {
   return async (input, init) => {

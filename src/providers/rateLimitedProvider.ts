@@ -49,10 +49,8 @@ export function estimateCharge(request: AnalysisRequest, options: ChargeOptions)
 type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 /**
- * Tells the limiter when each request leaves, shows it every response (status and rate-limit headers)
- * before the SDK reads it, and keeps the SDK from retrying a 429 on its own (`x-should-retry: false`,
- * which it obeys before anything else): a retry must wait for quota like any other call, or the refused
- * calls of a burst would all come back at the same instant, past the limiter.
+ * Tells the limiter when each request leaves and what each response said, and keeps the SDK from retrying
+ * a 429 itself: a retry waits for quota like any call, or a burst's refusals would all return at once.
  */
 export function observingFetch(fetch: Fetch, limiter: RateLimiter): Fetch {
   return async (input, init) => {

@@ -42,10 +42,8 @@ const figure = (value: number | null | undefined): string => (value === null || 
 const MAX_CONFLICT_RETRIES = 8;
 
 /**
- * Why a record replaces the existing one (or not). A success is never replaced by a failure of the same
- * content. Between two versions of a blob, the one the blob holds now (`currentEtag`, when known) wins;
- * otherwise the later Last-Modified, which only has whole seconds and so cannot order two uploads made
- * within the same second.
+ * A success is never replaced by a failure of the same content; between two versions of a blob, the one it
+ * holds now (`currentEtag`) wins, else the later Last-Modified (whole seconds only).
  */
 export function shouldReplace(existing: Omit<ExistingRecord, 'etag'>, next: ResultRecord, currentEtag?: string): boolean {
   if (existing.sourceEtag === next.source.etag) {

@@ -25,11 +25,8 @@ const NETWORK_CODES: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * True for an error from the storage service or the way to it: every RestError (the storage SDKs' one
- * error type, whatever the status: throttling 503, 500 timeouts, 408, and also 403/404 for a container or
- * permission that is missing, which a fix of the deployment cures) and the network failures under it.
- * Statuses that mean something about the file (404 on the upload, 412 on a conditional write) are
- * handled where they occur, before anything reaches this.
+ * Any RestError (throttling, 5xx, and a missing container or role, which a fixed deployment cures) and the
+ * network failures under it; statuses about the file (404 on the upload, 412) are handled before this.
  */
 export function isStorageFailure(error: unknown): boolean {
   if (error instanceof RestError || (error instanceof Error && error.name === 'RestError')) return true;
