@@ -6,7 +6,7 @@
 
 export const FUNCTION_NAMES = {
   enqueueUpload: 'enqueueUpload',
-  analyzeImage: 'analyzeImage',
+  processJob: 'processJob',
   recordPoison: 'recordPoison',
   health: 'health',
   metrics: 'metrics',

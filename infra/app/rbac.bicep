@@ -5,8 +5,8 @@
 //                                                 Not Owner: Owner adds POSIX ACL / ownership / tag and
 //                                                 immutability rights the worker never uses. enqueueUpload
 //                                                 is an Event Grid trigger: it reads only the properties of
-//                                                 the blob an event names; analyzeImage reads the bytes.
-//   data account  Storage Queue Data Contributor  enqueueUpload sends, analyzeImage receives, deletes and
+//                                                 the blob an event names; processJob reads the bytes.
+//   data account  Storage Queue Data Contributor  enqueueUpload sends, processJob receives, deletes and
 //                                                 updates (a failed message is released with a visibility
 //                                                 timeout = messages/write), the host moves failures to
 //                                                 <queue>-poison, creating it if missing (queues/write).

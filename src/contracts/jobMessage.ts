@@ -1,5 +1,5 @@
 /**
- * The job message: what `enqueueUpload` writes and `analyzeImage` reads. Messages are untrusted input
+ * The job message: what `enqueueUpload` writes and `processJob` reads. Messages are untrusted input
  * (anyone with queue access can write one), so they are parsed strictly and never followed as URLs.
  *
  * There is no top-level `id`, `dequeueCount` or `popReceipt`: the Functions host merges body fields into

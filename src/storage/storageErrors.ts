@@ -38,7 +38,11 @@ export function isStorageFailure(error: unknown): boolean {
 export function storageUnavailable(error: unknown, doing: string): WorkerError {
   const status = statusOf(error);
   const text = error instanceof Error ? error.message : String(error);
-  return new TransientError('storage_unavailable', `storage failed while ${doing}${status === undefined ? '' : ` (HTTP ${status})`}: ${text}`, {
-    cause: error,
-  });
+  return new TransientError(
+    'storage_unavailable',
+    `storage failed while ${doing}${status === undefined ? '' : ` (HTTP ${status})`}: ${text}`,
+    {
+      cause: error,
+    },
+  );
 }

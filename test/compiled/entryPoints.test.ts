@@ -39,7 +39,7 @@ describe('compiled entry points', () => {
         expect.objectContaining({ type: 'queue', direction: 'out', queueName: BINDING_EXPRESSIONS.jobsQueue, connection: DATA_CONNECTION }),
       ]),
     );
-    expect(byName.get(FUNCTION_NAMES.analyzeImage)).toEqual([
+    expect(byName.get(FUNCTION_NAMES.processJob)).toEqual([
       expect.objectContaining({ type: 'queueTrigger', queueName: BINDING_EXPRESSIONS.jobsQueue, connection: DATA_CONNECTION }),
     ]);
     expect(byName.get(FUNCTION_NAMES.recordPoison)).toEqual([
