@@ -6,7 +6,7 @@
  * redelivers it (and, after the host's maxDequeueCount, moves it to the poison queue, where
  * `recordPoisonedJob` writes the final record). Retryable failure records are parked for replay.
  */
-import { prepareDocument } from '../documents/prepareDocument.js';
+import { prepareDocument, type PreparedDocument } from '../documents/prepareDocument.js';
 import { PermanentError, TransientError, WorkerError, asWorkerError, ensureError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { estimateCostUsd } from '../models/modelFamilies.js';
@@ -392,7 +392,7 @@ async function analyzeImage(worker: Worker, progress: JobProgress, blob: Downloa
 /**
  * A PDF or multi-page TIFF: pages at the model's resolution with their text layer as grounding, or, for
  * the offline provider (which reads the text layer or OCRs the pages and spends no tokens), at OCR
- * resolution with no token budget.
+ * resolution with no token budget, each page drawn as it is read.
  */
 async function analyzeDocument(
   worker: Worker,
@@ -416,19 +416,45 @@ async function analyzeDocument(
     budgeted: model,
   });
   progress.prepared = {
-    detail: document.pages[0]?.image.image.detail ?? 'low',
-    imageTokens: document.pages.reduce((sum, { image }) => sum + image.image.imageTokens, 0),
+    detail: document.pages[0]?.model.detail ?? 'low',
+    imageTokens: document.pages.reduce((sum, { model: copy }) => sum + copy.imageTokens, 0),
   };
-  progress.timings.prepareMs = worker.now() - mark;
+  const planMs = worker.now() - mark;
+  progress.timings.prepareMs = planMs;
+  // Pages drawn as they are read (for OCR) count as preparation, as when every page was drawn up front; a
+  // page that cannot be drawn leaves the job unprepared, as it did then, when it failed before any read.
+  let drawMs = 0;
+  let drawFailed = false;
+  const drawing: PreparedDocument = {
+    ...document,
+    draw: async (n) => {
+      const begun = worker.now();
+      try {
+        return await document.draw(n);
+      } catch (error) {
+        drawFailed = true;
+        throw error;
+      } finally {
+        drawMs += worker.now() - begun;
+      }
+    },
+  };
   const asked = worker.now();
   try {
-    const { answer, document: info } = await askDocument(worker.provider, profile, document, progress.spent, {
+    const { answer, document: info } = await askDocument(worker.provider, profile, drawing, progress.spent, {
       grounding: model,
       signal: progress.deadline,
     });
     return { profile, answer, document: info };
   } finally {
-    progress.timings.modelMs = worker.now() - asked;
+    if (drawFailed) {
+      delete progress.prepared;
+      progress.timings.prepareMs = null;
+    } else {
+      progress.timings.prepareMs = planMs + drawMs;
+      progress.timings.modelMs = worker.now() - asked - drawMs;
+    }
+    await document.close();
   }
 }
 
