@@ -46,8 +46,9 @@ describe('a 1 GiB upload', () => {
     expect(record.error).toMatchObject({ code: 'file_too_large', details: { size: BLOB_BYTES, limit: host.config.maxBlobBytes } });
     expect(record.source.size).toBe(BLOB_BYTES);
     expect(growth / MiB).toBeLessThan(PEAK_GROWTH_MIB);
+    const results = host.storage.blobs.getContainerClient(host.config.names.resultsContainer);
     const records: string[] = [];
-    for await (const blob of host.storage.blobs.getContainerClient(host.config.names.resultsContainer).listBlobsFlat()) records.push(blob.name);
+    for await (const blob of results.listBlobsFlat()) records.push(blob.name);
     expect(records).toEqual([resultPath(NAME)]);
     const events = logs.map((line) => (JSON.parse(line) as { event: string }).event);
     expect(events.filter((event) => event === 'job.failed')).toHaveLength(1);
