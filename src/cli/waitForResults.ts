@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { QueueClient } from '@azure/storage-queue';
 import { measureQueue, type QueueFigures } from '../ops/queueFigures.js';
-import { type ResultStore } from '../storage/resultStore.js';
+import type { ResultStore } from '../storage/resultStore.js';
 import { resultPath } from '../contracts/blobPaths.js';
 import { isStatus } from '../storage/storageErrors.js';
 

@@ -97,7 +97,8 @@ export function pdfError(error: unknown, byteLength: number, stage: string): Wor
 
 class PdfSource implements DocumentSource {
   readonly kind = 'pdf';
-  private imagePixels = 0;
+  /** Per page, so that a page drawn again (a repeated read) does not count twice towards the document's bound. */
+  private readonly imagePixels = new Map<number, number>();
   private textChars = 0;
 
   constructor(
@@ -159,8 +160,9 @@ class PdfSource implements DocumentSource {
       checkBound(this.bounds, 'maxPageOperators', fnArray.length, page);
       const pixels = imagePixels(this.pdfjs.OPS, fnArray, argsArray);
       checkBound(this.bounds, 'maxPageImagePixels', pixels, page);
-      this.imagePixels += pixels;
-      checkBound(this.bounds, 'maxDocumentImagePixels', this.imagePixels, page);
+      this.imagePixels.set(page, pixels);
+      const documentPixels = [...this.imagePixels.values()].reduce((sum, n) => sum + n, 0);
+      checkBound(this.bounds, 'maxDocumentImagePixels', documentPixels, page);
       const canvas = createCanvas(size.width, size.height);
       // pdf.js is typed against the DOM's context; @napi-rs/canvas implements the same 2D API (pdf.js itself uses it in Node).
       const canvasContext = canvas.getContext('2d') as unknown as RenderParameters['canvasContext'];

@@ -2,17 +2,22 @@
  * From the bytes of a PDF or multi-page TIFF to page images the model can be sent, in the order that
  * protects the worker and the bill: open (page count refused above MAX_PAGES, encrypted or broken PDFs
  * refused) -> plan (each page's size and image tokens, and its text layer, with nothing drawn) -> estimate
- * the whole document and refuse it above DOCUMENT_TOKEN_BUDGET -> only then render, one page at a time.
+ * the whole document and refuse it above DOCUMENT_TOKEN_BUDGET -> only then draw, one page at a time.
  * Each rendering goes through `prepareImage` like any uploaded image, so pages get the same flattening,
  * encoding and token accounting as single images.
+ *
+ * Pages for the model are all drawn before prepareDocument returns: a page that cannot be drawn fails the
+ * document before any call is paid for. Pages for OCR are drawn when they are read, and only whether each
+ * came out blank is kept: the offline provider reads page N before page N+1 is drawn, so a document holds
+ * one 300-dpi rendering at a time instead of all of them until the job ends.
  */
 import sharp from 'sharp';
 import type { DocumentSettings, ModelSettings } from '../config.js';
 import type { Size } from '../pipeline/imageTokens.js';
 import { imageTokens } from '../pipeline/imageTokens.js';
-import { prepareImage, type PrepareOptions } from '../pipeline/prepareImage.js';
+import { modelCopy, prepareImage, type PrepareOptions } from '../pipeline/prepareImage.js';
 import type { Profile } from '../profiles/types.js';
-import type { RequestImage } from '../providers/types.js';
+import type { PreparedImage, RequestImage } from '../providers/types.js';
 import { chunkPages } from './chunkPages.js';
 import { openDocument, type DocumentKind, type DocumentSource } from './documentSource.js';
 import { assertWithinBudget, estimateDocument, type DocumentEstimate } from './estimate.js';
@@ -36,12 +41,36 @@ export interface DocumentPage {
   blank: boolean;
 }
 
+/** A page as planned, before it is drawn: what the estimate, the prompt and the record need of it. */
+export interface PlannedPage {
+  /** 1-based. */
+  page: number;
+  /** The size it is drawn at. */
+  size: Size;
+  /** Image tokens of `size`, for the estimate. */
+  imageTokens: number;
+  /** The copy the model is sent, as `prepareImage` will make it from the rendering. */
+  model: Omit<PreparedImage, 'bytes' | 'mime'>;
+  text: PageText | null;
+  hasText: boolean;
+}
+
 export interface PreparedDocument {
   kind: DocumentKind;
-  pages: DocumentPage[];
+  pages: PlannedPage[];
   /** 1-based page numbers of each model request, in order. */
   requests: number[][];
   estimate: DocumentEstimate;
+  /**
+   * Page `n` (1-based), drawn. Pages for the model were drawn before prepareDocument returned and are handed
+   * out as they are; a page for OCR is drawn now, and the caller is the only holder of its rendering.
+   * One page at a time.
+   */
+  draw(n: number): Promise<DocumentPage>;
+  /** Whether page `n` came out blank; undefined until it has been drawn. */
+  blank(n: number): boolean | undefined;
+  /** Ends the document: pages for OCR are drawn from its source (a render child, for a PDF) until then. */
+  close(): Promise<void>;
 }
 
 export interface DocumentOptions {
@@ -71,13 +100,6 @@ async function isBlank(bytes: Buffer): Promise<boolean> {
   return channels.every((channel) => channel.min >= BLANK_MIN);
 }
 
-interface PlannedPage {
-  page: number;
-  size: Size;
-  imageTokens: number;
-  text: PageText | null;
-}
-
 async function planPage(source: DocumentSource, page: number, options: DocumentOptions): Promise<PlannedPage> {
   const { model, detail } = options.prepare;
   const { maxPagePixels } = options.limits;
@@ -86,21 +108,29 @@ async function planPage(source: DocumentSource, page: number, options: DocumentO
     source.kind === 'pdf'
       ? renderSize(natural, { renderFor: options.renderFor, model, detail, maxPagePixels })
       : capPixels(natural, maxPagePixels);
-  return { page, size, imageTokens: imageTokens(model, detail, size.width, size.height), text: await source.pageText(page, size) };
+  const text = await source.pageText(page, size);
+  return {
+    page,
+    size,
+    imageTokens: imageTokens(model, detail, size.width, size.height),
+    model: modelCopy(options.prepare, size.width, size.height),
+    text,
+    hasText: hasTextLayer(text),
+  };
 }
 
 async function renderPage(source: DocumentSource, planned: PlannedPage, options: DocumentOptions): Promise<DocumentPage> {
   const png = await source.renderPage(planned.page, planned.size);
   // The rendering is the worker's own and already within MAX_PAGE_PIXELS: it is its own decode limit.
   const prepared = await prepareImage(png, 'image/png', { ...options.prepare, maxInputPixels: planned.size.width * planned.size.height });
-  const hasText = hasTextLayer(planned.text);
+  const { text, hasText } = planned;
   // At the model's size the rendering and the model's copy have the same pixels: only the copy is kept.
-  // OCR reads the full rendering later, so it is kept for 'ocr' (as a PNG, the canvas is long freed).
+  // For OCR the full rendering goes to the reader (as a PNG, the canvas is long freed).
   const rendering = options.renderFor === 'model' ? { ...prepared.source, bytes: prepared.image.bytes, mime: prepared.image.mime } : prepared.source;
   return {
     page: planned.page,
     image: { name: `${options.name}#page=${planned.page}`, image: prepared.image, source: rendering },
-    text: planned.text,
+    text,
     hasText,
     // Measured on the model's copy, the smallest image of the page (~20 ms), and only where no text says otherwise.
     blank: !hasText && (await isBlank(prepared.image.bytes)),
@@ -110,23 +140,50 @@ async function renderPage(source: DocumentSource, planned: PlannedPage, options:
 export async function prepareDocument(bytes: Buffer, kind: DocumentKind, options: DocumentOptions): Promise<PreparedDocument> {
   const { limits } = options;
   const source = await openDocument(bytes, kind, { ...limits, maxInputPixels: options.prepare.maxInputPixels });
+  // Pages for OCR are drawn from the source after this returns: it stays open until the document is closed.
+  let keepOpen = false;
+  let closed = false;
   try {
-    const plan: PlannedPage[] = [];
-    for (let page = 1; page <= source.pageCount; page++) plan.push(await planPage(source, page, options));
-    const requests = chunkPages(plan.length, limits.maxImagesPerRequest);
-    const estimate = estimateDocument(plan, requests, {
+    const pages: PlannedPage[] = [];
+    for (let page = 1; page <= source.pageCount; page++) pages.push(await planPage(source, page, options));
+    const requests = chunkPages(pages.length, limits.maxImagesPerRequest);
+    const estimate = estimateDocument(pages, requests, {
       profile: options.profile,
       model: options.prepare.model,
       completionBudget: options.completionBudget,
       grounding: options.grounding,
       ...(options.priceOverride === undefined ? {} : { priceOverride: options.priceOverride }),
     });
-    if (options.budgeted) assertWithinBudget(estimate, limits.tokenBudget, plan.length);
+    if (options.budgeted) assertWithinBudget(estimate, limits.tokenBudget, pages.length);
+    const blank = new Map<number, boolean>();
+    const drawPage = async (n: number): Promise<DocumentPage> => {
+      const planned = pages[n - 1];
+      if (planned === undefined) throw new RangeError(`page ${n} was asked for, the document has ${pages.length}`);
+      // A closed source's render child may be another document's by now.
+      if (closed) throw new Error(`page ${n} was asked for after the document was closed`);
+      const drawn = await renderPage(source, planned, options);
+      blank.set(n, drawn.blank);
+      return drawn;
+    };
+    const document = { kind, pages, requests, estimate, blank: (n: number) => blank.get(n) };
+    if (options.renderFor === 'ocr') {
+      keepOpen = true;
+      const close = async (): Promise<void> => {
+        if (closed) return;
+        closed = true;
+        await source.close();
+      };
+      return { ...document, draw: drawPage, close };
+    }
     // One page at a time: only one canvas and one decoded page are alive at once.
-    const pages: DocumentPage[] = [];
-    for (const planned of plan) pages.push(await renderPage(source, planned, options));
-    return { kind, pages, requests, estimate };
+    const drawn: DocumentPage[] = [];
+    for (const planned of pages) drawn.push(await drawPage(planned.page));
+    const draw = async (n: number): Promise<DocumentPage> => drawn[n - 1] ?? drawPage(n);
+    return { ...document, draw, close: () => Promise.resolve() };
   } finally {
-    await source.close();
+    if (!keepOpen) {
+      closed = true;
+      await source.close();
+    }
   }
 }

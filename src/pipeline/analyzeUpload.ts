@@ -2,7 +2,7 @@
  * What a job does with its upload: download it, pick its profile, and answer it from the cache or the
  * provider, as an image, a document (PDF, multi-page TIFF) or a comparison manifest.
  */
-import { prepareDocument } from '../documents/prepareDocument.js';
+import { prepareDocument, type PreparedDocument } from '../documents/prepareDocument.js';
 import { PermanentError } from '../errors.js';
 import { planFor } from '../models/requestShape.js';
 import { PROFILE_METADATA_KEY } from '../names.js';
@@ -107,7 +107,7 @@ async function analyzeContent(run: JobRun, blob: DownloadedBlob, profile: Profil
 /**
  * A PDF or multi-page TIFF: pages at the model's resolution with their text layer as grounding, or, for
  * the offline provider (which reads the text layer or OCRs the pages and spends no tokens), at OCR
- * resolution with no token budget.
+ * resolution with no token budget, each page drawn as it is read.
  */
 async function analyzeDocument(
   run: JobRun,
@@ -131,17 +131,42 @@ async function analyzeDocument(
     budgeted: model,
   });
   facts.prepared = {
-    detail: document.pages[0]?.image.image.detail ?? 'low',
-    imageTokens: document.pages.reduce((sum, { image }) => sum + image.image.imageTokens, 0),
+    detail: document.pages[0]?.model.detail ?? 'low',
+    imageTokens: document.pages.reduce((sum, { model: copy }) => sum + copy.imageTokens, 0),
   };
-  facts.timings.prepareMs = worker.now() - mark;
+  const planMs = worker.now() - mark;
+  facts.timings.prepareMs = planMs;
+  // Pages drawn as they are read (for OCR) count as preparation; a page that cannot be drawn leaves the job unprepared.
+  let drawMs = 0;
+  let drawFailed = false;
+  const drawing: PreparedDocument = {
+    ...document,
+    draw: async (n) => {
+      const begun = worker.now();
+      try {
+        return await document.draw(n);
+      } catch (error) {
+        drawFailed = true;
+        throw error;
+      } finally {
+        drawMs += worker.now() - begun;
+      }
+    },
+  };
   const asked = worker.now();
   try {
     const options = { grounding: model, signal: run.deadline };
-    const { answer, document: info } = await askDocument(worker.provider, profile, document, facts.spent, options);
+    const { answer, document: info } = await askDocument(worker.provider, profile, drawing, facts.spent, options);
     return { profile, answer, document: info };
   } finally {
-    facts.timings.modelMs = worker.now() - asked;
+    if (drawFailed) {
+      delete facts.prepared;
+      facts.timings.prepareMs = null;
+    } else {
+      facts.timings.prepareMs = planMs + drawMs;
+      facts.timings.modelMs = worker.now() - asked - drawMs;
+    }
+    await document.close();
   }
 }
 

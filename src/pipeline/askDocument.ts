@@ -3,15 +3,16 @@
  * MAX_IMAGES_PER_REQUEST) goes through `askModel` like a single image, with the page instruction and,
  * optionally, the text layer added to the prompt; the answers are merged by the profile's rules and the
  * merge is validated again. Requests run one after another: they share the deployment's rate limit, and
- * a later request is not worth its tokens once an earlier one has failed permanently.
+ * a later request is not worth its tokens once an earlier one has failed permanently. A provider that
+ * reads pages one at a time (`analyzePages`) draws each page as it reads it.
  */
 import { documentProfile } from '../documents/documentPrompt.js';
 import { mergeAnswers, type ChunkAnswer } from '../documents/mergeAnswers.js';
-import type { DocumentPage, PreparedDocument } from '../documents/prepareDocument.js';
+import type { PlannedPage, PreparedDocument } from '../documents/prepareDocument.js';
 import { PermanentError } from '../errors.js';
 import type { Profile } from '../profiles/types.js';
 import { describeIssues } from '../profiles/zodIssues.js';
-import type { AnalysisResponse, Usage, VisionProvider } from '../providers/types.js';
+import type { AnalysisResponse, RequestImage, Usage, VisionProvider } from '../providers/types.js';
 import { NO_USAGE, addUsage } from '../providers/usage.js';
 import { askModel, type ValidatedAnswer } from './askModel.js';
 import type { DocumentInfo } from '../contracts/resultRecord.js';
@@ -30,12 +31,36 @@ export interface AskDocumentOptions {
   signal?: AbortSignal;
 }
 
-function pagesOf(document: PreparedDocument, numbers: readonly number[]): DocumentPage[] {
+function pagesOf(document: PreparedDocument, numbers: readonly number[]): PlannedPage[] {
   return numbers.map((n) => {
     const page = document.pages[n - 1];
     if (page?.page !== n) throw new RangeError(`request names page ${n}, which the prepared document does not have`);
     return page;
   });
+}
+
+/** One request's answer: its pages drawn as the provider reads them if it reads one at a time, else drawn for it. */
+async function askPages(
+  provider: VisionProvider,
+  document: PreparedDocument,
+  profile: Profile,
+  pages: readonly PlannedPage[],
+  signal: AbortSignal | undefined,
+  usage: Usage,
+): Promise<ValidatedAnswer> {
+  const signalled = signal === undefined ? {} : { signal };
+  if (provider.analyzePages !== undefined) {
+    const reader = { analyze: provider.analyzePages.bind(provider) };
+    const toRead = pages.map(({ page, text, hasText }) => ({ page, text, hasText, draw: async () => (await document.draw(page)).image }));
+    return askModel(reader, { profile, pages: toRead, ...signalled }, usage);
+  }
+  const images: RequestImage[] = [];
+  for (const { page } of pages) images.push((await document.draw(page)).image);
+  return askModel(
+    provider,
+    { profile, images, pages: pages.map(({ page, text, hasText }) => ({ page, text, hasText })), ...signalled },
+    usage,
+  );
 }
 
 /** `spent` accumulates the tokens of every call, also when a later request fails, as `askModel` does. */
@@ -57,16 +82,7 @@ export async function askDocument(
     const usage: Usage = { ...NO_USAGE };
     try {
       const asked = documentProfile(profile, pages, pageCount, options.grounding);
-      const answer = await askModel(
-        provider,
-        {
-          profile: asked,
-          images: pages.map(({ image }) => image),
-          pages: pages.map(({ page, text, hasText }) => ({ page, text, hasText })),
-          ...(options.signal === undefined ? {} : { signal: options.signal }),
-        },
-        usage,
-      );
+      const answer = await askPages(provider, document, asked, pages, options.signal, usage);
       last = answer.response;
       chunks.push({
         pages: numbers,
@@ -78,16 +94,19 @@ export async function askDocument(
     } finally {
       addUsage(spent, usage);
     }
+    // A provider answering from the text layer draws only the first page: the others are drawn now, so that
+    // every page is measured against the PDF bounds and for blankness.
+    for (const { page } of pages) if (document.blank(page) === undefined) await document.draw(page);
     requests.push({
       pages: numbers,
-      imageTokensEstimated: pages.reduce((sum, { image }) => sum + image.image.imageTokens, 0),
+      imageTokensEstimated: pages.reduce((sum, { model }) => sum + model.imageTokens, 0),
       ...usage,
     });
   }
   if (last === undefined) throw new RangeError('a prepared document has at least one request');
 
-  for (const { page, blank } of document.pages) {
-    if (blank) {
+  for (const { page } of document.pages) {
+    if (document.blank(page) === true) {
       warnings.push(
         `page ${page} is blank (no marks, no text); if it should not be, the PDF may be damaged: an unreadable page is drawn as nothing`,
       );
@@ -116,11 +135,11 @@ export async function askDocument(
     document: {
       kind: document.kind,
       pageCount,
-      pages: document.pages.map(({ page, image, hasText }) => ({
+      pages: document.pages.map(({ page, model, hasText }) => ({
         page,
-        width: image.image.width,
-        height: image.image.height,
-        imageTokens: image.image.imageTokens,
+        width: model.width,
+        height: model.height,
+        imageTokens: model.imageTokens,
         textLayer: hasText,
         request: document.requests.findIndex((numbers) => numbers.includes(page)),
       })),

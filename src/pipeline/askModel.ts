@@ -12,7 +12,7 @@ import { PermanentError } from '../errors.js';
 import { SETTINGS } from '../names.js';
 import type { Profile } from '../profiles/types.js';
 import { describeIssues } from '../profiles/zodIssues.js';
-import type { AnalysisRequest, AnalysisResponse, Usage, VisionProvider } from '../providers/types.js';
+import type { AnalysisRequest, AnalysisResponse, Usage } from '../providers/types.js';
 import { addUsage } from '../providers/usage.js';
 import { rejectionWarning, salvageFields, withRejections } from './salvageFields.js';
 
@@ -59,15 +59,22 @@ export function validateAnswer(profile: Profile, response: AnalysisResponse): Va
   return parsed.success ? { valid: true, data: parsed.data } : { valid: false, issues: describeIssues(parsed.error), error: parsed.error };
 }
 
+/** What askModel asks with: any request a provider answers, with room for a larger budget and a repair turn. */
+type Asked = Pick<AnalysisRequest, 'profile' | 'repair' | 'maxCompletionTokens'>;
+
 /** `spent` accumulates the tokens of every call, so that a failure record can show what a failed job cost too. */
-export async function askModel(provider: VisionProvider, request: AnalysisRequest, spent: Usage): Promise<ValidatedAnswer> {
-  const once = async (next: AnalysisRequest): Promise<AnalysisResponse> => {
+export async function askModel<R extends Asked>(
+  provider: { analyze(request: R): Promise<AnalysisResponse> },
+  request: R,
+  spent: Usage,
+): Promise<ValidatedAnswer> {
+  const once = async (next: R): Promise<AnalysisResponse> => {
     const response = await provider.analyze(next);
     addUsage(spent, response.usage);
     return response;
   };
   // Reasoning can spend the budget before the answer starts: ask once more with more room, then give up clearly.
-  const call = async (next: AnalysisRequest): Promise<AnalysisResponse> => {
+  const call = async (next: R): Promise<AnalysisResponse> => {
     const response = await once(next);
     if (response.truncatedAt === undefined) return response;
     const larger = response.truncatedAt * TRUNCATION_RETRY_FACTOR;

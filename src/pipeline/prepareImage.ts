@@ -188,13 +188,25 @@ export function imageError(error: unknown, { mime, byteLength, maxInputPixels }:
   );
 }
 
+/** The copy of an upright `width` x `height` image that `prepareImage` makes for the model: its size, detail and tokens. */
+export function modelCopy(
+  { model, detail: asked }: Pick<PrepareOptions, 'model' | 'detail'>,
+  width: number,
+  height: number,
+): Omit<PreparedImage, 'bytes' | 'mime'> {
+  const detail = asked === 'low' ? 'low' : 'high';
+  const size = modelImageSize(model, detail, width, height);
+  return { ...size, detail, imageTokens: imageTokens(model, detail, size.width, size.height) };
+}
+
 /** `mime` is what `detectMediaType` found in the bytes. */
 export async function prepareImage(bytes: Buffer, mime: string, options: PrepareOptions): Promise<PreparedInput> {
   if (!SUPPORTED_IMAGE_TYPES.has(mime)) throw unsupportedMediaType(mime, 'images');
-  const detail = options.detail === 'low' ? 'low' : 'high';
   try {
-    const opened = HEIF_TYPES.has(mime) ? await openHeic(bytes, options) : await openWithSharp(bytes, options.maxInputPixels);
-    const target = modelImageSize(options.model, detail, opened.width, opened.height);
+    const opened = HEIF_TYPES.has(mime)
+      ? await openHeic(bytes, options)
+      : await openWithSharp(bytes, options.maxInputPixels);
+    const target = modelCopy(options, opened.width, opened.height);
     // `fill` to the exact target, which already keeps the aspect ratio, so the token count is exact.
     const sized =
       target.width === opened.width && target.height === opened.height
@@ -203,9 +215,8 @@ export async function prepareImage(bytes: Buffer, mime: string, options: Prepare
     // Alpha goes onto white for PNG too: a model may composite transparency onto black, hiding dark text.
     const raw = await sized.flatten({ background: '#ffffff' }).toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     const encoded = await encode(raw, options.format, isLosslessSource(bytes, mime));
-    const { width, height } = raw.info;
     return {
-      image: { ...encoded, width, height, detail, imageTokens: imageTokens(options.model, detail, width, height) },
+      image: { ...encoded, ...target },
       source: {
         bytes,
         mime,

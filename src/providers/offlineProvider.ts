@@ -14,7 +14,7 @@ import { mergeAnswers } from '../documents/mergeAnswers.js';
 import { createDocumentReader, extractFields, ocrInput, type DocumentReader, type DocumentReading } from './offline/documentReader.js';
 import { imageFacts, type ImageFacts } from './offline/imageFacts.js';
 import type { OcrLine, OcrPage } from './offline/ocrPage.js';
-import type { AnalysisRequest, AnalysisResponse, FieldEvidence, RequestImage, RequestPage, VisionProvider } from './types.js';
+import type { AnalysisRequest, AnalysisResponse, FieldEvidence, PagesRequest, RequestImage, RequestPage, VisionProvider } from './types.js';
 
 function describeFromFacts(facts: ImageFacts): DescribeData {
   const upright =
@@ -153,13 +153,16 @@ function answerFromReading(profile: Profile, facts: ImageFacts, reading: Documen
 async function answerFromScans(
   profile: Profile,
   facts: ImageFacts,
-  images: readonly RequestImage[],
+  count: number,
+  open: (index: number) => Promise<RequestImage>,
   reader: DocumentReader,
   signal: AbortSignal | undefined,
 ): Promise<OfflineAnswer> {
   const readings: DocumentReading[] = [];
   const options = signal === undefined ? {} : { signal };
-  for (const image of images) readings.push(await reader.read(profile.name, ocrInput(image), options));
+  // Each image is opened by the reading that needs it: the loop holds none while the next is opened (drawn).
+  const readAt = async (index: number): Promise<DocumentReading> => reader.read(profile.name, ocrInput(await open(index)), options);
+  for (let index = 0; index < count; index++) readings.push(await readAt(index));
   const [only] = readings;
   if (only !== undefined && readings.length === 1) return answerFromReading(profile, facts, only);
   if (readings.every((reading) => reading.data !== undefined)) {
@@ -186,22 +189,61 @@ async function answerFromScans(
   return { data, warnings: [...new Set(readings.flatMap((reading) => reading.warnings))], ocr };
 }
 
+/** The images of a request, opened one at a time in order: held by the request, or document pages drawn when read. */
+interface Images {
+  count: number;
+  open(index: number): Promise<RequestImage>;
+  /** For a document: one per image. */
+  pages?: readonly RequestPage[];
+}
+
+function held({ images, pages }: AnalysisRequest): Images {
+  const open = (index: number): Promise<RequestImage> => {
+    const image = images[index];
+    return image === undefined ? Promise.reject(new Error('an analysis request carries at least one image')) : Promise.resolve(image);
+  };
+  return { count: images.length, open, ...(pages === undefined ? {} : { pages }) };
+}
+
+function drawn({ pages }: PagesRequest): Images {
+  const open = (index: number): Promise<RequestImage> =>
+    pages[index]?.draw() ?? Promise.reject(new Error('a pages request carries at least one page'));
+  return { count: pages.length, open, pages };
+}
+
 /** A comparison gets the facts of every image; any other profile answers for the first image and says so. */
-async function answerAll({ profile, images, pages, signal }: AnalysisRequest, reader: DocumentReader): Promise<OfflineAnswer> {
+async function answerAll(
+  profile: Profile,
+  images: Images,
+  reader: DocumentReader,
+  signal: AbortSignal | undefined,
+): Promise<OfflineAnswer> {
   if (profile.name === compareProfile.name) {
-    const named = await Promise.all(images.map(async ({ name, image, source }) => ({ name, facts: await imageFacts(image, source) })));
+    const named: { name: string; facts: ImageFacts }[] = [];
+    for (let index = 0; index < images.count; index++) {
+      const { name, image, source } = await images.open(index);
+      named.push({ name, facts: await imageFacts(image, source) });
+    }
     return {
       data: compareFromFacts(named),
       warnings: [`the offline provider cannot compare the content of images ${NEEDS_MODEL}; each image is described by its pixel facts`],
     };
   }
-  const [first] = images;
-  if (first === undefined) throw new Error('an analysis request carries at least one image');
+  let first: RequestImage | undefined = await images.open(0);
   const facts = await imageFacts(first.image, first.source);
+  const { pages } = images;
   const read = (pages ?? []).filter((page): page is TextPage => page.hasText && page.text !== null);
-  if (read.length > 0) return answerFromText(profile, facts, read, images.length);
-  const answered = await answerFromScans(profile, facts, pages === undefined ? [first] : images, reader, signal);
-  if (pages === undefined && images.length > 1) answered.warnings.push(`the offline provider answered for the first of ${images.length} images only`);
+  if (read.length > 0) return answerFromText(profile, facts, read, images.count);
+  // The first image is read next, and then let go: a page drawn when it is read is gone before the next is drawn.
+  const open = (index: number): Promise<RequestImage> => {
+    const opened = index === 0 ? first : undefined;
+    first = undefined;
+    return opened === undefined ? images.open(index) : Promise.resolve(opened);
+  };
+  const answered = await answerFromScans(profile, facts, pages === undefined ? 1 : images.count, open, reader, signal);
+  if (pages === undefined && images.count > 1) {
+    answered.warnings.push(`the offline provider answered for the first of ${images.count} images only`);
+  }
   return answered;
 }
 
@@ -216,20 +258,19 @@ export function createOfflineProvider(options: OfflineProviderOptions = {}): Vis
     ...(options.ocrWorkers === undefined ? {} : { poolSize: options.ocrWorkers }),
     ...(options.maxInputPixels === undefined ? {} : { maxInputPixels: options.maxInputPixels }),
   });
+  const respond = ({ data, warnings, evidence, ocr }: OfflineAnswer): AnalysisResponse => ({
+    data,
+    rawText: JSON.stringify(data),
+    model: 'offline',
+    usage: { promptTokens: null, completionTokens: null },
+    warnings,
+    ...(evidence === undefined ? {} : { evidence }),
+    info: { engine: ENGINE, ...(ocr === undefined ? {} : { ocrEngine: ocr.engine, ocrText: ocr.text }) },
+  });
   return {
     name: 'offline',
-    async analyze(request): Promise<AnalysisResponse> {
-      const { data, warnings, evidence, ocr } = await answerAll(request, reader);
-      return {
-        data,
-        rawText: JSON.stringify(data),
-        model: 'offline',
-        usage: { promptTokens: null, completionTokens: null },
-        warnings,
-        ...(evidence === undefined ? {} : { evidence }),
-        info: { engine: ENGINE, ...(ocr === undefined ? {} : { ocrEngine: ocr.engine, ocrText: ocr.text }) },
-      };
-    },
+    analyze: async (request) => respond(await answerAll(request.profile, held(request), reader, request.signal)),
+    analyzePages: async (request) => respond(await answerAll(request.profile, drawn(request), reader, request.signal)),
     close: () => reader.close(),
   };
 }

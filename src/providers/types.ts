@@ -48,6 +48,15 @@ export interface RequestPage {
   hasText: boolean;
 }
 
+/**
+ * A document page drawn when a provider reads it. A provider that reads pages one after another (the
+ * offline provider's OCR) then holds one page's rendering at a time, not every page of the request.
+ */
+export interface PageToRead extends RequestPage {
+  /** The page's image, drawn now (one page at a time); the caller is its only holder, and drawing it again draws it anew. */
+  draw(): Promise<RequestImage>;
+}
+
 export interface AnalysisRequest {
   profile: Profile;
   /** At least one; a comparison sends several, in the order the model should see them. */
@@ -103,9 +112,17 @@ export interface AnalysisResponse {
   info?: Record<string, string>;
 }
 
+/** An `AnalysisRequest` for document pages that the provider draws as it reads them, in page order. */
+export interface PagesRequest extends Omit<AnalysisRequest, 'images' | 'pages'> {
+  /** At least one. */
+  pages: PageToRead[];
+}
+
 export interface VisionProvider {
   readonly name: 'openai' | 'offline';
   analyze(request: AnalysisRequest): Promise<AnalysisResponse>;
+  /** The answer `analyze` gives for the same pages drawn up front; only a provider that reads pages one at a time has it. */
+  analyzePages?(request: PagesRequest): Promise<AnalysisResponse>;
   /** Releases pooled resources (OCR workers, sockets) when the host stops. */
   close(): Promise<void>;
 }

@@ -38,15 +38,17 @@ describe('prepareDocument', () => {
     const doc = await prepareDocument(fixture('invoice.pdf'), 'pdf', options());
     expect(doc.kind).toBe('pdf');
     expect(doc.requests).toEqual([[1]]);
-    const [page] = doc.pages;
-    expect(page?.image.name).toBe('invoices/doc.pdf#page=1');
+    const page = await doc.draw(1);
+    expect(page.image.name).toBe('invoices/doc.pdf#page=1');
     // Letter at 200 dpi (1700 x 2200) -> fit 2048 -> shortest side 768: 768 x 994, 2 x 2 tiles.
-    expect(page?.image.image).toMatchObject({ mime: 'image/png', width: 768, height: 994, detail: 'high', imageTokens: 765 });
-    const meta = await sharp(page?.image.image.bytes).metadata();
+    expect(page.image.image).toMatchObject({ mime: 'image/png', width: 768, height: 994, detail: 'high', imageTokens: 765 });
+    // The plan knows the model's copy before it is drawn.
+    expect(doc.pages[0]?.model).toEqual({ width: 768, height: 994, detail: 'high', imageTokens: 765 });
+    const meta = await sharp(page.image.image.bytes).metadata();
     expect([meta.width, meta.height]).toEqual([768, 994]);
-    expect(page?.hasText).toBe(true);
-    expect(page?.blank).toBe(false);
-    expect(page?.text?.text).toContain('Invoice # INV-1042');
+    expect(page.hasText).toBe(true);
+    expect([page.blank, doc.blank(1)]).toEqual([false, false]);
+    expect(page.text?.text).toContain('Invoice # INV-1042');
   });
 
   it('estimates the whole document before any call: image tokens exactly, text and output as bounds', async () => {
@@ -106,7 +108,7 @@ describe('prepareDocument', () => {
     expect(doc.requests.every((request) => request.length === 10)).toBe(true);
     expect(doc.requests.flat()).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
     // 2 x 2 in at 200 dpi: 400 x 400, one tile each.
-    expect(doc.pages.map(({ image }) => image.image.imageTokens)).toEqual(Array(200).fill(255));
+    expect(doc.pages.map(({ model }) => model.imageTokens)).toEqual(Array(200).fill(255));
     expect(doc.pages[199]?.text?.text).toBe('Page 200 of 200');
     expect(doc.estimate.requests).toBe(20);
   });
@@ -123,19 +125,28 @@ describe('prepareDocument', () => {
       'pdf',
       options({ prepare: { model: 'gpt-4o', detail: 'low', format: 'png', maxInputPixels: 1e8, render: RENDER } }),
     );
-    expect(doc.pages[0]?.image.image).toMatchObject({ width: 395, height: 512, detail: 'low', imageTokens: 85 });
+    expect((await doc.draw(1)).image.image).toMatchObject({ width: 395, height: 512, detail: 'low', imageTokens: 85 });
   });
 
   it('renders at OCR resolution for the offline provider: the source is 300 dpi, the model copy unchanged', async () => {
     const doc = await prepareDocument(fixture('scanned-invoice.pdf'), 'pdf', options({ renderFor: 'ocr' }));
-    const image = doc.pages[0]?.image;
-    expect([image?.source.width, image?.source.height, image?.source.mime]).toEqual([2550, 3300, 'image/png']);
-    expect([image?.image.width, image?.image.height, image?.image.imageTokens]).toEqual([768, 994, 765]);
-    expect(doc.pages[0]?.hasText).toBe(false);
+    try {
+      // Nothing is drawn before the page is read.
+      expect(doc.blank(1)).toBeUndefined();
+      const { image, blank } = await doc.draw(1);
+      expect([image.source.width, image.source.height, image.source.mime]).toEqual([2550, 3300, 'image/png']);
+      expect([image.image.width, image.image.height, image.image.imageTokens]).toEqual([768, 994, 765]);
+      expect(doc.pages[0]?.model).toMatchObject({ width: 768, height: 994, imageTokens: 765 });
+      expect([doc.pages[0]?.hasText, blank, doc.blank(1)]).toEqual([false, false, false]);
+    } finally {
+      await doc.close();
+    }
+    await expect(doc.draw(1)).rejects.toThrow(/after the document was closed/);
   });
 
   it('puts text-layer boxes in the pixels of the source rendering', async () => {
     const doc = await prepareDocument(fixture('invoice.pdf'), 'pdf', options({ renderFor: 'ocr' }));
+    await doc.close();
     const text = doc.pages[0]?.text;
     expect([text?.width, text?.height]).toEqual([2550, 3300]);
     const total = text?.lines.flatMap((line) => line.words).find((word) => word.text === '$95.84');
@@ -150,9 +161,9 @@ describe('prepareDocument', () => {
       'pdf',
       options({ renderFor: 'ocr', limits: { ...LIMITS, maxPagePixels: 1_000_000 } }),
     );
-    const source = doc.pages[0]?.image.source;
-    expect((source?.width ?? 0) * (source?.height ?? 0)).toBeLessThanOrEqual(1_000_000);
-    expect(source?.width).toBe(879);
+    const { source } = (await doc.draw(1).finally(() => doc.close())).image;
+    expect(source.width * source.height).toBeLessThanOrEqual(1_000_000);
+    expect(source.width).toBe(879);
   });
 
   it('marks a page pdf.js could not draw as blank', async () => {
@@ -161,7 +172,7 @@ describe('prepareDocument', () => {
     // A broken zlib header: pdf.js replaces the whole content stream with an empty one and only warns.
     bytes.fill(0xff, start, start + 2);
     const doc = await prepareDocument(bytes, 'pdf', options());
-    expect(doc.pages[0]).toMatchObject({ blank: true, hasText: false });
+    expect(await doc.draw(1)).toMatchObject({ blank: true, hasText: false });
   });
 
   it('leaves out an image inside a PDF over MAX_INPUT_PIXELS, and the scan page is then reported blank', async () => {
@@ -171,19 +182,20 @@ describe('prepareDocument', () => {
       'pdf',
       options({ prepare: { ...options().prepare, maxInputPixels: 2_000_000 } }),
     );
-    expect(doc.pages[0]).toMatchObject({ blank: true, hasText: false });
+    expect(await doc.draw(1)).toMatchObject({ blank: true, hasText: false });
     const within = await prepareDocument(
       fixture('scanned-invoice.pdf'),
       'pdf',
       options({ prepare: { ...options().prepare, maxInputPixels: 2_200_000 } }),
     );
-    expect(within.pages[0]?.blank).toBe(false);
+    expect(within.blank(1)).toBe(false);
   });
 
   it('turns a three-page TIFF into three page images in order, each sized for the model', async () => {
     const doc = await prepareDocument(fixture('three-pages.tiff'), 'tiff', options({ name: 'scans/fax.tiff' }));
+    const pages = await Promise.all(doc.pages.map(({ page }) => doc.draw(page)));
     expect(
-      doc.pages.map(({ image, text, blank }) => [image.name, image.image.width, image.image.height, image.image.imageTokens, text, blank]),
+      pages.map(({ image, text, blank }) => [image.name, image.image.width, image.image.height, image.image.imageTokens, text, blank]),
     ).toEqual([
       ['scans/fax.tiff#page=1', 600, 400, 425, null, false],
       ['scans/fax.tiff#page=2', 600, 400, 425, null, false],

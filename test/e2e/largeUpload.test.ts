@@ -3,14 +3,12 @@
  * record, and neither the enqueue step nor the job reads its bytes (the host process's memory does not
  * grow by anything near the blob's size, as it would if the blob were downloaded).
  */
-import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MiB as MB, sampleRss, zeroStream } from '../support/memory.js';
 import { startTestHost, type TestHost } from '../support/testHost.js';
 
-const MB = 1024 * 1024;
 const BLOB_BYTES = 300 * MB;
 const MAX_BLOB_BYTES = 20 * MB;
-const CHUNK = Buffer.alloc(4 * MB);
 const NAME = 'large/zeros.png';
 
 let host: TestHost;
@@ -25,35 +23,17 @@ afterAll(async () => {
   await host.stop();
 });
 
-/** BLOB_BYTES of zeros, produced as they are sent: the test itself never holds the blob. */
-function zeros(): Readable {
-  let left = BLOB_BYTES;
-  return new Readable({
-    read() {
-      const size = Math.min(left, CHUNK.length);
-      left -= size;
-      this.push(size === 0 ? null : CHUNK.subarray(0, size));
-    },
-  });
-}
-
 describe('an upload larger than MAX_BLOB_BYTES', () => {
   it('gets a file_too_large record without its bytes being read by the enqueue step or the job', { timeout: 240_000 }, async () => {
     const input = host.storage.blobs.getContainerClient(host.config.names.inputContainer);
     // Listed, and so announced, only once the last block is committed: the host has not touched it before this returns.
-    await input.getBlockBlobClient(NAME).uploadStream(zeros(), 4 * MB, 2);
-    const baseline = process.memoryUsage().rss;
-    let peak = baseline;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
-    let record;
-    try {
-      record = await host.waitForRecord(NAME, { timeoutMs: 120_000 });
-    } finally {
-      clearInterval(sampler);
-    }
-    const growthMb = (peak - baseline) / MB;
+    await input.getBlockBlobClient(NAME).uploadStream(zeroStream(BLOB_BYTES), 4 * MB, 2);
+    const rss = sampleRss();
+    let growth = 0;
+    const record = await host.waitForRecord(NAME, { timeoutMs: 120_000 }).finally(() => (growth = rss.stop()));
+    const growthMb = growth / MB;
     console.log(
-      `large upload: ${BLOB_BYTES / MB} MB blob, host RSS grew by ${growthMb.toFixed(1)} MB (baseline ${(baseline / MB).toFixed(0)} MB)`,
+      `large upload: ${BLOB_BYTES / MB} MB blob, host RSS grew by ${growthMb.toFixed(1)} MB (baseline ${(rss.baseline / MB).toFixed(0)} MB)`,
     );
 
     expect(record.status).toBe('failed');

@@ -3,9 +3,11 @@
  * requests carry the page images in order, within MAX_IMAGES_PER_REQUEST, at the profile's detail; the
  * answers of a two-page invoice sent page by page merge into the ground truth, with per-request usage
  * and field -> page provenance. Then the merge's own validation and the blank-page warning, with a
- * small fake provider.
+ * small fake provider; and a scan through the offline provider, whose pages are drawn as they are read.
  */
 import { readFileSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { loadConfig } from '../../src/config.js';
@@ -13,16 +15,21 @@ import { prepareDocument, type DocumentOptions, type PreparedDocument } from '..
 import { WorkerError } from '../../src/errors.js';
 import { askDocument } from '../../src/pipeline/askDocument.js';
 import { resultRecordSchema } from '../../src/contracts/resultRecord.js';
+import { describeProfile as typedDescribeProfile } from '../../src/profiles/describe.js';
 import { invoiceProfile as typedInvoiceProfile, type InvoiceData } from '../../src/profiles/invoice.js';
 import { strictJsonSchema } from '../../src/profiles/strictJsonSchema.js';
 import type { Profile } from '../../src/profiles/types.js';
+import { createOfflineProvider } from '../../src/providers/offlineProvider.js';
 import { createOpenAiProvider } from '../../src/providers/openaiProvider.js';
 import type { AnalysisRequest, Usage, VisionProvider } from '../../src/providers/types.js';
 import { startOpenAiCompatibleServer, type OpenAiCompatibleServer, type RecordedRequest } from '../support/openaiCompatibleServer.js';
 import { DOCUMENT_DEFAULTS, RENDER } from '../support/renderSettings.js';
+import { MiB } from '../support/memory.js';
+import { scannedPdf } from '../support/scannedPdf.js';
 
 /** As the pipeline holds it (src/profiles/index.ts): any profile, its data unknown until validated. */
 const invoiceProfile = typedInvoiceProfile as Profile;
+const describeProfile = typedDescribeProfile as Profile;
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/documents/${name}`, import.meta.url));
 const truth = JSON.parse(fixture('multipage-invoice.expected.json').toString('utf8')) as InvoiceData;
@@ -113,15 +120,15 @@ describe('askDocument with the openai provider', () => {
     const { answer, document: info, spent, requests } = await run(document);
 
     expect(requests).toHaveLength(2);
-    requests.forEach((request, index) => {
+    for (const [index, request] of requests.entries()) {
       const [image, ...more] = images(request);
       expect(more).toEqual([]);
       expect(image?.type === 'image_url' && image.image_url).toEqual({
-        url: `data:image/png;base64,${document.pages[index]?.image.image.bytes.toString('base64')}`,
+        url: `data:image/png;base64,${(await document.draw(index + 1)).image.image.bytes.toString('base64')}`,
         detail: 'high',
       });
       expect(instruction(request)).toContain(`The image is page ${index + 1} of a 2-page document`);
-    });
+    }
 
     // The line items of both pages form one list; the totals come from page 2, not page 1's running sum.
     expect(answer.data).toEqual(truth);
@@ -236,5 +243,80 @@ describe('askDocument merge checks', () => {
       },
     );
     expect(answer.warnings).toEqual([expect.stringMatching(/^page 1 is blank .* the PDF may be damaged/)]);
+  });
+});
+
+/** A full collection on demand, so that what is still reachable can be counted. */
+const collectGarbage = ((): (() => void) => {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+})();
+
+/** The document with its draws counted: the pages in the order drawn, and the most renderings reachable at once. */
+function counting(document: PreparedDocument): {
+  document: PreparedDocument;
+  drawn: number[];
+  renderedBytes: () => number;
+  mostAlive: () => number;
+} {
+  const renderings: WeakRef<Buffer>[] = [];
+  const drawn: number[] = [];
+  let renderedBytes = 0;
+  let mostAlive = 0;
+  const draw = async (n: number) => {
+    // After a macrotask and a full collection, only what the document or its reader still holds is left.
+    await new Promise(setImmediate);
+    collectGarbage();
+    const alive = renderings.filter((rendering) => rendering.deref() !== undefined).length;
+    const page = await document.draw(n);
+    drawn.push(n);
+    renderings.push(new WeakRef(page.image.source.bytes));
+    renderedBytes += page.image.source.bytes.length;
+    mostAlive = Math.max(mostAlive, alive + 1);
+    return page;
+  };
+  return { document: { ...document, draw }, drawn, renderedBytes: () => renderedBytes, mostAlive: () => mostAlive };
+}
+
+describe('askDocument with the offline provider', () => {
+  let provider: VisionProvider;
+  beforeAll(() => {
+    provider = createOfflineProvider();
+  });
+  afterAll(async () => {
+    await provider.close();
+  });
+
+  async function readOffline(bytes: Buffer, profile: Profile) {
+    const document = await prepareDocument(bytes, 'pdf', documentOptions({ renderFor: 'ocr', profile, budgeted: false }));
+    const counted = counting(document);
+    try {
+      const { document: info } = await askDocument(
+        provider,
+        profile,
+        counted.document,
+        { promptTokens: null, completionTokens: null },
+        { grounding: false },
+      );
+      return { ...counted, info };
+    } finally {
+      await document.close();
+    }
+  }
+
+  it('draws each scanned page when it is read: one rendering alive at a time, whatever the page count', { timeout: 120_000 }, async () => {
+    const { info, drawn, renderedBytes, mostAlive } = await readOffline(await scannedPdf(6, 150), describeProfile);
+    console.log(`offline scan: 6 pages of ${(renderedBytes() / 6 / MiB).toFixed(1)} MiB renderings, at most ${mostAlive()} alive at once`);
+    expect(info.pages.map(({ textLayer }) => textLayer)).toEqual(Array(6).fill(false));
+    expect(drawn).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(mostAlive()).toBe(1);
+  });
+
+  it('draws the pages an answer from the text layer does not read after it, one at a time', async () => {
+    const { info, drawn, mostAlive } = await readOffline(fixture('multipage-invoice.pdf'), invoiceProfile);
+    expect(info.pages.map(({ textLayer }) => textLayer)).toEqual([true, true]);
+    // Page 1 for the provider's pixel facts, page 2 afterwards, so that every page is still drawn once.
+    expect(drawn).toEqual([1, 2]);
+    expect(mostAlive()).toBe(1);
   });
 });
