@@ -8,7 +8,7 @@ import type { PdfRequest } from './documents/isolatedPdf.js';
 import { openPdf, pdfjs } from './documents/pdfSource.js';
 import { WorkerError, ensureError } from './errors.js';
 import type { RenderReply } from './isolation/renderProtocol.js';
-import { withHeicImage, type HeicRequest } from './pipeline/decodeHeic.js';
+import { withHeicImage, type HeicRequest } from './media/decodeHeic.js';
 
 let open: DocumentSource | undefined;
 

@@ -5,7 +5,7 @@
  * the layout and whatever is not text.
  */
 import type { Profile } from '../profiles/types.js';
-import { hasTextLayer, type PageText } from './pageText.js';
+import { hasTextLayer, type PageText } from '../media/pageText.js';
 
 /** A dense page of text is 3,000-5,000 characters; beyond this a page's text is cut (and says so). */
 export const MAX_GROUNDING_CHARS_PER_PAGE = 8000;

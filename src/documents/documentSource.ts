@@ -5,12 +5,11 @@
 import type { DocumentSettings } from '../config.js';
 import { PermanentError } from '../errors.js';
 import { SETTINGS } from '../names.js';
-import type { Size } from '../pipeline/imageTokens.js';
-import type { PageText } from './pageText.js';
+import type { Size } from '../media/imageTokens.js';
+import type { PageText } from '../media/pageText.js';
 import { openIsolatedPdf } from './isolatedPdf.js';
 import { openTiff } from './tiffSource.js';
-
-export type DocumentKind = 'pdf' | 'tiff';
+import type { DocumentKind } from '../media/detectMediaType.js';
 
 export interface DocumentSource {
   readonly kind: DocumentKind;
@@ -32,7 +31,8 @@ export interface OpenOptions extends Pick<DocumentSettings, 'pdf' | 'render'> {
 }
 
 export async function openDocument(bytes: Buffer, kind: DocumentKind, options: OpenOptions): Promise<DocumentSource> {
-  const source = kind === 'pdf' ? await openIsolatedPdf(bytes, options.maxInputPixels, options) : await openTiff(bytes, options.maxInputPixels);
+  const source =
+    kind === 'pdf' ? await openIsolatedPdf(bytes, options.maxInputPixels, options) : await openTiff(bytes, options.maxInputPixels);
   if (source.pageCount > options.maxPages) {
     await source.close();
     throw new PermanentError(

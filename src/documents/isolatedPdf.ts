@@ -8,9 +8,9 @@ import type { DocumentSettings, PdfBounds } from '../config.js';
 import { PermanentError } from '../errors.js';
 import { renderFailure, renderPool, type RenderSession } from '../isolation/renderPool.js';
 import { SETTINGS } from '../names.js';
-import type { Size } from '../pipeline/imageTokens.js';
+import type { Size } from '../media/imageTokens.js';
 import type { DocumentSource } from './documentSource.js';
-import type { PageText } from './pageText.js';
+import type { PageText } from '../media/pageText.js';
 import { pdfError } from './pdfSource.js';
 
 /** The PDF tasks a render child answers: at most one PDF open per child. */

@@ -11,9 +11,9 @@ import { dirname, join } from 'node:path';
 import { createCanvas } from '@napi-rs/canvas';
 import { PermanentError, WorkerError, ensureError } from '../errors.js';
 import { SETTINGS } from '../names.js';
-import type { Size } from '../pipeline/imageTokens.js';
+import type { Size } from '../media/imageTokens.js';
 import type { DocumentSource } from './documentSource.js';
-import { pageText, type PageText, type TextRun } from './pageText.js';
+import { pageText, type PageText, type TextRun } from '../media/pageText.js';
 import type { PdfBounds } from '../config.js';
 
 type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs');
@@ -52,14 +52,20 @@ function checkBound(bounds: PdfBounds, name: BoundName, value: number, page: num
 
 /** Pixels of the images an operator list paints: XObjects carry [id, width, height], inline images and masks their data. */
 function imagePixels(ops: PdfJs['OPS'], fnArray: number[], argsArray: unknown[]): number {
-  const painting: ReadonlySet<number> = new Set([ops.paintImageXObject, ops.paintImageXObjectRepeat, ops.paintInlineImageXObject, ops.paintImageMaskXObject]);
+  const painting: ReadonlySet<number> = new Set([
+    ops.paintImageXObject,
+    ops.paintImageXObjectRepeat,
+    ops.paintInlineImageXObject,
+    ops.paintImageMaskXObject,
+  ]);
   let pixels = 0;
   fnArray.forEach((fn, i) => {
     if (!painting.has(fn)) return;
     const args = argsArray[i] as unknown[];
     const [first, width, height] = args;
     if (typeof width === 'number' && typeof height === 'number') pixels += width * height;
-    else if (typeof first === 'object' && first !== null && 'width' in first && 'height' in first) pixels += Number(first.width) * Number(first.height);
+    else if (typeof first === 'object' && first !== null && 'width' in first && 'height' in first)
+      pixels += Number(first.width) * Number(first.height);
   });
   return pixels;
 }

@@ -13,15 +13,16 @@
  */
 import sharp from 'sharp';
 import type { DocumentSettings, ModelSettings } from '../config.js';
-import type { Size } from '../pipeline/imageTokens.js';
-import { imageTokens } from '../pipeline/imageTokens.js';
-import { modelCopy, prepareImage, type PrepareOptions } from '../pipeline/prepareImage.js';
+import type { Size } from '../media/imageTokens.js';
+import { imageTokens } from '../media/imageTokens.js';
+import { modelCopy, prepareImage, type PrepareOptions } from '../media/prepareImage.js';
 import type { Profile } from '../profiles/types.js';
-import type { PreparedImage, RequestImage } from '../providers/types.js';
+import type { PreparedImage, RequestImage } from '../media/imageTypes.js';
 import { chunkPages } from './chunkPages.js';
-import { openDocument, type DocumentKind, type DocumentSource } from './documentSource.js';
+import type { DocumentKind } from '../media/detectMediaType.js';
+import { openDocument, type DocumentSource } from './documentSource.js';
 import { assertWithinBudget, estimateDocument, type DocumentEstimate } from './estimate.js';
-import { hasTextLayer, type PageText } from './pageText.js';
+import { hasTextLayer, type PageText } from '../media/pageText.js';
 import { capPixels, renderSize, type RenderFor } from './renderSize.js';
 
 export interface DocumentPage {
@@ -126,7 +127,8 @@ async function renderPage(source: DocumentSource, planned: PlannedPage, options:
   const { text, hasText } = planned;
   // At the model's size the rendering and the model's copy have the same pixels: only the copy is kept.
   // For OCR the full rendering goes to the reader (as a PNG, the canvas is long freed).
-  const rendering = options.renderFor === 'model' ? { ...prepared.source, bytes: prepared.image.bytes, mime: prepared.image.mime } : prepared.source;
+  const rendering =
+    options.renderFor === 'model' ? { ...prepared.source, bytes: prepared.image.bytes, mime: prepared.image.mime } : prepared.source;
   return {
     page: planned.page,
     image: { name: `${options.name}#page=${planned.page}`, image: prepared.image, source: rendering },

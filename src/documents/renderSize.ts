@@ -14,7 +14,7 @@
  * page is scaled down to fit instead of allocating a canvas of gigabytes.
  */
 import type { Detail } from '../profiles/types.js';
-import { modelImageSize, type Size } from '../pipeline/imageTokens.js';
+import { modelImageSize, type Size } from '../media/imageTokens.js';
 
 /** 10 pt text at 200 dpi is 28 px tall; beyond it the image tokens grow and legibility does not. */
 export const MODEL_MAX_DPI = 200;

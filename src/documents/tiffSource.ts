@@ -3,8 +3,8 @@
  * TIFF has no text layer: its pages are images, decoded under the same pixel limit as single images.
  */
 import sharp, { type SharpOptions } from 'sharp';
-import type { Size } from '../pipeline/imageTokens.js';
-import { imageError } from '../pipeline/prepareImage.js';
+import type { Size } from '../media/imageTokens.js';
+import { imageError } from '../media/prepareImage.js';
 import type { DocumentSource } from './documentSource.js';
 
 const TIFF_MIME = 'image/tiff';

@@ -1,7 +1,7 @@
 /**
  * The messages between the worker and a render child (src/renderChild.ts), one reply per request. The
  * pool carries them without knowing the tasks: each caller types its own (documents/isolatedPdf.ts,
- * pipeline/decodeHeic.ts), so that isolation/ depends on nothing it runs.
+ * media/decodeHeic.ts), so that isolation/ depends on nothing it runs.
  */
 
 /** `op` names a task the child answers; the other fields are its arguments. */

@@ -7,12 +7,13 @@
  * reads pages one at a time (`analyzePages`) draws each page as it reads it.
  */
 import { documentProfile } from '../documents/documentPrompt.js';
-import { mergeAnswers, type ChunkAnswer } from '../documents/mergeAnswers.js';
+import { mergeAnswers, type ChunkAnswer } from '../providers/mergeAnswers.js';
 import type { PlannedPage, PreparedDocument } from '../documents/prepareDocument.js';
 import { PermanentError } from '../errors.js';
 import type { Profile } from '../profiles/types.js';
 import { describeIssues } from '../profiles/zodIssues.js';
-import type { AnalysisResponse, RequestImage, Usage, VisionProvider } from '../providers/types.js';
+import type { AnalysisResponse, Usage, VisionProvider } from '../providers/types.js';
+import type { RequestImage } from '../media/imageTypes.js';
 import { NO_USAGE, addUsage } from '../providers/usage.js';
 import { askModel, type ValidatedAnswer } from './askModel.js';
 import type { DocumentInfo } from '../contracts/resultRecord.js';

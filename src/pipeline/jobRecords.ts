@@ -5,7 +5,8 @@
 import type { WorkerError } from '../errors.js';
 import { estimateCostUsd } from '../models/modelFamilies.js';
 import type { Profile } from '../profiles/types.js';
-import type { PreparedImage, Usage } from '../providers/types.js';
+import type { Usage } from '../providers/types.js';
+import type { PreparedImage } from '../media/imageTypes.js';
 import { NO_USAGE } from '../providers/usage.js';
 import type { CachedAnalysis } from '../storage/resultCache.js';
 import { invalidMessagePath } from '../contracts/blobPaths.js';

@@ -1,9 +1,9 @@
 /** From downloaded bytes to an image the model can be sent, noting what is learnt on the way for the record. */
 import { createHash } from 'node:crypto';
-import type { RequestImage } from '../providers/types.js';
+import type { RequestImage } from '../media/imageTypes.js';
 import type { DownloadedBlob } from '../storage/downloadBlob.js';
-import { detectMediaType, unsupportedMediaType, type Accepted, type MediaType } from './detectMediaType.js';
-import { prepareImage, type PrepareOptions } from './prepareImage.js';
+import { detectMediaType, unsupportedMediaType, type Accepted, type MediaType } from '../media/detectMediaType.js';
+import { prepareImage, type PrepareOptions } from '../media/prepareImage.js';
 import type { SourceInfo } from '../contracts/resultRecord.js';
 
 /** What the record says about a downloaded blob before it is decoded. */

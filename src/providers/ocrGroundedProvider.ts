@@ -9,7 +9,8 @@ import { WorkerError, ensureError } from '../errors.js';
 import type { DocumentReader, TextReading } from './offline/documentReader.js';
 import { ocrInput } from './offline/documentReader.js';
 import { ocrGrounding } from './offline/ocrGrounding.js';
-import type { AnalysisRequest, AnalysisResponse, RequestImage, RequestPage, VisionProvider } from './types.js';
+import type { AnalysisRequest, AnalysisResponse, RequestPage, VisionProvider } from './types.js';
+import type { RequestImage } from '../media/imageTypes.js';
 
 interface ImageText {
   /** How the prompt refers to the image when it has several. */

@@ -10,11 +10,12 @@ import { compareProfile } from '../profiles/compare.js';
 import { describeProfile, type DescribeData } from '../profiles/describe.js';
 import type { Profile } from '../profiles/types.js';
 import { compareFromFacts } from './offline/compareFacts.js';
-import { mergeAnswers } from '../documents/mergeAnswers.js';
+import { mergeAnswers } from './mergeAnswers.js';
 import { createDocumentReader, extractFields, ocrInput, type DocumentReader, type DocumentReading } from './offline/documentReader.js';
 import { imageFacts, type ImageFacts } from './offline/imageFacts.js';
 import type { OcrLine, OcrPage } from './offline/ocrPage.js';
-import type { AnalysisRequest, AnalysisResponse, FieldEvidence, PagesRequest, RequestImage, RequestPage, VisionProvider } from './types.js';
+import type { AnalysisRequest, AnalysisResponse, FieldEvidence, PagesRequest, RequestPage, VisionProvider } from './types.js';
+import type { RequestImage } from '../media/imageTypes.js';
 
 function describeFromFacts(facts: ImageFacts): DescribeData {
   const upright =

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_GROUNDING_CHARS_PER_PAGE, documentProfile, groundingText, pagesInstruction } from '../../src/documents/documentPrompt.js';
 import { assertWithinBudget, estimateDocument } from '../../src/documents/estimate.js';
 import { completionBudget, planRequest, type RequestSettings } from '../../src/models/requestShape.js';
-import { pageText } from '../../src/documents/pageText.js';
+import { pageText } from '../../src/media/pageText.js';
 import { WorkerError } from '../../src/errors.js';
 import { invoiceProfile as typedInvoiceProfile } from '../../src/profiles/invoice.js';
 import type { Profile } from '../../src/profiles/types.js';
@@ -68,8 +68,18 @@ describe('estimateDocument and the budget', () => {
   const pages = [1, 2, 3].map((page) => ({ page, text: TEXT, imageTokens: 765 }));
 
   it('adds image tokens, prompt text per request and the maximum output per request', () => {
-    const one = estimateDocument(pages, [[1, 2, 3]], { profile: invoiceProfile, model: 'gpt-4o', completionBudget: invoiceProfile.maxOutputTokens, grounding: false });
-    const three = estimateDocument(pages, [[1], [2], [3]], { profile: invoiceProfile, model: 'gpt-4o', completionBudget: invoiceProfile.maxOutputTokens, grounding: false });
+    const one = estimateDocument(pages, [[1, 2, 3]], {
+      profile: invoiceProfile,
+      model: 'gpt-4o',
+      completionBudget: invoiceProfile.maxOutputTokens,
+      grounding: false,
+    });
+    const three = estimateDocument(pages, [[1], [2], [3]], {
+      profile: invoiceProfile,
+      model: 'gpt-4o',
+      completionBudget: invoiceProfile.maxOutputTokens,
+      grounding: false,
+    });
     expect(one).toMatchObject({ requests: 1, imageTokens: 2295, maxCompletionTokens: 1500 });
     expect(three).toMatchObject({ requests: 3, imageTokens: 2295, maxCompletionTokens: 4500 });
     // The instructions and the schema go with every request.
@@ -80,7 +90,12 @@ describe('estimateDocument and the budget', () => {
   it('counts the whole completion budget of every request, reasoning allowance included', () => {
     const budget = completionBudget(planRequest('gpt-5.1', REQUEST_SETTINGS), invoiceProfile.maxOutputTokens);
     expect(budget).toBeGreaterThan(invoiceProfile.maxOutputTokens);
-    const three = estimateDocument(pages, [[1], [2], [3]], { profile: invoiceProfile, model: 'gpt-5.1', completionBudget: budget, grounding: false });
+    const three = estimateDocument(pages, [[1], [2], [3]], {
+      profile: invoiceProfile,
+      model: 'gpt-5.1',
+      completionBudget: budget,
+      grounding: false,
+    });
     expect(three.maxCompletionTokens).toBe(3 * budget);
     expect(three.totalTokens).toBe(three.imageTokens + three.textTokens + 3 * budget);
   });
@@ -97,7 +112,12 @@ describe('estimateDocument and the budget', () => {
   });
 
   it('refuses over the budget, naming the setting and the figures, and accepts at the budget', () => {
-    const estimate = estimateDocument(pages, [[1, 2, 3]], { profile: invoiceProfile, model: 'gpt-4o', completionBudget: invoiceProfile.maxOutputTokens, grounding: false });
+    const estimate = estimateDocument(pages, [[1, 2, 3]], {
+      profile: invoiceProfile,
+      model: 'gpt-4o',
+      completionBudget: invoiceProfile.maxOutputTokens,
+      grounding: false,
+    });
     expect(() => assertWithinBudget(estimate, estimate.totalTokens, 3)).not.toThrow();
     let error: unknown;
     try {

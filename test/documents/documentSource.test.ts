@@ -5,8 +5,9 @@
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { openDocument, type DocumentKind, type DocumentSource } from '../../src/documents/documentSource.js';
-import { hasTextLayer } from '../../src/documents/pageText.js';
+import { openDocument, type DocumentSource } from '../../src/documents/documentSource.js';
+import type { DocumentKind } from '../../src/media/detectMediaType.js';
+import { hasTextLayer } from '../../src/media/pageText.js';
 import { WorkerError } from '../../src/errors.js';
 import { DOCUMENT_DEFAULTS } from '../support/renderSettings.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { capPixels, renderSize, sizeAtDpi } from '../../src/documents/renderSize.js';
-import { imageTokens, modelImageSize } from '../../src/pipeline/imageTokens.js';
+import { imageTokens, modelImageSize } from '../../src/media/imageTokens.js';
 
 const LETTER = { width: 612, height: 792 };
 const A4 = { width: 595.28, height: 841.89 };

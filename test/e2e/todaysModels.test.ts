@@ -5,7 +5,7 @@
  */
 import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { imageTokens } from '../../src/pipeline/imageTokens.js';
+import { imageTokens } from '../../src/media/imageTokens.js';
 import { invoiceSchema } from '../../src/profiles/invoice.js';
 import { fixture } from '../support/fixtures.js';
 import { startOpenAiCompatibleServer, type OpenAiCompatibleServer } from '../support/openaiCompatibleServer.js';
@@ -137,13 +137,18 @@ describe('the other paths and families', () => {
 
   it('calibrates against what the service bills, and warns when it departs from the estimate by more than 15 %', async () => {
     // gpt-5-mini as users measure it: billed at 1.2 per patch, not the published 1.62.
-    const { server, t } = await start({ model: 'gpt-5-mini-2025-08-07', imageBillingFactor: 1.2 / 1.62 }, {
-      AZURE_OPENAI_DEPLOYMENT: 'mini',
-      VISION_MODEL: 'gpt-5-mini',
-      MODEL_REASONING_EFFORT: 'minimal',
-    });
+    const { server, t } = await start(
+      { model: 'gpt-5-mini-2025-08-07', imageBillingFactor: 1.2 / 1.62 },
+      {
+        AZURE_OPENAI_DEPLOYMENT: 'mini',
+        VISION_MODEL: 'gpt-5-mini',
+        MODEL_REASONING_EFFORT: 'minimal',
+      },
+    );
     // A large image, so that the image is most of the prompt and the discount shows in the total.
-    const photo = await sharp({ create: { width: 1600, height: 1600, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
+    const photo = await sharp({
+      create: { width: 1600, height: 1600, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } },
+    })
       .jpeg()
       .toBuffer();
     await t.upload('photos/one.jpg', photo);

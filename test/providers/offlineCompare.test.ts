@@ -1,13 +1,13 @@
 /** Without a model, a comparison still gets the facts of every image and an honest note that the content was not compared. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { detectMediaType } from '../../src/pipeline/detectMediaType.js';
-import { prepareImage } from '../../src/pipeline/prepareImage.js';
+import { detectMediaType } from '../../src/media/detectMediaType.js';
+import { prepareImage } from '../../src/media/prepareImage.js';
 import { compareProfile, compareSchema } from '../../src/profiles/compare.js';
 import { describeProfile, describeSchema } from '../../src/profiles/describe.js';
 import type { Profile } from '../../src/profiles/types.js';
 import { createOfflineProvider } from '../../src/providers/offlineProvider.js';
-import type { RequestImage } from '../../src/providers/types.js';
+import type { RequestImage } from '../../src/media/imageTypes.js';
 import { RENDER } from '../support/renderSettings.js';
 
 async function requestImage(fixture: string, name: string, profile: Profile): Promise<RequestImage> {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { PageText } from '../../src/documents/pageText.js';
-import { detectMediaType } from '../../src/pipeline/detectMediaType.js';
-import { prepareImage } from '../../src/pipeline/prepareImage.js';
+import type { PageText } from '../../src/media/pageText.js';
+import { detectMediaType } from '../../src/media/detectMediaType.js';
+import { prepareImage } from '../../src/media/prepareImage.js';
 import { describeProfile, describeSchema } from '../../src/profiles/describe.js';
 import { checkInvoice, invoiceProfile, invoiceSchema } from '../../src/profiles/invoice.js';
 import { formProfile } from '../../src/profiles/form.js';
@@ -70,7 +70,12 @@ describe('offline provider: other profiles', () => {
     const response = await analyze('invoice.png', invoiceProfile as Profile);
     const data = invoiceSchema.parse(response.data);
     const expected = invoiceSchema.parse(JSON.parse(readFileSync(new URL('../fixtures/invoice.expected.json', import.meta.url), 'utf8')));
-    expect(data).toMatchObject({ invoice_number: expected.invoice_number, date: expected.date, total: expected.total, currency: expected.currency });
+    expect(data).toMatchObject({
+      invoice_number: expected.invoice_number,
+      date: expected.date,
+      total: expected.total,
+      currency: expected.currency,
+    });
     expect(response.evidence?.['invoice_number']?.text).toContain('INV-1042');
     expect(response.info?.['ocrEngine']).toMatch(/^tesseract\.js/);
     expect(response.rawText).toBe(JSON.stringify(data));

@@ -4,7 +4,7 @@
  * prompt is billed, and how many tokens a reasoning model thinks for.
  */
 import sharp, { type Metadata } from 'sharp';
-import { imageTokens } from '../../src/pipeline/imageTokens.js';
+import { imageTokens } from '../../src/media/imageTokens.js';
 import type { Detail } from '../../src/profiles/types.js';
 import { exampleFor } from './openaiCompatibleServer.js';
 

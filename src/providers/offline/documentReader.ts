@@ -4,10 +4,11 @@
  * other profile the text with a statement that the profile cannot be answered in full offline.
  */
 import { TransientError } from '../../errors.js';
-import { imageError } from '../../pipeline/prepareImage.js';
+import { imageError } from '../../media/prepareImage.js';
 import type { InvoiceData } from '../../profiles/invoice.js';
 import type { ReceiptData } from '../../profiles/receipt.js';
-import type { FieldEvidence, RequestImage } from '../types.js';
+import type { RequestImage } from '../../media/imageTypes.js';
+import type { FieldEvidence } from '../types.js';
 import type { ImageKind } from './classifyImage.js';
 import { classifyImage, imageStats, looksLikePhoto } from './classifyImage.js';
 import { extractInvoice } from './extractInvoice.js';
@@ -125,13 +126,14 @@ export function createDocumentReader(options: DocumentReaderOptions = {}): Docum
     const glance = EXTRACTORS[profileName] === undefined;
     const readingSteps = !glance ? steps : looksLikePhoto(stats) ? photoSteps : glanceSteps;
     const signal = readOptions.signal === undefined ? {} : { signal: readOptions.signal };
-    const reading = await readPage(pool, image.bytes, readingSteps, maxInputPixels, { ...signal, ...(glance ? { timeoutMs: glanceOcrMs } : {}) }).catch(
-      (error: unknown) => {
-        // A glance that runs out of time answers without text; a cancelled job still fails.
-        if (!glance || !(error instanceof TransientError) || error.code !== 'timeout' || readOptions.signal?.aborted === true) throw error;
-        return undefined;
-      },
-    );
+    const reading = await readPage(pool, image.bytes, readingSteps, maxInputPixels, {
+      ...signal,
+      ...(glance ? { timeoutMs: glanceOcrMs } : {}),
+    }).catch((error: unknown) => {
+      // A glance that runs out of time answers without text; a cancelled job still fails.
+      if (!glance || !(error instanceof TransientError) || error.code !== 'timeout' || readOptions.signal?.aborted === true) throw error;
+      return undefined;
+    });
     const page: OcrPage = reading?.page ?? { width: image.width, height: image.height, lines: [], confidence: 0, engine: OCR_ENGINE };
     const stopped = reading === undefined ? [`OCR stopped after ${glanceOcrMs / 1000} s without a reading: no text is reported`] : [];
     const base = {
@@ -157,7 +159,13 @@ export function createDocumentReader(options: DocumentReaderOptions = {}): Docum
   }
 
   async function readText(bytes: Buffer, readOptions: ReadOptions = {}): Promise<TextReading> {
-    const { page } = await readPage(pool, bytes, steps, maxInputPixels, readOptions.signal === undefined ? {} : { signal: readOptions.signal });
+    const { page } = await readPage(
+      pool,
+      bytes,
+      steps,
+      maxInputPixels,
+      readOptions.signal === undefined ? {} : { signal: readOptions.signal },
+    );
     return { text: analyseLayout(page).text, engine: page.engine };
   }
 

@@ -3,7 +3,7 @@
  * the kind of image from a few pixel statistics that a reader can check by eye.
  */
 import sharp from 'sharp';
-import type { PreparedImage, SourceImage } from '../types.js';
+import type { PreparedImage, SourceImage } from '../../media/imageTypes.js';
 
 export type ImageKind = 'photo' | 'document' | 'screenshot' | 'chart';
 

@@ -2,8 +2,8 @@ import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../src/errors.js';
-import { detectMediaType } from '../../src/pipeline/detectMediaType.js';
-import { imageError, prepareImage, type PrepareOptions } from '../../src/pipeline/prepareImage.js';
+import { detectMediaType } from '../../src/media/detectMediaType.js';
+import { imageError, prepareImage, type PrepareOptions } from '../../src/media/prepareImage.js';
 import { fixture } from '../support/fixtures.js';
 import { RENDER } from '../support/renderSettings.js';
 

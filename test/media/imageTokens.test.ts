@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MODEL_FAMILIES, estimateCostUsd, modelPrice, resolveModelFamily } from '../../src/models/modelFamilies.js';
-import { imageTokens, modelImageSize } from '../../src/pipeline/imageTokens.js';
+import { imageTokens, modelImageSize } from '../../src/media/imageTokens.js';
 
 describe('tile models (OpenAI published examples)', () => {
   it('gpt-4o 1024x1024 high: 768x768, 4 tiles = 765', () => {
@@ -168,14 +168,22 @@ describe('prices', () => {
     expect(estimateCostUsd('gpt-4o', { promptTokens: 1_000_000, completionTokens: 1_000_000 })).toBeCloseTo(12.5, 10);
     expect(estimateCostUsd('gpt-4o-mini', { promptTokens: 1000, completionTokens: 500 })).toBeCloseTo(0.00045, 12);
     // Half the prompt from the cache: 0.5 M at 1.25 + 0.5 M at 0.125.
-    expect(estimateCostUsd('gpt-5.1', { promptTokens: 1_000_000, cachedPromptTokens: 500_000, completionTokens: 0 })).toBeCloseTo(0.6875, 10);
+    expect(estimateCostUsd('gpt-5.1', { promptTokens: 1_000_000, cachedPromptTokens: 500_000, completionTokens: 0 })).toBeCloseTo(
+      0.6875,
+      10,
+    );
   });
 
   it('an override replaces the list price per direction, the cached input too', () => {
     const million = { promptTokens: 1_000_000, completionTokens: 1_000_000 };
     expect(estimateCostUsd('gpt-4o', million, { inputPerMTok: 1 })).toBeCloseTo(11, 10);
     expect(estimateCostUsd('gpt-4o', million, { outputPerMTok: 0 })).toBeCloseTo(2.5, 10);
-    expect(estimateCostUsd('gpt-4o', { promptTokens: 2_000_000, completionTokens: 0 }, { inputPerMTok: 3, outputPerMTok: 5 })).toBeCloseTo(6, 10);
-    expect(estimateCostUsd('gpt-5.1', { promptTokens: 1_000_000, cachedPromptTokens: 1_000_000, completionTokens: 0 }, { inputPerMTok: 2 })).toBeCloseTo(2, 10);
+    expect(estimateCostUsd('gpt-4o', { promptTokens: 2_000_000, completionTokens: 0 }, { inputPerMTok: 3, outputPerMTok: 5 })).toBeCloseTo(
+      6,
+      10,
+    );
+    expect(
+      estimateCostUsd('gpt-5.1', { promptTokens: 1_000_000, cachedPromptTokens: 1_000_000, completionTokens: 0 }, { inputPerMTok: 2 }),
+    ).toBeCloseTo(2, 10);
   });
 });

@@ -17,10 +17,10 @@ const committed = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as Record<string
 const fromFile = z.fromJSONSchema(committed as Parameters<typeof z.fromJSONSchema>[0]);
 
 describe('schemas/result.schema.json', () => {
-  it('equals resultJsonSchema() from src/pipeline/resultRecord.ts', () => {
+  it('equals resultJsonSchema() from src/contracts/resultRecord.ts', () => {
     expect(
       committed,
-      'schemas/result.schema.json is out of date with src/pipeline/resultRecord.ts: run `npx tsx scripts/write-result-schema.ts` and commit the file',
+      'schemas/result.schema.json is out of date with src/contracts/resultRecord.ts: run `npx tsx scripts/write-result-schema.ts` and commit the file',
     ).toEqual(resultJsonSchema());
   });
 

@@ -17,8 +17,8 @@
  * came from, narrowed to the pages whose text layer contains the value when any does. Without a text
  * layer (scans, TIFF) it stays the request's pages.
  */
-import type { FieldEvidence } from '../providers/types.js';
-import { hasTextLayer, type PageText } from './pageText.js';
+import type { FieldEvidence } from './types.js';
+import { hasTextLayer, type PageText } from '../media/pageText.js';
 
 export interface ChunkAnswer {
   /** 1-based pages the request carried. */

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { detectMediaType } from '../../src/pipeline/detectMediaType.js';
+import { detectMediaType } from '../../src/media/detectMediaType.js';
 import { fixture } from '../support/fixtures.js';
 
 describe('detectMediaType', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MIN_TEXT_LAYER_CHARS, hasTextLayer, pageText, type TextRun } from '../../src/documents/pageText.js';
+import { MIN_TEXT_LAYER_CHARS, hasTextLayer, pageText, type TextRun } from '../../src/media/pageText.js';
 
 /** pdf.js's viewport transform for a 612 x 792 pt page at `scale`: y flips so that it grows downwards. */
 const viewport = (scale: number): number[] => [scale, 0, 0, -scale, 0, 792 * scale];

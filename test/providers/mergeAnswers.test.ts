@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { mergeAnswers, type ChunkAnswer } from '../../src/documents/mergeAnswers.js';
-import { pageText, type PageText } from '../../src/documents/pageText.js';
+import { mergeAnswers, type ChunkAnswer } from '../../src/providers/mergeAnswers.js';
+import { pageText, type PageText } from '../../src/media/pageText.js';
 import type { InvoiceData } from '../../src/profiles/invoice.js';
 import type { ReceiptData } from '../../src/profiles/receipt.js';
 

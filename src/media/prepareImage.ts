@@ -7,7 +7,7 @@ import sharp, { type JpegOptions, type OutputInfo, type PngOptions, type Sharp, 
 import { PermanentError, WorkerError, ensureError } from '../errors.js';
 import { SETTINGS } from '../names.js';
 import type { Detail, EncodeFormat } from '../profiles/types.js';
-import type { PreparedImage, SourceImage } from '../providers/types.js';
+import type { PreparedImage, SourceImage } from './imageTypes.js';
 import type { RenderPoolSettings } from '../config.js';
 import { decodeHeicIsolated } from './decodeHeic.js';
 import { SUPPORTED_IMAGE_TYPES, unsupportedMediaType } from './detectMediaType.js';
@@ -203,9 +203,7 @@ export function modelCopy(
 export async function prepareImage(bytes: Buffer, mime: string, options: PrepareOptions): Promise<PreparedInput> {
   if (!SUPPORTED_IMAGE_TYPES.has(mime)) throw unsupportedMediaType(mime, 'images');
   try {
-    const opened = HEIF_TYPES.has(mime)
-      ? await openHeic(bytes, options)
-      : await openWithSharp(bytes, options.maxInputPixels);
+    const opened = HEIF_TYPES.has(mime) ? await openHeic(bytes, options) : await openWithSharp(bytes, options.maxInputPixels);
     const target = modelCopy(options, opened.width, opened.height);
     // `fill` to the exact target, which already keeps the aspect ratio, so the token count is exact.
     const sized =

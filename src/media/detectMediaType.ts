@@ -4,8 +4,10 @@
  */
 import { fileTypeFromBuffer } from 'file-type';
 import sharp from 'sharp';
-import type { DocumentKind } from '../documents/documentSource.js';
 import { PermanentError } from '../errors.js';
+
+/** Paged formats, analysed page by page (src/documents/). */
+export type DocumentKind = 'pdf' | 'tiff';
 
 export interface MediaType {
   mime: string;
