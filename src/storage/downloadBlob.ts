@@ -1,5 +1,6 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import { PermanentError } from '../errors.js';
+import { readStream } from './readStream.js';
 import { isStatus, storageUnavailable } from './storageErrors.js';
 
 export interface DownloadedBlob {
@@ -10,7 +11,12 @@ export interface DownloadedBlob {
 }
 
 /** Reads a blob into memory, refusing more than `maxBytes` before and while reading (memory stays bounded). */
-export async function downloadBlob(container: ContainerClient, name: string, maxBytes: number, signal?: AbortSignal): Promise<DownloadedBlob> {
+export async function downloadBlob(
+  container: ContainerClient,
+  name: string,
+  maxBytes: number,
+  signal?: AbortSignal,
+): Promise<DownloadedBlob> {
   const tooLarge = (size: number): PermanentError =>
     new PermanentError('file_too_large', `"${name}" is ${size} bytes; the limit is ${maxBytes} bytes (MAX_BLOB_BYTES)`, {
       details: { size, limit: maxBytes },
@@ -37,23 +43,17 @@ export async function downloadBlob(container: ContainerClient, name: string, max
     };
     const declared = response.contentLength ?? 0;
     if (declared > maxBytes) throw refuse(declared);
-    const chunks: Buffer[] = [];
-    let total = 0;
-    if (stream !== undefined) {
-      try {
-        for await (const chunk of stream) {
-          const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-          total += buffer.length;
-          if (total > maxBytes) throw refuse(total);
-          chunks.push(buffer);
-        }
-      } catch (error) {
-        if (error instanceof PermanentError) throw error;
-        throw storageUnavailable(error, `reading "${name}"`);
-      }
+    let bytes: Buffer;
+    try {
+      bytes = await readStream(stream, (total) => {
+        if (total > maxBytes) throw refuse(total);
+      });
+    } catch (error) {
+      if (error instanceof PermanentError) throw error;
+      throw storageUnavailable(error, `reading "${name}"`);
     }
     return {
-      bytes: Buffer.concat(chunks, total),
+      bytes,
       etag: response.etag ?? '',
       lastModified: response.lastModified,
       metadata: response.metadata ?? {},

@@ -6,6 +6,7 @@
  * it pinned to that version's ETag, and the 412 that follows a replacement means: read it again.
  */
 import type { BlobClient } from '@azure/storage-blob';
+import { readStream } from './readStream.js';
 import { isStatus } from './storageErrors.js';
 
 export interface BlobVersion {
@@ -21,11 +22,7 @@ export async function readBlob(client: BlobClient, options: { abortSignal?: Abor
   for (let read = 1; ; read++) {
     try {
       const response = await client.download(0, undefined, options);
-      const chunks: Buffer[] = [];
-      if (response.readableStreamBody !== undefined) {
-        for await (const chunk of response.readableStreamBody) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-      }
-      return { bytes: Buffer.concat(chunks), etag: response.etag ?? '' };
+      return { bytes: await readStream(response.readableStreamBody), etag: response.etag ?? '' };
     } catch (error) {
       if (isStatus(error, 404)) return undefined;
       if (isStatus(error, 412) && read < MAX_READS) continue;
