@@ -7,9 +7,9 @@
  * Each fixture keeps where it came from (seed, index, degradations) and the ground truth.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createOcrPool } from '../src/providers/offline/ocrPool.js';
-import { DEFAULT_STEPS } from '../src/providers/offline/prepareForOcr.js';
-import { readPage } from '../src/providers/offline/readPage.js';
+import { createOcrPool } from '../src/ocr/ocrPool.js';
+import { DEFAULT_STEPS } from '../src/ocr/prepareForOcr.js';
+import { readPage } from '../src/ocr/readPage.js';
 import { generateSample } from './generate.js';
 
 /** Fixture name -> document index in the set for FIXTURE_SEED (layouts and conditions as named). */

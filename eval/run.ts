@@ -12,8 +12,8 @@ import { parseArgs } from 'node:util';
 import type { InvoiceData } from '../src/profiles/invoice.js';
 import type { ReceiptData } from '../src/profiles/receipt.js';
 import { createDocumentReader } from '../src/providers/offline/documentReader.js';
-import type { PreparationSteps } from '../src/providers/offline/prepareForOcr.js';
-import { DEFAULT_STEPS } from '../src/providers/offline/prepareForOcr.js';
+import type { PreparationSteps } from '../src/ocr/prepareForOcr.js';
+import { DEFAULT_STEPS } from '../src/ocr/prepareForOcr.js';
 import { DEFAULT_COUNT, DEFAULT_SEED, writeSet } from './generate.js';
 import { OUT_DIR, SET_DIR, type Sample } from './sample.js';
 

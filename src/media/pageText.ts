@@ -1,7 +1,7 @@
 /**
  * A PDF page's own text layer, laid out like OCR output: words with pixel boxes in the coordinates of
  * the page's rendering, grouped into visual rows. The shape matches what the offline provider's layout
- * rules read (`OcrPage` in src/providers/offline/ocrPage.ts: lines of words with `box` and
+ * rules read (`OcrPage` in src/ocr/ocrPage.ts: lines of words with `box` and
  * `confidence`), so a text layer can stand in for OCR where a page has one.
  */
 

@@ -8,7 +8,7 @@
 import { WorkerError, ensureError } from '../errors.js';
 import type { DocumentReader, TextReading } from './offline/documentReader.js';
 import { ocrInput } from './offline/documentReader.js';
-import { ocrGrounding } from './offline/ocrGrounding.js';
+import { ocrGrounding } from '../ocr/ocrGrounding.js';
 import type { AnalysisRequest, AnalysisResponse, RequestPage, VisionProvider } from './types.js';
 import type { RequestImage } from '../media/imageTypes.js';
 

@@ -13,7 +13,7 @@ import { compareFromFacts } from './offline/compareFacts.js';
 import { mergeAnswers } from './mergeAnswers.js';
 import { createDocumentReader, extractFields, ocrInput, type DocumentReader, type DocumentReading } from './offline/documentReader.js';
 import { imageFacts, type ImageFacts } from './offline/imageFacts.js';
-import type { OcrLine, OcrPage } from './offline/ocrPage.js';
+import type { OcrLine, OcrPage } from '../ocr/ocrPage.js';
 import type { AnalysisRequest, AnalysisResponse, FieldEvidence, PagesRequest, RequestPage, VisionProvider } from './types.js';
 import type { RequestImage } from '../media/imageTypes.js';
 

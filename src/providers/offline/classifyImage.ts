@@ -5,8 +5,8 @@
  * heuristic for the offline `describe` answer, not a classifier to rely on.
  */
 import sharp from 'sharp';
-import type { OcrPage } from './ocrPage.js';
-import { pageWords } from './ocrPage.js';
+import type { OcrPage } from '../../ocr/ocrPage.js';
+import { pageWords } from '../../ocr/ocrPage.js';
 
 export type ImageKind = 'document' | 'screenshot' | 'chart' | 'photo';
 

@@ -15,12 +15,12 @@ import { extractInvoice } from './extractInvoice.js';
 import { extractReceipt } from './extractReceipt.js';
 import type { Extraction } from './fieldRules.js';
 import { analyseLayout } from './ocrLayout.js';
-import type { OcrPage } from './ocrPage.js';
-import type { OcrPool } from './ocrPool.js';
-import { createOcrPool, OCR_ENGINE } from './ocrPool.js';
-import type { PreparationSteps } from './prepareForOcr.js';
-import { DEFAULT_STEPS } from './prepareForOcr.js';
-import { readPage } from './readPage.js';
+import type { OcrPage } from '../../ocr/ocrPage.js';
+import type { OcrPool } from '../../ocr/ocrPool.js';
+import { createOcrPool, OCR_ENGINE } from '../../ocr/ocrPool.js';
+import type { PreparationSteps } from '../../ocr/prepareForOcr.js';
+import { DEFAULT_STEPS } from '../../ocr/prepareForOcr.js';
+import { readPage } from '../../ocr/readPage.js';
 
 export type { ImageKind } from './classifyImage.js';
 

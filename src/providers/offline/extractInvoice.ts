@@ -8,7 +8,7 @@ import { assign, currencyOf, issuer, labelledAmount, labelledDate } from './fiel
 import { readItems } from './lineItems.js';
 import type { Layout, Parser } from './ocrLayout.js';
 import { PLACEMENT_TRUST, analyseLayout, evidence, findLabelled } from './ocrLayout.js';
-import type { OcrPage } from './ocrPage.js';
+import type { OcrPage } from '../../ocr/ocrPage.js';
 
 export const TOTAL_LABELS = [
   /\b(amount\s+due|balance\s+due|total\s+due|grand\s+total|total\s+amount|amount\s+payable|total\s+payable|total\s+to\s+pay)\b/i,

@@ -10,7 +10,7 @@ import { assign, currencyOf, issuer, labelledAmount, labelledDate } from './fiel
 import { readItems } from './lineItems.js';
 import type { Layout } from './ocrLayout.js';
 import { analyseLayout, evidence, wordsIn } from './ocrLayout.js';
-import type { OcrPage } from './ocrPage.js';
+import type { OcrPage } from '../../ocr/ocrPage.js';
 
 const TOTALS_START = /^(sub[\s-]?total|total|amount\s+due|balance(\s+due)?|grand\s+total|vat|tax|gst|hst|sales\s+tax|tip|gratuity)\b/i;
 /** Rows among the items that are not items. */

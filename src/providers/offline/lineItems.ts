@@ -10,8 +10,8 @@ import type { AmountMatch } from './amounts.js';
 import { findAmounts } from './amounts.js';
 import type { Layout, Row, Segment } from './ocrLayout.js';
 import { evidence, wordsIn } from './ocrLayout.js';
-import type { Box, OcrWord } from './ocrPage.js';
-import { unionBox } from './ocrPage.js';
+import type { Box, OcrWord } from '../../ocr/ocrPage.js';
+import { unionBox } from '../../ocr/ocrPage.js';
 
 export interface Item {
   description: string;

@@ -4,8 +4,8 @@
  * the value right of or below a label, and the most prominent line at the top.
  */
 import type { FieldEvidence } from '../types.js';
-import type { Box, OcrPage, OcrWord } from './ocrPage.js';
-import { meanConfidence, unionBox } from './ocrPage.js';
+import type { Box, OcrPage, OcrWord } from '../../ocr/ocrPage.js';
+import { meanConfidence, unionBox } from '../../ocr/ocrPage.js';
 
 export interface Segment {
   words: OcrWord[];

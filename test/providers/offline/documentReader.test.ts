@@ -5,8 +5,8 @@ import { generateSample } from '../../../eval/generate.js';
 import { PermanentError, TransientError } from '../../../src/errors.js';
 import { invoiceSchema } from '../../../src/profiles/invoice.js';
 import { createDocumentReader, type DocumentImage, type DocumentReader } from '../../../src/providers/offline/documentReader.js';
-import type { OcrPage } from '../../../src/providers/offline/ocrPage.js';
-import { createOcrPool, type JobOptions, type OcrPool } from '../../../src/providers/offline/ocrPool.js';
+import type { OcrPage } from '../../../src/ocr/ocrPage.js';
+import { createOcrPool, type JobOptions, type OcrPool } from '../../../src/ocr/ocrPool.js';
 
 let reader: DocumentReader;
 let invoice: DocumentImage;

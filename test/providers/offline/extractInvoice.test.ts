@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { invoiceSchema } from '../../../src/profiles/invoice.js';
 import { extractInvoice } from '../../../src/providers/offline/extractInvoice.js';
-import type { OcrPage } from '../../../src/providers/offline/ocrPage.js';
+import type { OcrPage } from '../../../src/ocr/ocrPage.js';
 import { invoiceFixture } from './support/fixtures.js';
 
 const FIXTURES = ['invoice-classic-usd', 'invoice-stacked-eur', 'invoice-plain-usd', 'invoice-banded-eur', 'invoice-stacked-rotated'];

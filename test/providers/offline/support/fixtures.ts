@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { InvoiceData } from '../../../../src/profiles/invoice.js';
 import type { ReceiptData } from '../../../../src/profiles/receipt.js';
-import type { OcrPage } from '../../../../src/providers/offline/ocrPage.js';
+import type { OcrPage } from '../../../../src/ocr/ocrPage.js';
 
 interface Fixture<T> {
   source: { seed: number; index: number; layout: string; degradations: string[] };

@@ -1,5 +1,5 @@
 /** Small hand-built OCR pages: words laid out like print, for rules that need exact geometry. */
-import type { OcrLine, OcrPage } from '../../../../src/providers/offline/ocrPage.js';
+import type { OcrLine, OcrPage } from '../../../../src/ocr/ocrPage.js';
 
 /** One engine line at (x, y): words of `text` separated by single spaces, characters 0.6 x size wide. */
 export function line(x: number, y: number, text: string, size = 16, confidence = 0.95): OcrLine {

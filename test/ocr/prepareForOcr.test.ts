@@ -1,7 +1,7 @@
 /** Decoding for OCR: the pixel cap a photo is read under keeps the upright shape. */
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_STEPS, decodeForOcr } from '../../../src/providers/offline/prepareForOcr.js';
+import { DEFAULT_STEPS, decodeForOcr } from '../../src/ocr/prepareForOcr.js';
 
 describe('decodeForOcr', () => {
   it('scales an image down to maxPixels, upright, and leaves smaller ones and maxPixels 0 alone', async () => {

@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import type { Worker as ThreadWorker } from 'node:worker_threads';
 import Tesseract from 'tesseract.js';
-import { TransientError } from '../../errors.js';
+import { TransientError } from '../errors.js';
 import type { OcrLine, OcrPage, OcrWord } from './ocrPage.js';
 import { meanConfidence } from './ocrPage.js';
 

@@ -5,7 +5,7 @@
  * eval/README.md). The kept steps stay switchable so `npm run eval -- --steps ...` can re-measure them.
  */
 import sharp from 'sharp';
-import { PermanentError } from '../../errors.js';
+import { PermanentError } from '../errors.js';
 
 export interface PreparationSteps {
   /** Map everything lighter than most of the paper to white (tinted bands, grey paper, sensor noise). */
@@ -48,7 +48,8 @@ export async function decodeForOcr(bytes: Buffer, steps: PreparationSteps, maxIn
       const scale = Math.sqrt(steps.maxPixels / Math.max(1, width * height));
       // EXIF orientations 5-8 turn the image a quarter: the upright size is the stored one swapped.
       const [uprightWidth, uprightHeight] = orientation >= 5 ? [height, width] : [width, height];
-      if (scale < 1) image.resize(Math.max(1, Math.floor(uprightWidth * scale)), Math.max(1, Math.floor(uprightHeight * scale)), { fit: 'inside' });
+      if (scale < 1)
+        image.resize(Math.max(1, Math.floor(uprightWidth * scale)), Math.max(1, Math.floor(uprightHeight * scale)), { fit: 'inside' });
     }
     const { data, info } = await image
       // Transparent screenshots would otherwise turn black under greyscale.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ocrGrounding } from '../../../src/providers/offline/ocrGrounding.js';
+import { ocrGrounding } from '../../src/ocr/ocrGrounding.js';
 
 describe('ocrGrounding', () => {
   it('frames the OCR text as fallible help for the model', () => {
