@@ -6,5 +6,8 @@ export function deliveryOf(context: InvocationContext): Delivery {
   const metadata = context.triggerMetadata ?? {};
   const dequeueCount = Number(metadata['dequeueCount'] ?? 1);
   const id = metadata['id'];
-  return { dequeueCount: Number.isInteger(dequeueCount) && dequeueCount > 0 ? dequeueCount : 1, ...(typeof id === 'string' ? { messageId: id } : {}) };
+  return {
+    dequeueCount: Number.isInteger(dequeueCount) && dequeueCount > 0 ? dequeueCount : 1,
+    ...(typeof id === 'string' ? { messageId: id } : {}),
+  };
 }

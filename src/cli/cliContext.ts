@@ -8,7 +8,11 @@ export function cliContext(): { config: Config; storage: StorageClients } {
   loadLocalSettings(process.env);
   try {
     const config = loadConfig(process.env);
-    const connection = config.storage ?? { kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true', setting: DATA_CONNECTION };
+    const connection = config.storage ?? {
+      kind: 'connectionString',
+      connectionString: 'UseDevelopmentStorage=true',
+      setting: DATA_CONNECTION,
+    };
     return { config, storage: createStorageClients(connection) };
   } catch (error) {
     if (error instanceof ConfigError) {

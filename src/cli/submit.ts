@@ -108,7 +108,9 @@ async function main(): Promise<void> {
   } catch (error) {
     explainConnectionError(error);
   }
-  console.log(`Uploaded ${done} file(s), ${(bytes / 1024 / 1024).toFixed(2)} MiB, in ${((Date.now() - started) / 1000).toFixed(1)} s to "${config.names.inputContainer}".`);
+  console.log(
+    `Uploaded ${done} file(s), ${(bytes / 1024 / 1024).toFixed(2)} MiB, in ${((Date.now() - started) / 1000).toFixed(1)} s to "${config.names.inputContainer}".`,
+  );
   if (!values.wait) {
     console.log(`Results appear in "${config.names.resultsContainer}" as <blob name>.json: npm run results`);
     return;

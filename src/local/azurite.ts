@@ -109,11 +109,15 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   const tablePort = await freePort();
   const entry = createRequire(import.meta.url).resolve('azurite/dist/src/azurite.js');
   const args = [
-    '--import', PARENT_WATCH,
+    '--import',
+    PARENT_WATCH,
     entry,
-    '--blobPort', String(blobPort),
-    '--queuePort', String(queuePort),
-    '--tablePort', String(tablePort),
+    '--blobPort',
+    String(blobPort),
+    '--queuePort',
+    String(queuePort),
+    '--tablePort',
+    String(tablePort),
     // Azurite rejects API versions newer than it knows; the storage SDK sends the newest it has.
     '--skipApiVersionCheck',
     '--disableTelemetry',
@@ -127,7 +131,8 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Runnin
   }
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   await waitForListening(child, 2);
-  if (options.location !== undefined && child.pid !== undefined) writeFileSync(join(options.location, PID_FILE), JSON.stringify({ pid: child.pid }));
+  if (options.location !== undefined && child.pid !== undefined)
+    writeFileSync(join(options.location, PID_FILE), JSON.stringify({ pid: child.pid }));
   const blobEndpoint = `http://127.0.0.1:${blobPort}/${ACCOUNT}`;
   const queueEndpoint = `http://127.0.0.1:${queuePort}/${ACCOUNT}`;
   return {

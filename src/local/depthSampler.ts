@@ -22,7 +22,14 @@ export interface DepthSampler {
   stop(): Promise<void>;
 }
 
-export function startDepthSampler({ storage, names, logger, intervalMs, capacity, now = () => new Date() }: DepthSamplerOptions): DepthSampler {
+export function startDepthSampler({
+  storage,
+  names,
+  logger,
+  intervalMs,
+  capacity,
+  now = () => new Date(),
+}: DepthSamplerOptions): DepthSampler {
   const history = new DepthHistory(capacity);
   const depth = async (queue: string): Promise<number> =>
     (await storage.queues.getQueueClient(queue).getProperties()).approximateMessagesCount ?? 0;

@@ -23,7 +23,10 @@ export interface RegisteredFunction {
 }
 
 interface CoreApi {
-  registerFunction(metadata: { name: string; bindings: Record<string, Binding> }, handler: RegisteredFunction['handler']): { dispose(): void };
+  registerFunction(
+    metadata: { name: string; bindings: Record<string, Binding> },
+    handler: RegisteredFunction['handler'],
+  ): { dispose(): void };
   setProgrammingModel(model: unknown): void;
   getProgrammingModel(): unknown;
   registerHook(): { dispose(): void };
@@ -83,7 +86,9 @@ export async function loadFunctionApp(): Promise<RegisteredFunction[]> {
   const root = join(here, '..', '..');
   await import(pathToFileURL(join(root, `index${extension}`)).href);
   const directory = join(root, 'functions');
-  for (const file of readdirSync(directory).filter((name) => name.endsWith(extension) && !name.endsWith(`.d${extension}`)).sort()) {
+  for (const file of readdirSync(directory)
+    .filter((name) => name.endsWith(extension) && !name.endsWith(`.d${extension}`))
+    .sort()) {
     await import(pathToFileURL(join(directory, file)).href);
   }
   return [...registry.values()];

@@ -47,7 +47,12 @@ interface Options {
 
 function options(): Options {
   const { values } = parseArgs({
-    options: { port: { type: 'string' }, 'lease-seconds': { type: 'string' }, 'blob-port': { type: 'string' }, 'queue-port': { type: 'string' } },
+    options: {
+      port: { type: 'string' },
+      'lease-seconds': { type: 'string' },
+      'blob-port': { type: 'string' },
+      'queue-port': { type: 'string' },
+    },
   });
   const leaseSeconds = wholeNumber('lease-seconds', values['lease-seconds'], 2, 3600, 'seconds (2-3600)');
   return {
@@ -62,7 +67,11 @@ function options(): Options {
 async function startEmbeddedAzurite(blobPort: number, queuePort: number): Promise<RunningAzurite> {
   try {
     // Port 0 means a free one: startAzurite picks it when the port is left out.
-    return await startAzurite({ location: LOCAL_DATA_DIR, ...(blobPort === 0 ? {} : { blobPort }), ...(queuePort === 0 ? {} : { queuePort }) });
+    return await startAzurite({
+      location: LOCAL_DATA_DIR,
+      ...(blobPort === 0 ? {} : { blobPort }),
+      ...(queuePort === 0 ? {} : { queuePort }),
+    });
   } catch (error) {
     if (!(error instanceof Error) || !error.message.includes('EADDRINUSE')) throw error;
     console.error(
@@ -117,13 +126,18 @@ async function main(): Promise<void> {
   if (azurite?.replacedPid !== undefined) {
     logger.warn('host.azurite_replaced', { pid: azurite.replacedPid, dataDir: LOCAL_DATA_DIR });
   }
-  const where = azurite === undefined ? `storage from ${storage.setting}` : `Azurite blob ${azurite.blobEndpoint}, queue ${azurite.queueEndpoint} (data in ${LOCAL_DATA_DIR}/)`;
+  const where =
+    azurite === undefined
+      ? `storage from ${storage.setting}`
+      : `Azurite blob ${azurite.blobEndpoint}, queue ${azurite.queueEndpoint} (data in ${LOCAL_DATA_DIR}/)`;
   console.error(
     [
       '',
       'blob-vision-worker local host is running',
       `  storage:   ${where}`,
-      ...(azurite?.replacedPid === undefined ? [] : [`             (stopped the Azurite a previous run left running, pid ${azurite.replacedPid}; its data was saved)`]),
+      ...(azurite?.replacedPid === undefined
+        ? []
+        : [`             (stopped the Azurite a previous run left running, pid ${azurite.replacedPid}; its data was saved)`]),
       `  provider:  ${provider}`,
       `  functions: ${host.functions.map((fn) => fn.name).join(', ')}`,
       `  watching:  container "${config.names.inputContainer}" -> queue "${config.names.jobsQueue}" -> container "${config.names.resultsContainer}"`,

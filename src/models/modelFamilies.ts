@@ -16,9 +16,7 @@ export interface Price {
  * `tiles`: low detail costs `base`; high detail costs `base + perTile * tiles` after the 2048 / 768 resize.
  * `patches`: 32-px patches (at most `maxPatches`) times a multiplier, whatever the detail.
  */
-export type ImageFormula =
-  | { kind: 'tiles'; base: number; perTile: number }
-  | { kind: 'patches'; multiplier: number; maxPatches: number };
+export type ImageFormula = { kind: 'tiles'; base: number; perTile: number } | { kind: 'patches'; multiplier: number; maxPatches: number };
 
 /** How hard a reasoning model thinks before it answers, cheapest first. */
 export const REASONING_EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;

@@ -14,7 +14,8 @@ export class DepthHistory {
   private readonly kept: DepthSample[] = [];
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new Error(`depth history: expected a capacity of at least 1 sample, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new Error(`depth history: expected a capacity of at least 1 sample, got ${capacity}`);
   }
 
   add(sample: DepthSample): void {

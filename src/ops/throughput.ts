@@ -23,9 +23,7 @@ export function recentThroughput(
   windowSeconds = THROUGHPUT_WINDOW_SECONDS,
   minSeconds = THROUGHPUT_MIN_SECONDS,
 ): Throughput {
-  const ages = times
-    .map((time) => (now.getTime() - time.getTime()) / 1000)
-    .filter((age) => age >= 0 && age <= windowSeconds);
+  const ages = times.map((time) => (now.getTime() - time.getTime()) / 1000).filter((age) => age >= 0 && age <= windowSeconds);
   if (ages.length === 0) return { windowSeconds, results: 0, perMinute: 0 };
   // Rounded up, so the first result still lies inside the span the label names.
   const span = Math.min(windowSeconds, Math.max(minSeconds, Math.ceil(ages.reduce((oldest, age) => Math.max(oldest, age), 0))));

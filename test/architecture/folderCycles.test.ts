@@ -19,7 +19,7 @@ function sources(dir: string): string[] {
 /** `pipeline/` for src/pipeline/x.ts, `config.ts` for src/config.ts. */
 function nodeOf(file: string): string {
   const [first = '', ...rest] = relative(SRC, file).split('/');
-  return first + (rest.length === 0 ? "" : "/");
+  return first + (rest.length === 0 ? '' : '/');
 }
 
 /** node -> node -> one import that makes the edge (to name it in a failure). */

@@ -81,7 +81,11 @@ describe('compiled entry points', () => {
   it('`npm start` (node dist/local/main.js) processes an upload and drains on SIGTERM', async () => {
     const names = uniqueNames();
     const env = testEnv(names, { LOG_LEVEL: 'info' });
-    const child = spawn(process.execPath, [dist('local/main.js')], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [dist('local/main.js')], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -94,7 +98,11 @@ describe('compiled entry points', () => {
       }
       expect(output).toContain('npm run submit');
       expect(output).toMatch(/ops page: +http:\/\/127\.0\.0\.1:\d+\/ops\//);
-      const storage = createStorageClients({ kind: 'connectionString', connectionString: inject('storageConnectionString'), setting: DATA_CONNECTION });
+      const storage = createStorageClients({
+        kind: 'connectionString',
+        connectionString: inject('storageConnectionString'),
+        setting: DATA_CONNECTION,
+      });
       const photo = readFileSync(new URL('../fixtures/photo.jpg', import.meta.url));
       await storage.blobs.getContainerClient(names.inputContainer).getBlockBlobClient('cli/photo.jpg').uploadData(photo);
       const results = new ResultStore(storage.blobs.getContainerClient(names.resultsContainer));

@@ -9,7 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { SETTINGS } from '../../src/names.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const pages = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+const pages = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
+];
 const text = (page: string): string => readFileSync(join(ROOT, page), 'utf8');
 
 describe('README and docs', () => {

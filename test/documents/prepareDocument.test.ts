@@ -17,7 +17,13 @@ const invoiceProfile = typedInvoiceProfile as Profile;
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../fixtures/documents/${name}`, import.meta.url));
 
-const LIMITS: DocumentSettings = { ...DOCUMENT_DEFAULTS, maxPages: 20, maxPagePixels: 20_000_000, maxImagesPerRequest: 10, tokenBudget: 100_000 };
+const LIMITS: DocumentSettings = {
+  ...DOCUMENT_DEFAULTS,
+  maxPages: 20,
+  maxPagePixels: 20_000_000,
+  maxImagesPerRequest: 10,
+  tokenBudget: 100_000,
+};
 
 function options(overrides: Partial<DocumentOptions> = {}): DocumentOptions {
   return {

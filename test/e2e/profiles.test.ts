@@ -39,7 +39,8 @@ const SERVED = 'gpt-5.1-2025-11-13';
 /** What the test server bills for a request, to check that usage adds up every call. */
 const serverPromptTokens = async (body: ChatBody): Promise<number> => (await measure(body as never, SERVED)).promptTokens;
 /** The answer's tokens and what the model thought before it (at the effort sent). */
-const completionTokens = (content: string, body: ChatBody): number => Math.ceil(content.length / 4) + reasoningTokensFor(SERVED, body as never);
+const completionTokens = (content: string, body: ChatBody): number =>
+  Math.ceil(content.length / 4) + reasoningTokensFor(SERVED, body as never);
 
 async function decodeDataUrl(url: string): Promise<{ mime: string; format: string | undefined; width: number; height: number }> {
   const match = /^data:(image\/[a-z]+);base64,(.+)$/.exec(url);

@@ -16,7 +16,10 @@ describe('planRequest', () => {
 
   it('MODEL_REQUEST_SHAPE overrides the table', () => {
     expect(planRequest('gpt-5.1', { ...AZURE, shape: 'classic' })).toEqual({ shape: 'classic' });
-    expect(planRequest('qwen2.5-vl', { ...LOCAL, shape: 'reasoning', reasoningEffort: 'medium' })).toEqual({ shape: 'reasoning', effort: 'medium' });
+    expect(planRequest('qwen2.5-vl', { ...LOCAL, shape: 'reasoning', reasoningEffort: 'medium' })).toEqual({
+      shape: 'reasoning',
+      effort: 'medium',
+    });
   });
 
   it("sends a profile's model the configured effort, or the next stronger one it accepts", () => {

@@ -5,7 +5,9 @@ import { checkInvoice, invoiceSchema, type InvoiceData } from '../../src/profile
 import { checkReceipt, type ReceiptData } from '../../src/profiles/receipt.js';
 
 /** The invoice the fixture image shows (test/fixtures/invoice.png). */
-const invoice: InvoiceData = invoiceSchema.parse(JSON.parse(readFileSync(new URL('../fixtures/invoice.expected.json', import.meta.url), 'utf8')));
+const invoice: InvoiceData = invoiceSchema.parse(
+  JSON.parse(readFileSync(new URL('../fixtures/invoice.expected.json', import.meta.url), 'utf8')),
+);
 
 const receipt: ReceiptData = {
   merchant: 'Corner Café',
@@ -67,7 +69,9 @@ describe('checkReceipt', () => {
 
   it('counts a missing tip or tax as zero', () => {
     expect(checkReceipt({ ...receipt, tip: null, total: 9.52 })).toEqual([]);
-    expect(checkReceipt({ ...receipt, tip: null, tax: null, total: 9.52 })).toEqual(['subtotal 8.9 differs from total 9.52 and no tax or tip is given']);
+    expect(checkReceipt({ ...receipt, tip: null, tax: null, total: 9.52 })).toEqual([
+      'subtotal 8.9 differs from total 9.52 and no tax or tip is given',
+    ]);
   });
 
   it('warns about items that do not multiply out or add up', () => {

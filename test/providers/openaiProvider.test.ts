@@ -16,7 +16,13 @@ import {
   worstCaseCallMs,
 } from '../../src/providers/openaiProvider.js';
 import type { AnalysisRequest } from '../../src/providers/types.js';
-import { exampleFor, promptFiltered, startOpenAiCompatibleServer, type OpenAiCompatibleServer, type Reply } from '../support/openaiCompatibleServer.js';
+import {
+  exampleFor,
+  promptFiltered,
+  startOpenAiCompatibleServer,
+  type OpenAiCompatibleServer,
+  type Reply,
+} from '../support/openaiCompatibleServer.js';
 
 const AZURE_KEY = 'azure-test-key-0123456789';
 const OPENAI_KEY = 'sk-test-openai-key';
@@ -401,7 +407,9 @@ describe('createOpenAiProvider over HTTP', () => {
       const result = await analyzeAzure();
       expect(describeProfile.schema.safeParse(result.data).success).toBe(true);
       expect(result.truncatedAt).toBeUndefined();
-      expect(result.warnings).toEqual([`the answer reached the completion budget (${describeProfile.maxOutputTokens} tokens) but is complete JSON`]);
+      expect(result.warnings).toEqual([
+        `the answer reached the completion budget (${describeProfile.maxOutputTokens} tokens) but is complete JSON`,
+      ]);
     });
   });
 
@@ -500,7 +508,10 @@ describe("today's models: request shape per family, Azure's v1 API", () => {
   });
 
   it("answers max_tokens with the service's 400, which names the settings to fix", async () => {
-    const provider = createOpenAiProvider(v1Settings(), modelSettings({ visionModel: 'gpt-5.1', request: { ...REQUEST, shape: 'classic' } }));
+    const provider = createOpenAiProvider(
+      v1Settings(),
+      modelSettings({ visionModel: 'gpt-5.1', request: { ...REQUEST, shape: 'classic' } }),
+    );
     const error = await failureOf(provider.analyze(requestFor(describeProfile)));
     expect(error).toBeInstanceOf(PermanentError);
     expect(error.code).toBe('model_rejected');
@@ -513,7 +524,10 @@ describe("today's models: request shape per family, Azure's v1 API", () => {
   it('sends each family what it accepts (the server enforces the rules independently)', async () => {
     for (const family of MODEL_FAMILIES) {
       const served = `${family.prefix}-2099-01-01`;
-      const provider = createOpenAiProvider({ kind: 'openai', apiKey: OPENAI_KEY, baseUrl: gpt5.v1BaseUrl, model: served }, modelSettings({ visionModel: served }));
+      const provider = createOpenAiProvider(
+        { kind: 'openai', apiKey: OPENAI_KEY, baseUrl: gpt5.v1BaseUrl, model: served },
+        modelSettings({ visionModel: served }),
+      );
       const result = await provider.analyze(requestFor(describeProfile));
       const body = gpt5.requests.at(-1)?.body as SentBody;
       const plan = planRequest(served, REQUEST);
@@ -522,7 +536,10 @@ describe("today's models: request shape per family, Azure's v1 API", () => {
         expect(body, family.prefix).toMatchObject({ max_tokens: budget, temperature: 0 });
         expect(body, family.prefix).not.toHaveProperty('reasoning_effort');
       } else {
-        expect(body, family.prefix).toMatchObject({ max_completion_tokens: budget, reasoning_effort: plan.shape === 'reasoning' ? plan.effort : '' });
+        expect(body, family.prefix).toMatchObject({
+          max_completion_tokens: budget,
+          reasoning_effort: plan.shape === 'reasoning' ? plan.effort : '',
+        });
         expect(family.request.efforts, family.prefix).toContain(body.reasoning_effort);
         expect(body, family.prefix).not.toHaveProperty('temperature');
         expect(body, family.prefix).not.toHaveProperty('max_tokens');

@@ -44,7 +44,9 @@ describe(`${FILES} distinct ${SIDE}x${SIDE} JPEGs at once, offline`, () => {
     try {
       const etags = await Promise.all(files.map((bytes, i) => t.upload(`huge/${String(i).padStart(2, '0')}.jpg`, bytes)));
       files.length = 0;
-      const records = await Promise.all(etags.map((etag, i) => t.waitForRecord(`huge/${String(i).padStart(2, '0')}.jpg`, { etag, timeoutMs: 600_000 })));
+      const records = await Promise.all(
+        etags.map((etag, i) => t.waitForRecord(`huge/${String(i).padStart(2, '0')}.jpg`, { etag, timeoutMs: 600_000 })),
+      );
       records.forEach((record, i) => {
         expect(record.status, JSON.stringify(record.error)).toBe('succeeded');
         expect(record.source).toMatchObject({ width: SIDE, height: SIDE });

@@ -66,7 +66,11 @@ async function shippedChromium(): Promise<ShippedChromium> {
   }
   if (!existsSync(executablePath)) {
     await atomically(executablePath, (partial) =>
-      pipeline(createReadStream(join(packageDir, 'bin', 'chromium.br')), createBrotliDecompress(), createWriteStream(partial, { mode: 0o755 })),
+      pipeline(
+        createReadStream(join(packageDir, 'bin', 'chromium.br')),
+        createBrotliDecompress(),
+        createWriteStream(partial, { mode: 0o755 }),
+      ),
     );
   }
   return { executablePath, libraryPath };
@@ -93,12 +97,13 @@ export async function launchChromium(): Promise<Browser> {
     try {
       const shipped = await shippedChromium();
       const libraries = [shipped.libraryPath, process.env['LD_LIBRARY_PATH']].filter(Boolean).join(':');
-      return await chromium.launch({ executablePath: shipped.executablePath, args: ARGS, env: { ...process.env, LD_LIBRARY_PATH: libraries } });
+      return await chromium.launch({
+        executablePath: shipped.executablePath,
+        args: ARGS,
+        env: { ...process.env, LD_LIBRARY_PATH: libraries },
+      });
     } catch (error) {
-      throw new Error(
-        `the Chromium shipped in @sparticuz/chromium did not start (${firstLine(error)}); ${INSTALL_HINT}`,
-        { cause: error },
-      );
+      throw new Error(`the Chromium shipped in @sparticuz/chromium did not start (${firstLine(error)}); ${INSTALL_HINT}`, { cause: error });
     }
   }
   const failures: string[] = [];

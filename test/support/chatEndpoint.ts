@@ -20,7 +20,9 @@ export function routeOf(pathname: string): Route | undefined {
   return pathname === OPENAI_PATH ? 'openai' : undefined;
 }
 
-export const errorBody = (message: string, code: string, type = 'invalid_request_error') => ({ error: { message, type, param: null, code } });
+export const errorBody = (message: string, code: string, type = 'invalid_request_error') => ({
+  error: { message, type, param: null, code },
+});
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.destroyed) return;

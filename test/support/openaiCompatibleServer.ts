@@ -267,7 +267,10 @@ export async function startOpenAiCompatibleServer(options: ServerOptions = {}): 
       answerTokens = room;
       finishReason = 'length';
     }
-    const usage = { prompt_tokens: measured.promptTokens, completion_tokens: Math.min(reasoning, measured.maxTokens ?? reasoning) + answerTokens };
+    const usage = {
+      prompt_tokens: measured.promptTokens,
+      completion_tokens: Math.min(reasoning, measured.maxTokens ?? reasoning) + answerTokens,
+    };
     budget.requests = Math.max(0, budget.requests - 1);
     budget.tokens = Math.max(0, budget.tokens - usage.prompt_tokens - usage.completion_tokens);
     const filterResults = reply.contentFilterResults ?? (finishReason === 'content_filter' ? FILTERED_COMPLETION : undefined);

@@ -133,14 +133,23 @@ describe('a glance (a profile with no fields to extract)', () => {
   it('that runs out of OCR time answers without text and leaves a working reader', async () => {
     const reader = createDocumentReader({ glanceOcrMs: 300 });
     const [width, height] = [1600, 1200];
-    const noise = await sharp(randomBytes(width * height * 3), { raw: { width, height, channels: 3 } }).jpeg().toBuffer();
+    const noise = await sharp(randomBytes(width * height * 3), { raw: { width, height, channels: 3 } })
+      .jpeg()
+      .toBuffer();
     const started = performance.now();
     const reading = await reader.read('describe', { bytes: noise, mime: 'image/jpeg', width, height });
     // The 300 ms cap plus a thumbnail and the worker's start, far below the ~25 s a full reading of the noise takes.
     expect(performance.now() - started).toBeLessThan(8_000);
     expect(reading.text).toBe('');
     expect(reading.warnings).toContain('OCR stopped after 0.3 s without a reading: no text is reported');
-    const next = await reader.read('describe', { bytes: await sharp({ create: { width: 80, height: 80, channels: 3, background: '#3a7' } }).png().toBuffer(), mime: 'image/png', width: 80, height: 80 });
+    const next = await reader.read('describe', {
+      bytes: await sharp({ create: { width: 80, height: 80, channels: 3, background: '#3a7' } })
+        .png()
+        .toBuffer(),
+      mime: 'image/png',
+      width: 80,
+      height: 80,
+    });
     expect(next.warnings).toEqual([]);
     await reader.close();
   });

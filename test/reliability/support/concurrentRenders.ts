@@ -48,7 +48,9 @@ const pressure = setInterval(gc, 2);
 let pages = 0;
 let encodes = 0;
 for (let round = 0; round < rounds; round++) {
-  const drawn = await Promise.all(Array.from({ length: concurrency }, (_, i) => drawDocument(documents[i % documents.length] ?? Buffer.alloc(0))));
+  const drawn = await Promise.all(
+    Array.from({ length: concurrency }, (_, i) => drawDocument(documents[i % documents.length] ?? Buffer.alloc(0))),
+  );
   pages += drawn.reduce((sum, n) => sum + n, 0);
   for (let burst = 0; burst < 30; burst++) {
     const encoded = await Promise.all(Array.from({ length: concurrency }, () => (gc(), unheldEncode())));

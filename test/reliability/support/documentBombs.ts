@@ -16,7 +16,10 @@ import { PDFArray, PDFDocument, PDFName, PDFNumber, PDFRawStream } from 'pdf-lib
 /** US Letter, in points. */
 const PAGE: [number, number] = [612, 792];
 
-async function onePage(content: string, resources?: (doc: PDFDocument) => Record<string, PDFName | ReturnType<PDFDocument['context']['register']>>): Promise<Buffer> {
+async function onePage(
+  content: string,
+  resources?: (doc: PDFDocument) => Record<string, PDFName | ReturnType<PDFDocument['context']['register']>>,
+): Promise<Buffer> {
   const doc = await PDFDocument.create();
   const page = doc.addPage(PAGE);
   const stream = doc.context.flateStream(content);
