@@ -33,40 +33,18 @@ const HEIF_TYPES: ReadonlySet<string> = new Set(['image/heic', 'image/heif']);
 /** Sources whose pixels are exact: text and flat colour in them are worth a PNG when it is not much bigger. */
 const LOSSLESS_TYPES: ReadonlySet<string> = new Set(['image/png', 'image/gif', 'image/tiff']);
 
-/**
- * With `format: 'auto'` and a lossless source, PNG is kept while it is at most this many times the
- * JPEG's size: tokens depend only on the dimensions, so a somewhat larger upload buys crisp text edges
- * for free. Measured (gpt-4o, high, PNG/JPEG): rendered invoice 768x768 38/41 KB (0.93x), UI screenshot
- * 11/18 KB (0.64x), bar chart 4/10 KB (0.37x) keep PNG; a photo saved as PNG (5.3x) and a smooth 16-bit
- * gradient (8.4x) go JPEG.
- */
+/** A lossless source stays PNG while at most this many times the JPEG (tokens depend on size only; docs/formats.md). */
 const PNG_OVER_JPEG = 1.5;
 
-/**
- * libjpeg-turbo, progressive, with optimised Huffman tables, at a quality where text stays legible.
- * Not mozjpeg: on a 12 MP photo prepared at 1024x768 its trellis quantisation took 66 ms of CPU to
- * encode 168 KB, this takes 15 ms for 179 KB (512x384: 28 ms / 67 KB against 4 ms / 70 KB). Tokens
- * depend only on the dimensions, so the few extra KB cost a little upload time and nothing else.
- */
+/** libjpeg-turbo at a quality where text stays legible; not mozjpeg, 4x the CPU for 6 % fewer bytes (docs/formats.md). */
 const JPEG_OPTIONS: JpegOptions = { quality: 85, progressive: true };
 const PNG_COMPRESSION = 9;
-/**
- * Rendered documents, screenshots and charts have few distinct colours, each covering many pixels
- * (anti-aliased text on white: ~1,800 colours in the invoice fixture at 768x768, ~500 in the
- * screenshot), while a photo has a new colour every few pixels. For the former, libimagequant at
- * quality 100 maps them to 256 with a largest channel error of 6/255 (PSNR > 64 dB) and nearly halves
- * the PNG (invoice 71 KB -> 39 KB), so text is not hurt. Everything else stays truecolour.
- */
+/** Few colours, each over many pixels (documents, screenshots, charts): a 256-colour palette halves the PNG losslessly enough. */
 const PALETTE_MAX_COLOURS = 4096;
 const PALETTE_MIN_PIXELS_PER_COLOUR = 64;
 const PALETTE_OPTIONS: PngOptions = { compressionLevel: PNG_COMPRESSION, palette: true, colours: 256, quality: 100, dither: 0 };
 
-/**
- * `failOn: 'error'` aborts on truncated data and decoder errors, so a cut-off upload never reaches the
- * model as a half-grey picture, but tolerates libjpeg/libpng warnings (extraneous bytes, a known-bad
- * sRGB chunk) that real camera and export files carry and every viewer shows fine; 'warning' would
- * reject those. `pages: 1` keeps only the first frame of an animation or page of a TIFF.
- */
+/** Truncated or undecodable data fails (no half-grey picture), decoder warnings real files carry do not; first frame only. */
 function inputOptions(maxInputPixels: number): SharpOptions {
   return { limitInputPixels: maxInputPixels, failOn: 'error', pages: 1 };
 }
