@@ -6,7 +6,7 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { loadConfig, ConfigError, type Config } from './config.js';
 import { createLogger, type Logger } from './log.js';
 import { hostSettings, type MessageEncoding } from './hostSettings.js';
-import { jobTimeoutFor, type Worker } from './pipeline/worker.js';
+import { jobTimeoutFor, type JobServices } from './pipeline/jobServices.js';
 import { createProvider } from './providers/createProvider.js';
 import type { VisionProvider } from './providers/types.js';
 import { AttemptLog } from './storage/attemptLog.js';
@@ -19,7 +19,7 @@ import { ResultStore } from './storage/resultStore.js';
 import { isStatus } from './storage/storageErrors.js';
 import { JobQueue } from './pipeline/jobQueue.js';
 
-export interface WorkerOptions {
+export interface JobServicesOptions {
   storage?: StorageClients;
   provider?: VisionProvider;
   logger?: Logger;
@@ -29,7 +29,7 @@ export interface WorkerOptions {
   functionTimeoutMs?: number;
 }
 
-export function createWorker(config: Config, options: WorkerOptions = {}): Worker {
+export function createJobServices(config: Config, options: JobServicesOptions = {}): JobServices {
   const storage = options.storage ?? storageFor(config);
   const blobs = storage.blobs;
   const state = blobs.getContainerClient(config.names.stateContainer);
@@ -74,9 +74,9 @@ function storageFor(config: Config): StorageClients {
   return createStorageClients(config.storage);
 }
 
-/** The worker and the storage it works on: what the function handlers use. */
+/** The job services and the storage they work on: what the function handlers use. */
 export interface Runtime {
-  worker: Worker;
+  services: JobServices;
   storage: StorageClients;
 }
 
@@ -86,14 +86,14 @@ function runtime(): Runtime {
   if (current === undefined) {
     const config = loadConfig();
     const storage = storageFor(config);
-    current = { worker: createWorker(config, { storage }), storage };
+    current = { services: createJobServices(config, { storage }), storage };
   }
   return current;
 }
 
-/** The worker the function handlers use. */
-export function currentWorker(): Worker {
-  return runtime().worker;
+/** The job services the function handlers use. */
+export function currentServices(): JobServices {
+  return runtime().services;
 }
 
 /** The storage the worker works on: the ops functions read its queues and results. */

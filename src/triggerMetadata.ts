@@ -1,5 +1,5 @@
 import type { InvocationContext } from '@azure/functions';
-import type { Delivery } from './pipeline/worker.js';
+import type { Delivery } from './pipeline/jobServices.js';
 
 /** The queue trigger's own delivery facts (the job body has no fields that could shadow them). */
 export function deliveryOf(context: InvocationContext): Delivery {

@@ -3,7 +3,7 @@ import { blobOfSubject } from '../blobEvents.js';
 import { BINDING_EXPRESSIONS, BLOB_CREATED_SUBSCRIPTION, DATA_CONNECTION, FUNCTION_NAMES } from '../names.js';
 import { jobForUpload } from '../pipeline/jobForUpload.js';
 import { serializeJobMessage } from '../contracts/jobMessage.js';
-import { currentWorker } from '../runtime.js';
+import { currentServices } from '../runtime.js';
 
 const { app, output } = functions;
 
@@ -14,12 +14,12 @@ const jobsQueue = output.storageQueue({ queueName: BINDING_EXPRESSIONS.jobsQueue
  * bytes here (one HEAD request); the queue worker reads them later, within MAX_BLOB_BYTES.
  */
 export async function enqueueUpload(event: EventGridEvent): Promise<string | undefined> {
-  const worker = currentWorker();
-  const expected = worker.config.names.inputContainer;
+  const services = currentServices();
+  const expected = services.config.names.inputContainer;
   const target = event.eventType === BLOB_CREATED_SUBSCRIPTION.eventType ? blobOfSubject(event.subject) : undefined;
   // The subscription filters these out; an event that slips through must never enqueue another container's blob.
   if (target?.container !== expected) {
-    worker.logger.warn('upload.event_ignored', {
+    services.logger.warn('upload.event_ignored', {
       eventId: event.id,
       eventType: event.eventType,
       subject: event.subject,
@@ -27,7 +27,7 @@ export async function enqueueUpload(event: EventGridEvent): Promise<string | und
     });
     return undefined;
   }
-  const job = await jobForUpload(worker, target.blob);
+  const job = await jobForUpload(services, target.blob);
   return job === undefined ? undefined : serializeJobMessage(job);
 }
 

@@ -1,13 +1,13 @@
 import functions, { type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { FUNCTION_NAMES, HTTP_ROUTES } from '../names.js';
 import { checkHealth } from '../ops/health.js';
-import { currentStorage, currentWorker } from '../runtime.js';
+import { currentStorage, currentServices } from '../runtime.js';
 
 const { app } = functions;
 
 /** 200 when the settings load and storage and the model endpoint answer; 503 with the failing checks otherwise. */
 export async function health(_request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
-  const report = await checkHealth({ load: () => ({ config: currentWorker().config, storage: currentStorage() }) });
+  const report = await checkHealth({ load: () => ({ config: currentServices().config, storage: currentStorage() }) });
   return { status: report.status === 'healthy' ? 200 : 503, jsonBody: report, headers: { 'cache-control': 'no-store' } };
 }
 

@@ -2,7 +2,7 @@ import functions, { type HttpRequest, type HttpResponseInit, type InvocationCont
 import { FUNCTION_NAMES, HTTP_ROUTES } from '../names.js';
 import { describeFailure } from '../ops/health.js';
 import { collectMetrics } from '../ops/snapshot.js';
-import { currentStorage, currentWorker } from '../runtime.js';
+import { currentStorage, currentServices } from '../runtime.js';
 
 const { app } = functions;
 
@@ -10,17 +10,17 @@ const COLLECT_TIMEOUT_MS = 30_000;
 
 /** Queue depths, the last hour's results by error code, tokens and cost (the shape is MetricsSnapshot). */
 export async function metrics(_request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> {
-  const worker = currentWorker();
+  const services = currentServices();
   try {
     const snapshot = await collectMetrics({
       storage: currentStorage(),
-      names: worker.config.names,
+      names: services.config.names,
       abortSignal: AbortSignal.timeout(COLLECT_TIMEOUT_MS),
     });
     return { status: 200, jsonBody: snapshot, headers: { 'cache-control': 'no-store' } };
   } catch (error) {
     const reason = `storage: ${describeFailure(error)}`;
-    worker.logger.warn('metrics.unavailable', { reason });
+    services.logger.warn('metrics.unavailable', { reason });
     return { status: 503, jsonBody: { error: 'metrics unavailable', reason }, headers: { 'cache-control': 'no-store' } };
   }
 }

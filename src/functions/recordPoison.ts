@@ -2,14 +2,14 @@ import functions, { type InvocationContext } from '@azure/functions';
 import { hostSettings } from '../hostSettings.js';
 import { BINDING_EXPRESSIONS, DATA_CONNECTION, FUNCTION_NAMES } from '../names.js';
 import { recordPoisonedJob } from '../pipeline/recordPoisonedJob.js';
-import { currentWorker } from '../runtime.js';
+import { currentServices } from '../runtime.js';
 import { deliveryOf } from '../triggerMetadata.js';
 
 const { app } = functions;
 
 /** A job whose retries ran out still ends with a final record. */
 export async function recordPoison(message: unknown, context: InvocationContext): Promise<void> {
-  await recordPoisonedJob(currentWorker(), message, deliveryOf(context), hostSettings().queues.maxDequeueCount);
+  await recordPoisonedJob(currentServices(), message, deliveryOf(context), hostSettings().queues.maxDequeueCount);
 }
 
 app.storageQueue(FUNCTION_NAMES.recordPoison, {

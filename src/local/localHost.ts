@@ -11,8 +11,8 @@ import type { Config } from '../config.js';
 import { hostSettings as readHostSettings, encodeMessage, type HostSettings } from '../hostSettings.js';
 import type { Logger } from '../log.js';
 import { BLOB_CREATED_SUBSCRIPTION, DATA_CONNECTION, SETTINGS } from '../names.js';
-import type { Worker } from '../pipeline/worker.js';
-import { createWorker, ensureStorage, useRuntime, type WorkerOptions } from '../runtime.js';
+import type { JobServices } from '../pipeline/jobServices.js';
+import { createJobServices, ensureStorage, useRuntime, type JobServicesOptions } from '../runtime.js';
 import type { StorageClients } from '../storage/clients.js';
 import { BlobCreatedEvents, RECEIPTS_CONTAINER } from './blobCreatedEvents.js';
 import { loadFunctionApp, resolveBindingExpression, triggerOf, type Binding, type RegisteredFunction } from './functionApp.js';
@@ -35,7 +35,7 @@ export interface LocalHostOptions {
   config: Config;
   storage: StorageClients;
   logger: Logger;
-  worker?: Omit<WorkerOptions, 'storage' | 'logger'>;
+  services?: Omit<JobServicesOptions, 'storage' | 'logger'>;
   host?: HostSettings;
   /** The Functions host keeps a running message invisible for 10 minutes, renewed while it runs. */
   leaseMs?: number;
@@ -50,7 +50,7 @@ type Trigger = { stop(): Promise<void> };
 
 export class LocalHost {
   private constructor(
-    readonly worker: Worker,
+    readonly services: JobServices,
     readonly functions: RegisteredFunction[],
     private readonly storage: StorageClients,
     private readonly triggers: Trigger[],
@@ -63,14 +63,14 @@ export class LocalHost {
   static async start(options: LocalHostOptions): Promise<LocalHost> {
     const { config, storage, logger } = options;
     const host = options.host ?? readHostSettings();
-    const worker = createWorker(config, {
-      ...options.worker,
+    const services = createJobServices(config, {
+      ...options.services,
       storage,
       logger,
       messageEncoding: host.queues.messageEncoding,
       functionTimeoutMs: host.functionTimeoutMs,
     });
-    useRuntime({ worker, storage });
+    useRuntime({ services, storage });
     await ensureStorage(storage, config);
     const registered = await loadFunctionApp();
     // Binding expressions resolve from the same settings the worker was configured with.
@@ -83,7 +83,7 @@ export class LocalHost {
     };
     const triggers: Trigger[] = [];
     const routes: HttpRoute[] = [];
-    const local = new LocalHost(worker, registered, storage, triggers, logger, routes, settings, host);
+    const local = new LocalHost(services, registered, storage, triggers, logger, routes, settings, host);
     for (const fn of registered) {
       const trigger = triggerOf(fn);
       if (trigger.type === 'queueTrigger' && trigger['connection'] !== DATA_CONNECTION)
@@ -149,7 +149,7 @@ export class LocalHost {
   /** Stops taking work, lets running invocations finish, and releases the provider's resources. */
   async stop(): Promise<void> {
     await Promise.all(this.triggers.map((trigger) => trigger.stop()));
-    await this.worker.provider.close();
+    await this.services.provider.close();
     useRuntime(undefined);
     this.logger.info('host.stopped');
   }

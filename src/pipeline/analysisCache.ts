@@ -11,15 +11,15 @@ import type { ValidatedAnswer } from './askModel.js';
 import type { JobRun } from './jobRun.js';
 import type { ResultRecord, SourceInfo } from '../contracts/resultRecord.js';
 
-export function cacheKey({ worker }: JobRun, profile: Profile, source: SourceInfo): string | undefined {
-  if (!worker.config.resultCache || worker.provider.name === 'offline' || source.sha256 === null) return undefined;
-  return analysisKey(worker.config, profile, source.sha256);
+export function cacheKey({ services }: JobRun, profile: Profile, source: SourceInfo): string | undefined {
+  if (!services.config.resultCache || services.provider.name === 'offline' || source.sha256 === null) return undefined;
+  return analysisKey(services.config, profile, source.sha256);
 }
 
 /** A cache that cannot be read is a miss: the job can still be answered by the model. */
-export async function readCache({ worker, log }: JobRun, key: string, profile: Profile): Promise<CachedAnalysis | undefined> {
+export async function readCache({ services, log }: JobRun, key: string, profile: Profile): Promise<CachedAnalysis | undefined> {
   try {
-    const entry = await worker.cache.get(key);
+    const entry = await services.cache.get(key);
     // The schema is part of the key; checking again costs nothing and guards against a damaged entry.
     return entry !== undefined && profile.schema.safeParse(entry.data).success ? entry : undefined;
   } catch (error) {
@@ -29,9 +29,9 @@ export async function readCache({ worker, log }: JobRun, key: string, profile: P
 }
 
 /** The record is what matters; a cache entry that could not be written only costs a model call later. */
-export async function writeCache({ worker, log }: JobRun, key: string, record: ResultRecord, answer: ValidatedAnswer): Promise<void> {
+export async function writeCache({ services, log }: JobRun, key: string, record: ResultRecord, answer: ValidatedAnswer): Promise<void> {
   try {
-    await worker.cache.put(key, {
+    await services.cache.put(key, {
       data: record.data,
       ...(record.evidence === undefined ? {} : { evidence: record.evidence }),
       provider: record.provider,

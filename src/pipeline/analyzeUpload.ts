@@ -23,21 +23,21 @@ import { prepareDetected, sourceOf } from './uploadedImage.js';
 
 /** The success record for the upload's current content; undefined when that content already has one. */
 export async function analyzeUpload(run: JobRun): Promise<ResultRecord | undefined> {
-  const { worker, job, facts } = run;
-  const mark = worker.now();
-  const blob = await downloadBlob(worker.input, job.blob, worker.config.maxBlobBytes, run.deadline);
-  facts.timings.downloadMs = worker.now() - mark;
+  const { services, job, facts } = run;
+  const mark = services.now();
+  const blob = await downloadBlob(services.input, job.blob, services.config.maxBlobBytes, run.deadline);
+  facts.timings.downloadMs = services.now() - mark;
   facts.source = { ...sourceOf(job.container, job.blob, blob), etag: job.etag };
   if (blob.etag !== '' && blob.etag !== job.etag) {
     // Overwritten after it was enqueued: the current content is analysed; the newer upload's own job finds this record.
     facts.warnings.push(`the blob changed after it was enqueued (ETag ${job.etag} -> ${blob.etag}); the current content was analysed`);
     facts.source.etag = blob.etag;
-    if (await worker.results.hasSucceeded(job.blob, blob.etag)) return undefined;
+    if (await services.results.hasSucceeded(job.blob, blob.etag)) return undefined;
   }
   const attempt = run.delivery.dequeueCount;
   if (isManifest(job.blob)) {
     const compared = await compareImages(run, blob);
-    return successRecord(worker, stampTotal(run), compared, attempt);
+    return successRecord(services, stampTotal(run), compared, attempt);
   }
   const profile = profileOf(run, blob);
   facts.profile = profile.name;
@@ -45,13 +45,13 @@ export async function analyzeUpload(run: JobRun): Promise<ResultRecord | undefin
   const hit = key === undefined ? undefined : await readCache(run, key, profile);
   if (hit !== undefined) return cachedRecord(stampTotal(run), profile, hit, attempt);
   const answered = await analyzeContent(run, blob, profile);
-  const record = successRecord(worker, stampTotal(run), answered, attempt);
+  const record = successRecord(services, stampTotal(run), answered, attempt);
   if (key !== undefined) await writeCache(run, key, record, answered.answer);
   return record;
 }
 
-function lookUp({ worker }: JobRun, name: string, from: string): Profile {
-  const { profiles } = worker.config.profiles;
+function lookUp({ services }: JobRun, name: string, from: string): Profile {
+  const { profiles } = services.config.profiles;
   const profile = profiles.get(name);
   if (profile === undefined) {
     throw new PermanentError(
@@ -74,24 +74,24 @@ function namedProfile({ job }: JobRun, blob: DownloadedBlob): string | undefined
 
 function profileOf(run: JobRun, blob: DownloadedBlob): Profile {
   const fromMetadata = namedProfile(run, blob);
-  const name = selectProfileName(run.worker.config.profiles, run.job.blob, fromMetadata);
+  const name = selectProfileName(run.services.config.profiles, run.job.blob, fromMetadata);
   return lookUp(run, name, fromMetadata === undefined ? 'the path rules or default' : 'blob metadata');
 }
 
-function prepareOptions({ worker }: JobRun, profile: Profile): PrepareOptions {
+function prepareOptions({ services }: JobRun, profile: Profile): PrepareOptions {
   return {
-    model: modelOf(worker, profile),
+    model: modelOf(services, profile),
     detail: profile.detail,
     format: profile.prepare.format,
-    maxInputPixels: worker.config.maxInputPixels,
-    render: worker.config.documents.render,
+    maxInputPixels: services.config.maxInputPixels,
+    render: services.config.documents.render,
   };
 }
 
 /** An image, or a document when the bytes say so. */
 async function analyzeContent(run: JobRun, blob: DownloadedBlob, profile: Profile): Promise<Answered> {
-  const { worker, facts } = run;
-  const mark = worker.now();
+  const { services, facts } = run;
+  const mark = services.now();
   const detected = await detectMediaType(blob.bytes);
   if (detected.document !== undefined) {
     facts.source.mime = detected.mime;
@@ -100,7 +100,7 @@ async function analyzeContent(run: JobRun, blob: DownloadedBlob, profile: Profil
   const options = prepareOptions(run, profile);
   const image = await prepareDetected(run.job.blob, blob.bytes, detected, facts.source, options, 'images or documents');
   facts.prepared = image.image;
-  facts.timings.prepareMs = worker.now() - mark;
+  facts.timings.prepareMs = services.now() - mark;
   return ask(run, profile, [image]);
 }
 
@@ -116,9 +116,9 @@ async function analyzeDocument(
   kind: DocumentInfo['kind'],
   mark: number,
 ): Promise<Answered> {
-  const { worker, facts } = run;
-  const { config } = worker;
-  const model = worker.provider.name === 'openai';
+  const { services, facts } = run;
+  const { config } = services;
+  const model = services.provider.name === 'openai';
   const document = await prepareDocument(blob.bytes, kind, {
     name: run.job.blob,
     prepare: prepareOptions(run, profile),
@@ -134,7 +134,7 @@ async function analyzeDocument(
     detail: document.pages[0]?.model.detail ?? 'low',
     imageTokens: document.pages.reduce((sum, { model: copy }) => sum + copy.imageTokens, 0),
   };
-  const planMs = worker.now() - mark;
+  const planMs = services.now() - mark;
   facts.timings.prepareMs = planMs;
   // Pages drawn as they are read (for OCR) count as preparation; a page that cannot be drawn leaves the job unprepared.
   let drawMs = 0;
@@ -142,21 +142,21 @@ async function analyzeDocument(
   const drawing: PreparedDocument = {
     ...document,
     draw: async (n) => {
-      const begun = worker.now();
+      const begun = services.now();
       try {
         return await document.draw(n);
       } catch (error) {
         drawFailed = true;
         throw error;
       } finally {
-        drawMs += worker.now() - begun;
+        drawMs += services.now() - begun;
       }
     },
   };
-  const asked = worker.now();
+  const asked = services.now();
   try {
     const options = { grounding: model, signal: run.deadline };
-    const { answer, document: info } = await askDocument(worker.provider, profile, drawing, facts.spent, options);
+    const { answer, document: info } = await askDocument(services.provider, profile, drawing, facts.spent, options);
     return { profile, answer, document: info };
   } finally {
     if (drawFailed) {
@@ -164,7 +164,7 @@ async function analyzeDocument(
       facts.timings.prepareMs = null;
     } else {
       facts.timings.prepareMs = planMs + drawMs;
-      facts.timings.modelMs = worker.now() - asked - drawMs;
+      facts.timings.modelMs = services.now() - asked - drawMs;
     }
     await document.close();
   }
@@ -172,8 +172,8 @@ async function analyzeDocument(
 
 /** A comparison manifest: every image it names, in one request, with the manifest's question. */
 async function compareImages(run: JobRun, blob: DownloadedBlob): Promise<Answered> {
-  const { worker, job, facts } = run;
-  const manifest = parseManifest(blob.bytes.toString('utf8'), worker.config.maxCompareImages, job.container);
+  const { services, job, facts } = run;
+  const manifest = parseManifest(blob.bytes.toString('utf8'), services.config.maxCompareImages, job.container);
   // Only now is it known to be JSON; `source.mime` is never taken from the name alone.
   facts.source.mime = 'application/json';
   const fromMetadata = namedProfile(run, blob);
@@ -187,7 +187,7 @@ async function compareImages(run: JobRun, blob: DownloadedBlob): Promise<Answere
   facts.profile = profile.name;
   const sources: SourceInfo[] = [];
   facts.sources = sources;
-  const images = await loadManifestImages(worker, manifest, prepareOptions(run, profile), { timings: facts.timings, sources });
+  const images = await loadManifestImages(services, manifest, prepareOptions(run, profile), { timings: facts.timings, sources });
   facts.prepared = {
     detail: images[0]?.image.detail ?? 'low',
     imageTokens: images.reduce((sum, { image }) => sum + image.imageTokens, 0),
@@ -196,11 +196,11 @@ async function compareImages(run: JobRun, blob: DownloadedBlob): Promise<Answere
 }
 
 async function ask(run: JobRun, profile: Profile, images: RequestImage[]): Promise<Answered> {
-  const { worker, facts } = run;
-  const mark = worker.now();
+  const { services, facts } = run;
+  const mark = services.now();
   try {
-    return { profile, answer: await askModel(worker.provider, { profile, images, signal: run.deadline }, facts.spent) };
+    return { profile, answer: await askModel(services.provider, { profile, images, signal: run.deadline }, facts.spent) };
   } finally {
-    facts.timings.modelMs = worker.now() - mark;
+    facts.timings.modelMs = services.now() - mark;
   }
 }

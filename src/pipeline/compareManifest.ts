@@ -16,7 +16,7 @@ import { blobName } from '../contracts/jobMessage.js';
 import type { PrepareOptions } from '../media/prepareImage.js';
 import type { SourceInfo, Timings } from '../contracts/resultRecord.js';
 import { prepareUpload, sourceOf } from './uploadedImage.js';
-import type { Worker } from './worker.js';
+import type { JobServices } from './jobServices.js';
 
 export const MANIFEST_SUFFIX = '.compare.json';
 /** Used when neither the manifest nor its blob metadata names a profile. */
@@ -74,10 +74,10 @@ export function withPrompt(profile: Profile, prompt: string): Profile {
 }
 
 /** Every missing image is named at once, before any is downloaded. */
-async function assertAllExist(worker: Worker, names: readonly string[]): Promise<void> {
+async function assertAllExist(services: JobServices, names: readonly string[]): Promise<void> {
   const found = await Promise.all(
     names.map((name) =>
-      worker.input
+      services.input
         .getBlobClient(name)
         .exists()
         .catch((error: unknown) => {
@@ -89,7 +89,7 @@ async function assertAllExist(worker: Worker, names: readonly string[]): Promise
   if (missing.length > 0) {
     throw new PermanentError(
       'manifest_image_missing',
-      `the manifest names ${missing.length === 1 ? 'an image' : `${missing.length} images`} not in container "${worker.input.containerName}": ${missing.join(', ')}`,
+      `the manifest names ${missing.length === 1 ? 'an image' : `${missing.length} images`} not in container "${services.input.containerName}": ${missing.join(', ')}`,
       { details: { missing } },
     );
   }
@@ -115,24 +115,24 @@ export interface ManifestProgress {
  * (decoding, not the uploads themselves, is what takes memory). Download and prepare times add up.
  */
 export async function loadManifestImages(
-  worker: Worker,
+  services: JobServices,
   manifest: Manifest,
   options: PrepareOptions,
   progress: ManifestProgress,
 ): Promise<RequestImage[]> {
-  await assertAllExist(worker, manifest.images);
+  await assertAllExist(services, manifest.images);
   const { timings } = progress;
   const images: RequestImage[] = [];
   for (const [index, name] of manifest.images.entries()) {
     try {
-      let mark = worker.now();
-      const blob = await downloadBlob(worker.input, name, worker.config.maxBlobBytes);
-      timings.downloadMs = (timings.downloadMs ?? 0) + (worker.now() - mark);
-      const source = sourceOf(worker.input.containerName, name, blob);
+      let mark = services.now();
+      const blob = await downloadBlob(services.input, name, services.config.maxBlobBytes);
+      timings.downloadMs = (timings.downloadMs ?? 0) + (services.now() - mark);
+      const source = sourceOf(services.input.containerName, name, blob);
       progress.sources.push(source);
-      mark = worker.now();
+      mark = services.now();
       images.push(await prepareUpload(name, blob.bytes, source, options));
-      timings.prepareMs = (timings.prepareMs ?? 0) + (worker.now() - mark);
+      timings.prepareMs = (timings.prepareMs ?? 0) + (services.now() - mark);
     } catch (error) {
       throw inImage(error, index, name);
     }

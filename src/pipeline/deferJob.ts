@@ -10,7 +10,7 @@ import type { Logger } from '../log.js';
 import { SETTINGS } from '../names.js';
 import type { JobMessage } from '../contracts/jobMessage.js';
 import { retryAfterOf } from '../providers/retryAfter.js';
-import type { Worker } from './worker.js';
+import type { JobServices } from './jobServices.js';
 
 /** Never sooner: a burst of jobs told "retry now" would hit the same limit at once. */
 export const DEFER_MIN_MS = 2_000;
@@ -37,17 +37,17 @@ export interface Deferral {
 }
 
 /** Enqueues the job again with a visibility delay; the caller then completes the current message. */
-export async function deferJob(worker: Worker, job: JobMessage, error: WorkerError, log: Logger): Promise<Deferral> {
+export async function deferJob(services: JobServices, job: JobMessage, error: WorkerError, log: Logger): Promise<Deferral> {
   const deferrals = (job.deferrals ?? 0) + 1;
   const retryAfterMs = retryAfterOf(error);
   const delaySeconds = Math.ceil(deferralDelayMs(retryAfterMs, deferrals - 1) / 1000);
-  await worker.jobs.send({ ...job, deferrals }, { delaySeconds });
+  await services.jobs.send({ ...job, deferrals }, { delaySeconds });
   log.warn('job.deferred', {
     code: error.code,
     retryAfterMs: retryAfterMs ?? null,
     delaySeconds,
     deferrals,
-    maxDeferrals: worker.config.maxRateLimitDeferrals,
+    maxDeferrals: services.config.maxRateLimitDeferrals,
   });
   return { deferrals, delaySeconds };
 }

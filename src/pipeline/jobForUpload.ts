@@ -12,36 +12,36 @@ import { isManifest } from './compareManifest.js';
 import { InvalidMessageError, type JobMessage } from '../contracts/jobMessage.js';
 import { emptyTimings, failureRecord, parseOrRecordInvalid, recordInvalidMessage } from './jobRecords.js';
 import { namedSource } from '../contracts/resultRecord.js';
-import type { Worker } from './worker.js';
+import type { JobServices } from './jobServices.js';
 
 /**
  * The job for `blobName`, or undefined when the upload gets none: it already has its final record (it is
  * gone, or its name is unusable), or it is an image under a manifest-only prefix, which is analysed only
  * through the comparison manifests that name it.
  */
-export async function jobForUpload(worker: Worker, blobName: string): Promise<JobMessage | undefined> {
-  const started = worker.now();
-  const container = worker.config.names.inputContainer;
+export async function jobForUpload(services: JobServices, blobName: string): Promise<JobMessage | undefined> {
+  const started = services.now();
+  const container = services.config.names.inputContainer;
   const nameProblem = blobNameProblem(blobName);
   if (nameProblem !== undefined) {
     // No request can name it safely (or its records could not be written): its record goes where any name can be kept.
     const error = new InvalidMessageError(`upload name ${nameProblem}`, blobName, { container, blob: blobName });
-    await recordInvalidMessage(worker, error, { dequeueCount: 1 }, started);
+    await recordInvalidMessage(services, error, { dequeueCount: 1 }, started);
     return undefined;
   }
-  if (!isManifest(blobName) && isManifestOnly(worker.config.profiles, blobName)) {
-    worker.logger.info('upload.manifest_only', { blob: blobName });
+  if (!isManifest(blobName) && isManifestOnly(services.config.profiles, blobName)) {
+    services.logger.info('upload.manifest_only', { blob: blobName });
     return undefined;
   }
   let properties;
   try {
-    properties = await worker.input.getBlobClient(blobName).getProperties();
+    properties = await services.input.getBlobClient(blobName).getProperties();
   } catch (error) {
     if (!isStatus(error, 404)) throw storageUnavailable(error, `reading the properties of "${blobName}"`);
     const gone = new PermanentError('blob_not_found', `"${blobName}" was deleted before it could be enqueued`);
     const source = namedSource(container, blobName, '', null);
-    await worker.results.writeFinal(
-      failureRecord({ source, profile: null, timings: emptyTimings(worker.now() - started), warnings: [] }, gone, 1),
+    await services.results.writeFinal(
+      failureRecord({ source, profile: null, timings: emptyTimings(services.now() - started), warnings: [] }, gone, 1),
     );
     return undefined;
   }
@@ -56,6 +56,6 @@ export async function jobForUpload(worker: Worker, blobName: string): Promise<Jo
     // and records `unknown_profile` at the upload's own path, rather than an invalid message elsewhere.
     ...(profile !== undefined && PROFILE_NAME_PATTERN.test(profile) ? { profile } : {}),
   };
-  const parsed = await parseOrRecordInvalid(worker, candidate, { dequeueCount: 1 }, started);
+  const parsed = await parseOrRecordInvalid(services, candidate, { dequeueCount: 1 }, started);
   return 'job' in parsed ? parsed.job : undefined;
 }

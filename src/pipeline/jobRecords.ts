@@ -23,7 +23,7 @@ import {
   type Timings,
   type UsageInfo,
 } from '../contracts/resultRecord.js';
-import type { Delivery, Worker } from './worker.js';
+import type { Delivery, JobServices } from './jobServices.js';
 import type { JobOutcome } from './jobOutcome.js';
 
 /** What a job has learnt so far; a failure record carries as much of it as the job got to. */
@@ -52,7 +52,7 @@ export function emptyTimings(totalMs = 0): Timings {
 }
 
 /** The name that picks the image-token formula and the price: the profile's own model, else VISION_MODEL. */
-export const modelOf = (worker: Worker, profile: Profile): string => profile.model ?? worker.config.model.visionModel;
+export const modelOf = (services: JobServices, profile: Profile): string => profile.model ?? services.config.model.visionModel;
 
 /** The record's token figures: the estimates beside what the service billed. */
 function usageFigures(spent: Usage, imageTokens: number | null): Omit<UsageInfo, 'estimatedCostUsd'> {
@@ -66,7 +66,12 @@ function usageFigures(spent: Usage, imageTokens: number | null): Omit<UsageInfo,
   };
 }
 
-export function successRecord(worker: Worker, facts: JobFacts, { profile, answer, document }: Answered, attempt: number): ResultRecord {
+export function successRecord(
+  services: JobServices,
+  facts: JobFacts,
+  { profile, answer, document }: Answered,
+  attempt: number,
+): ResultRecord {
   const { response } = answer;
   const spent = facts.spent ?? NO_USAGE;
   const imageTokens = facts.prepared?.imageTokens ?? 0;
@@ -82,12 +87,12 @@ export function successRecord(worker: Worker, facts: JobFacts, { profile, answer
     source: facts.source,
     ...(facts.sources === undefined ? {} : { sources: facts.sources }),
     profile: profile.name,
-    provider: { name: worker.provider.name, model: response.model, ...(response.info === undefined ? {} : { info: response.info }) },
+    provider: { name: services.provider.name, model: response.model, ...(response.info === undefined ? {} : { info: response.info }) },
     detail: facts.prepared?.detail ?? null,
     usage: {
       ...usageFigures(spent, imageTokens),
       estimatedCostUsd:
-        worker.provider.name === 'offline' ? 0 : estimateCostUsd(modelOf(worker, profile), billed, worker.config.model.priceOverride),
+        services.provider.name === 'offline' ? 0 : estimateCostUsd(modelOf(services, profile), billed, services.config.model.priceOverride),
     },
     timings: facts.timings,
     attempt,
@@ -152,7 +157,7 @@ export function failureRecord(facts: JobFacts, error: WorkerError, attempt: numb
 
 /** A message or upload name the worker cannot use: its record goes where any name can be kept. */
 export async function recordInvalidMessage(
-  worker: Worker,
+  services: JobServices,
   error: InvalidMessageError,
   delivery: Delivery,
   started: number,
@@ -160,26 +165,26 @@ export async function recordInvalidMessage(
   const path = invalidMessagePath(error.key);
   const source = namedSource(error.upload?.container ?? '', error.upload?.blob ?? '', '', null);
   const record = failureRecord(
-    { source, profile: null, timings: emptyTimings(worker.now() - started), warnings: [] },
+    { source, profile: null, timings: emptyTimings(services.now() - started), warnings: [] },
     error,
     delivery.dequeueCount,
   );
-  const outcome = await worker.results.writeFinal(record, path);
-  worker.logger.warn(`job.${error.code}`, { path, message: error.message, messageId: delivery.messageId });
+  const outcome = await services.results.writeFinal(record, path);
+  services.logger.warn(`job.${error.code}`, { path, message: error.message, messageId: delivery.messageId });
   return { status: 'failed', blob: path, record: outcome, code: error.code };
 }
 
 /** The job a message names, or, when it names none the worker can use, the outcome of recording that. */
 export async function parseOrRecordInvalid(
-  worker: Worker,
+  services: JobServices,
   raw: unknown,
   delivery: Delivery,
   started: number,
 ): Promise<{ job: JobMessage } | { invalid: JobOutcome }> {
   try {
-    return { job: parseJobMessage(raw, worker.config.names.inputContainer) };
+    return { job: parseJobMessage(raw, services.config.names.inputContainer) };
   } catch (error) {
     if (!(error instanceof InvalidMessageError)) throw error;
-    return { invalid: await recordInvalidMessage(worker, error, delivery, started) };
+    return { invalid: await recordInvalidMessage(services, error, delivery, started) };
   }
 }

@@ -13,7 +13,7 @@ import type { JobOutcome } from './jobOutcome.js';
 import { emptyTimings, failureRecord, parseOrRecordInvalid } from './jobRecords.js';
 import { stampTotal, type JobRun } from './jobRun.js';
 import { namedSource } from '../contracts/resultRecord.js';
-import type { Delivery, Worker } from './worker.js';
+import type { Delivery, JobServices } from './jobServices.js';
 
 /** Storage can fail anywhere in a job; such a failure is never the file's, so the queue retries it. */
 function classify(thrown: unknown): WorkerError {
@@ -25,44 +25,44 @@ function classify(thrown: unknown): WorkerError {
  * Returns once the job has its final record, was skipped (its content already succeeded) or was deferred
  * (put back on the queue for a rate limit); throws a retryable WorkerError for the queue to redeliver.
  */
-export async function processJob(worker: Worker, raw: unknown, delivery: Delivery): Promise<JobOutcome> {
+export async function processJob(services: JobServices, raw: unknown, delivery: Delivery): Promise<JobOutcome> {
   try {
-    return await runJob(worker, raw, delivery);
+    return await runJob(services, raw, delivery);
   } catch (thrown) {
     throw classify(thrown);
   }
 }
 
-async function runJob(worker: Worker, raw: unknown, delivery: Delivery): Promise<JobOutcome> {
-  const started = worker.now();
-  const parsed = await parseOrRecordInvalid(worker, raw, delivery, started);
+async function runJob(services: JobServices, raw: unknown, delivery: Delivery): Promise<JobOutcome> {
+  const started = services.now();
+  const parsed = await parseOrRecordInvalid(services, raw, delivery, started);
   if ('invalid' in parsed) return parsed.invalid;
   const { job } = parsed;
-  const log = worker.logger.child({
+  const log = services.logger.child({
     blob: job.blob,
     etag: job.etag,
     attempt: delivery.dequeueCount,
     ...(job.deferrals === undefined ? {} : { deferrals: job.deferrals }),
   });
-  const claim = delivery.messageId === undefined ? undefined : await worker.claims.claim(job, delivery.messageId, claimTtl(worker));
+  const claim = delivery.messageId === undefined ? undefined : await services.claims.claim(job, delivery.messageId, claimTtl(services));
   if (claim?.claimed === false) {
     log.info('job.skipped', { reason: 'another delivery is working on it', heldBy: claim.heldBy });
     return { status: 'skipped', blob: job.blob, reason: `another delivery of this job (message ${claim.heldBy}) is working on it` };
   }
-  const release = claim === undefined ? async () => undefined : () => worker.claims.release(job, claim.etag);
+  const release = claim === undefined ? async () => undefined : () => services.claims.release(job, claim.etag);
   try {
     // Checked under the claim: a copy that finished meanwhile wrote its record before it let go.
-    if (await worker.results.hasSucceeded(job.blob, job.etag)) {
+    if (await services.results.hasSucceeded(job.blob, job.etag)) {
       log.info('job.skipped', { reason: 'already succeeded' });
       return { status: 'skipped', blob: job.blob, reason: 'a successful record for this content already exists' };
     }
     const run: JobRun = {
-      worker,
+      services,
       job,
       delivery,
       started,
       log,
-      deadline: AbortSignal.timeout(Math.max(1, Math.round(worker.jobTimeoutMs - (worker.now() - started)))),
+      deadline: AbortSignal.timeout(Math.max(1, Math.round(services.jobTimeoutMs - (services.now() - started)))),
       facts: {
         source: namedSource(job.container, job.blob, job.etag, job.contentLength),
         profile: null,
@@ -80,16 +80,16 @@ async function runJob(worker: Worker, raw: unknown, delivery: Delivery): Promise
 
 /** The claim TTL: a job cannot run longer than its time budget, and its record takes a moment more. */
 const CLAIM_GRACE_MS = 60_000;
-const claimTtl = (worker: Worker): number => worker.jobTimeoutMs + CLAIM_GRACE_MS;
+const claimTtl = (services: JobServices): number => services.jobTimeoutMs + CLAIM_GRACE_MS;
 
 /** Work that honours the deadline (model calls, downloads) gets this long to say what it was doing. */
 const ABANDON_GRACE_MS = 1_000;
 
 /** The time budget covers all of a job's work: what still runs when it ends is abandoned, as a timeout. */
-function withinBudget<T>({ worker, deadline }: JobRun, work: Promise<T>): Promise<T> {
+function withinBudget<T>({ services, deadline }: JobRun, work: Promise<T>): Promise<T> {
   const spent = (): TransientError =>
-    new TransientError('timeout', `the job used its whole time budget (${worker.jobTimeoutMs} ms) before it finished`, {
-      details: { timeoutMs: worker.jobTimeoutMs },
+    new TransientError('timeout', `the job used its whole time budget (${services.jobTimeoutMs} ms) before it finished`, {
+      details: { timeoutMs: services.jobTimeoutMs },
     });
   if (deadline.aborted) return Promise.reject(spent());
   return new Promise<T>((resolve, reject) => {
@@ -106,15 +106,15 @@ function withinBudget<T>({ worker, deadline }: JobRun, work: Promise<T>): Promis
 }
 
 async function finishJob(run: JobRun, release: () => Promise<void>): Promise<JobOutcome> {
-  const { worker, job, log } = run;
+  const { services, job, log } = run;
   try {
     const record = await withinBudget(run, analyzeUpload(run));
     if (record === undefined) {
       log.info('job.skipped', { reason: 'current content already succeeded' });
       return { status: 'skipped', blob: job.blob, reason: 'a successful record for the current content already exists' };
     }
-    const outcome = await worker.results.writeFinal(record);
-    await worker.attempts.clear(job.blob);
+    const outcome = await services.results.writeFinal(record);
+    await services.attempts.clear(job.blob);
     log.info('job.succeeded', {
       profile: record.profile,
       record: outcome,
@@ -132,21 +132,21 @@ async function finishJob(run: JobRun, release: () => Promise<void>): Promise<Job
 
 /** Defers a rate-limited job, rethrows a retryable error for redelivery, or writes the failure record. */
 async function failJob(run: JobRun, failure: WorkerError, release: () => Promise<void>): Promise<JobOutcome> {
-  const { worker, job, delivery, log } = run;
+  const { services, job, delivery, log } = run;
   let error = failure;
   if (error.code === 'rate_limited') {
     const deferrals = job.deferrals ?? 0;
-    if (deferrals < worker.config.maxRateLimitDeferrals) {
+    if (deferrals < services.config.maxRateLimitDeferrals) {
       // The deferred copy is a new message: the claim must be gone first, or a copy finding it would end
       // without a record. A release that fails fails the delivery, which comes back as the same message.
       await release();
-      const deferral = await deferJob(worker, job, error, log);
+      const deferral = await deferJob(services, job, error, log);
       return { status: 'deferred', blob: job.blob, ...deferral };
     }
     error = deferralsExhausted(error, deferrals);
   } else if (error.retryable) {
     log.warn('job.retry', { code: error.code, message: error.message });
-    await worker.attempts.append(job.blob, job.etag, {
+    await services.attempts.append(job.blob, job.etag, {
       at: new Date().toISOString(),
       attempt: delivery.dequeueCount,
       code: error.code,
@@ -155,9 +155,9 @@ async function failJob(run: JobRun, failure: WorkerError, release: () => Promise
     throw error;
   }
   // Parked before the record is written: a failure in between leaves a redelivery to write it, not a record nobody can replay.
-  if (error.retryable) await worker.poisoned.park(job, error.code);
-  const outcome = await worker.results.writeFinal(failureRecord(stampTotal(run), error, delivery.dequeueCount));
-  await worker.attempts.clear(job.blob);
+  if (error.retryable) await services.poisoned.park(job, error.code);
+  const outcome = await services.results.writeFinal(failureRecord(stampTotal(run), error, delivery.dequeueCount));
+  await services.attempts.clear(job.blob);
   log.warn('job.failed', { code: error.code, message: error.message, record: outcome });
   return { status: 'failed', blob: job.blob, record: outcome, code: error.code };
 }

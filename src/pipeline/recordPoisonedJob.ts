@@ -7,19 +7,24 @@ import { POISONED_CODE, WorkerError, type ErrorCode } from '../errors.js';
 import type { JobOutcome } from './jobOutcome.js';
 import { emptyTimings, failureRecord, parseOrRecordInvalid } from './jobRecords.js';
 import { namedSource } from '../contracts/resultRecord.js';
-import type { Delivery, Worker } from './worker.js';
+import type { Delivery, JobServices } from './jobServices.js';
 
 /** Retries could have helped but ran out; the code is the last attempt's own, when it is known. */
 class PoisonedError extends WorkerError {
   override readonly retryable = true;
 }
 
-export async function recordPoisonedJob(worker: Worker, raw: unknown, delivery: Delivery, maxDequeueCount: number): Promise<JobOutcome> {
-  const started = worker.now();
-  const parsed = await parseOrRecordInvalid(worker, raw, delivery, started);
+export async function recordPoisonedJob(
+  services: JobServices,
+  raw: unknown,
+  delivery: Delivery,
+  maxDequeueCount: number,
+): Promise<JobOutcome> {
+  const started = services.now();
+  const parsed = await parseOrRecordInvalid(services, raw, delivery, started);
   if ('invalid' in parsed) return parsed.invalid;
   const { job } = parsed;
-  const attempts = await worker.attempts.read(job.blob, job.etag);
+  const attempts = await services.attempts.read(job.blob, job.etag);
   const last = attempts.at(-1);
   const lastCode = (last?.code ?? POISONED_CODE) as ErrorCode;
   // The history is the truth; without one, the host ran the job maxDequeueCount times.
@@ -41,17 +46,17 @@ export async function recordPoisonedJob(worker: Worker, raw: unknown, delivery: 
     {
       source,
       profile: job.profile ?? null,
-      timings: emptyTimings(worker.now() - started),
+      timings: emptyTimings(services.now() - started),
       warnings: [],
     },
     error,
     attemptCount,
   );
   // Parked first, so that a record is never left without the job to replay it (a failure in between redelivers this message).
-  await worker.poisoned.park(job, lastCode);
-  const outcome = await worker.results.writeFinal(record);
-  await worker.attempts.clear(job.blob);
-  worker.logger.warn('job.poisoned', {
+  await services.poisoned.park(job, lastCode);
+  const outcome = await services.results.writeFinal(record);
+  await services.attempts.clear(job.blob);
+  services.logger.warn('job.poisoned', {
     blob: job.blob,
     etag: job.etag,
     attempts: attemptCount,

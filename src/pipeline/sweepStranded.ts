@@ -18,7 +18,7 @@ import { jobForUpload } from './jobForUpload.js';
 import { InvalidMessageError } from '../contracts/jobMessage.js';
 import { recordInvalidMessage } from './jobRecords.js';
 import { recordPoisonedJob } from './recordPoisonedJob.js';
-import type { Worker } from './worker.js';
+import type { JobServices } from './jobServices.js';
 
 export interface StrandedWork {
   /** `<jobs>-poison-poison`: where the host moves a poison message whose handler kept failing. */
@@ -55,15 +55,20 @@ export function strandedWork(storage: StorageClients, names: Names): StrandedWor
   };
 }
 
-export async function sweepStranded(worker: Worker, stranded: StrandedWork, maxDequeueCount: number): Promise<SweepOutcome> {
+export async function sweepStranded(services: JobServices, stranded: StrandedWork, maxDequeueCount: number): Promise<SweepOutcome> {
   const outcome: SweepOutcome = { recorded: 0, enqueued: 0, left: 0 };
-  await sweepPoisonOfPoison(worker, stranded.poisonOfPoison, maxDequeueCount, outcome);
-  await sweepDeadLetters(worker, stranded.deadLetters, outcome);
-  if (outcome.recorded + outcome.enqueued + outcome.left > 0) worker.logger.info('stranded.swept', { ...outcome });
+  await sweepPoisonOfPoison(services, stranded.poisonOfPoison, maxDequeueCount, outcome);
+  await sweepDeadLetters(services, stranded.deadLetters, outcome);
+  if (outcome.recorded + outcome.enqueued + outcome.left > 0) services.logger.info('stranded.swept', { ...outcome });
   return outcome;
 }
 
-async function sweepPoisonOfPoison(worker: Worker, queue: QueueClient, maxDequeueCount: number, outcome: SweepOutcome): Promise<void> {
+async function sweepPoisonOfPoison(
+  services: JobServices,
+  queue: QueueClient,
+  maxDequeueCount: number,
+  outcome: SweepOutcome,
+): Promise<void> {
   for (let taken = 0; taken < MAX_ITEMS_PER_SWEEP;) {
     let messages: DequeuedMessageItem[];
     try {
@@ -76,12 +81,12 @@ async function sweepPoisonOfPoison(worker: Worker, queue: QueueClient, maxDequeu
     taken += messages.length;
     for (const message of messages) {
       try {
-        await recordStrandedMessage(worker, message, maxDequeueCount);
+        await recordStrandedMessage(services, message, maxDequeueCount);
         await queue.deleteMessage(message.messageId, message.popReceipt);
         outcome.recorded++;
       } catch (error) {
         outcome.left++;
-        worker.logger.error('stranded.message_failed', {
+        services.logger.error('stranded.message_failed', {
           messageId: message.messageId,
           sweeps: message.dequeueCount,
           message: ensureError(error).message,
@@ -91,12 +96,12 @@ async function sweepPoisonOfPoison(worker: Worker, queue: QueueClient, maxDequeu
   }
 }
 
-async function recordStrandedMessage(worker: Worker, message: DequeuedMessageItem, maxDequeueCount: number): Promise<void> {
+async function recordStrandedMessage(services: JobServices, message: DequeuedMessageItem, maxDequeueCount: number): Promise<void> {
   // The host copies text it could not decode as it is, so only base64 text is decoded.
-  const text = worker.jobs.decode(message.messageText);
+  const text = services.jobs.decode(message.messageText);
   const delivery = { dequeueCount: message.dequeueCount, messageId: message.messageId };
   try {
-    await recordPoisonedJob(worker, text, delivery, maxDequeueCount);
+    await recordPoisonedJob(services, text, delivery, maxDequeueCount);
   } catch (error) {
     // The sweep is the last stop: after as many sweeps as the queue gives a job, the record says only what is known.
     if (message.dequeueCount < maxDequeueCount) throw error;
@@ -104,20 +109,20 @@ async function recordStrandedMessage(worker: Worker, message: DequeuedMessageIte
       `stranded job message: recording it failed in ${message.dequeueCount} sweeps, the last with: ${ensureError(error).message}`,
       text,
     );
-    await recordInvalidMessage(worker, reason, delivery, worker.now());
+    await recordInvalidMessage(services, reason, delivery, services.now());
   }
 }
 
-async function sweepDeadLetters(worker: Worker, deadLetters: ContainerClient, outcome: SweepOutcome): Promise<void> {
+async function sweepDeadLetters(services: JobServices, deadLetters: ContainerClient, outcome: SweepOutcome): Promise<void> {
   let taken = 0;
   try {
     for await (const item of deadLetters.listBlobsFlat({ prefix: deadLetterPrefix() })) {
       if (taken++ >= MAX_ITEMS_PER_SWEEP) return;
       try {
-        if (await takeDeadLetter(worker, deadLetters, item.name, item.properties.contentLength ?? 0)) outcome.enqueued++;
+        if (await takeDeadLetter(services, deadLetters, item.name, item.properties.contentLength ?? 0)) outcome.enqueued++;
       } catch (error) {
         outcome.left++;
-        worker.logger.error('stranded.dead_letter_failed', { deadLetter: item.name, message: ensureError(error).message });
+        services.logger.error('stranded.dead_letter_failed', { deadLetter: item.name, message: ensureError(error).message });
       }
     }
   } catch (error) {
@@ -129,21 +134,21 @@ async function sweepDeadLetters(worker: Worker, deadLetters: ContainerClient, ou
  * Enqueues each upload the dead letter names as enqueueUpload would have, then deletes it; false when it
  * names no upload of this worker's input container (another deployment's, left to it).
  */
-async function takeDeadLetter(worker: Worker, deadLetters: ContainerClient, name: string, size: number): Promise<boolean> {
+async function takeDeadLetter(services: JobServices, deadLetters: ContainerClient, name: string, size: number): Promise<boolean> {
   if (size > MAX_DEAD_LETTER_BYTES) throw new Error(`${size} bytes; an Event Grid dead letter is at most ${MAX_DEAD_LETTER_BYTES}`);
   const client = deadLetters.getBlobClient(name);
   const read = await readBlob(client);
   if (read === undefined) return false;
-  const container = worker.config.names.inputContainer;
+  const container = services.config.names.inputContainer;
   const uploads = deadLetterEvents(read.bytes.toString('utf8')).flatMap((event) => {
     const target = event.eventType === BLOB_CREATED_SUBSCRIPTION.eventType ? blobOfSubject(event.subject) : undefined;
     return target?.container === container ? [target.blob] : [];
   });
   if (uploads.length === 0) return false;
   for (const blob of uploads) {
-    const job = await jobForUpload(worker, blob);
-    if (job !== undefined) await worker.jobs.send(job);
-    worker.logger.info('stranded.upload_enqueued', { deadLetter: name, blob, job: job !== undefined });
+    const job = await jobForUpload(services, blob);
+    if (job !== undefined) await services.jobs.send(job);
+    services.logger.info('stranded.upload_enqueued', { deadLetter: name, blob, job: job !== undefined });
   }
   await client.delete({ conditions: { ifMatch: read.etag } });
   return true;

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobTimeoutFor } from '../../src/pipeline/worker.js';
+import { jobTimeoutFor } from '../../src/pipeline/jobServices.js';
 import { deploymentEnv, startOpenAiCompatibleServer, type OpenAiCompatibleServer } from '../support/openaiCompatibleServer.js';
 import { startTestHost, type TestHost } from '../support/testHost.js';
 

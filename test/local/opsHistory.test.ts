@@ -48,7 +48,7 @@ describe('the ops server keeps the recent past', () => {
       host: t.host,
       config: t.config,
       storage: t.storage,
-      logger: t.host.worker.logger,
+      logger: t.host.services.logger,
       port: 0,
       depthSampling: { intervalMs: INTERVAL_MS, capacity: CAPACITY },
     });

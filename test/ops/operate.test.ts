@@ -82,7 +82,7 @@ describe('operate: metrics, timer, stats and the ops page on known files', () =>
     await t.storage.queues.getQueueClient(t.config.names.jobsQueue).sendMessage(encodeMessage('{"v":1}', 'base64'), hidden);
     await t.storage.queues.getQueueClient(t.config.names.jobsQueue).sendMessage(encodeMessage('{"v":1}', 'base64'), hidden);
     await t.storage.queues.getQueueClient(t.config.names.poisonQueue).sendMessage(encodeMessage('{"v":1}', 'base64'), hidden);
-    ops = await startOpsServer({ host: t.host, config: t.config, storage: t.storage, logger: t.host.worker.logger, port: 0 });
+    ops = await startOpsServer({ host: t.host, config: t.config, storage: t.storage, logger: t.host.services.logger, port: 0 });
   }, 120_000);
 
   afterAll(async () => {

@@ -14,9 +14,9 @@ import { silentLogger } from '../../src/log.js';
 import { connectionStringFor, freePort } from '../../src/local/azurite.js';
 import { serializeJobMessage } from '../../src/contracts/jobMessage.js';
 import { processJob } from '../../src/pipeline/processJob.js';
-import type { Worker } from '../../src/pipeline/worker.js';
+import type { JobServices } from '../../src/pipeline/jobServices.js';
 import { createOfflineProvider } from '../../src/providers/offlineProvider.js';
-import { createWorker, ensureStorage } from '../../src/runtime.js';
+import { createJobServices, ensureStorage } from '../../src/runtime.js';
 import { AttemptLog } from '../../src/storage/attemptLog.js';
 import { createStorageClients, type StorageClients } from '../../src/storage/clients.js';
 import { testEnv, uniqueNames } from '../support/testHost.js';
@@ -32,8 +32,8 @@ function clientsFor(endpoint: string): StorageClients {
   };
 }
 
-function workerOn(storage: StorageClients, names = uniqueNames()): Worker {
-  return createWorker(loadConfig(testEnv(names)), {
+function workerOn(storage: StorageClients, names = uniqueNames()): JobServices {
+  return createJobServices(loadConfig(testEnv(names)), {
     storage,
     provider: createOfflineProvider(),
     logger: silentLogger,
@@ -41,8 +41,8 @@ function workerOn(storage: StorageClients, names = uniqueNames()): Worker {
   });
 }
 
-const job = (worker: Worker, blob = 'a.jpg', etag = '"0x1"') =>
-  JSON.parse(serializeJobMessage({ v: 1, container: worker.config.names.inputContainer, blob, etag, contentLength: 1 })) as unknown;
+const job = (services: JobServices, blob = 'a.jpg', etag = '"0x1"') =>
+  JSON.parse(serializeJobMessage({ v: 1, container: services.config.names.inputContainer, blob, etag, contentLength: 1 })) as unknown;
 
 async function failure(run: Promise<unknown>): Promise<WorkerError> {
   const error = await run.then(
@@ -70,8 +70,8 @@ async function failingStorage(status: number, errorCode: string): Promise<string
 
 describe('a job whose storage fails', () => {
   it('is storage_unavailable when the account refuses connections', async () => {
-    const worker = workerOn(clientsFor(`http://127.0.0.1:${await freePort()}`));
-    const error = await failure(processJob(worker, job(worker), { dequeueCount: 1 }));
+    const services = workerOn(clientsFor(`http://127.0.0.1:${await freePort()}`));
+    const error = await failure(processJob(services, job(services), { dequeueCount: 1 }));
     expect(error).toMatchObject({ code: 'storage_unavailable', retryable: true });
     expect(error.message).toContain('ECONNREFUSED');
   });
@@ -81,8 +81,8 @@ describe('a job whose storage fails', () => {
     [500, 'OperationTimedOut'],
     [408, 'RequestTimeout'],
   ])('is storage_unavailable when the account answers %i %s', async (status, code) => {
-    const worker = workerOn(clientsFor(await failingStorage(status, code)));
-    const error = await failure(processJob(worker, job(worker), { dequeueCount: 1 }));
+    const services = workerOn(clientsFor(await failingStorage(status, code)));
+    const error = await failure(processJob(services, job(services), { dequeueCount: 1 }));
     expect(error).toMatchObject({ code: 'storage_unavailable', retryable: true });
     expect(error.message).toContain(`(HTTP ${status})`);
   });
@@ -94,13 +94,13 @@ describe('a job whose storage fails', () => {
       setting: 'DataStorage',
     });
     const names = uniqueNames();
-    const worker = workerOn(storage, names);
-    await ensureStorage(storage, worker.config);
+    const services = workerOn(storage, names);
+    await ensureStorage(storage, services.config);
     // The results container is gone: every write of a record fails with 404 ContainerNotFound.
     await storage.blobs.getContainerClient(names.resultsContainer).delete();
     const photo = readFileSync(new URL('../fixtures/photo.jpg', import.meta.url));
-    const uploaded = await worker.input.getBlockBlobClient('photo.jpg').uploadData(photo);
-    const error = await failure(processJob(worker, job(worker, 'photo.jpg', uploaded.etag), { dequeueCount: 2 }));
+    const uploaded = await services.input.getBlockBlobClient('photo.jpg').uploadData(photo);
+    const error = await failure(processJob(services, job(services, 'photo.jpg', uploaded.etag), { dequeueCount: 2 }));
     expect(error).toMatchObject({ code: 'storage_unavailable', retryable: true });
     expect(error.message).toContain('(HTTP 404)');
     const attempts = await new AttemptLog(storage.blobs.getContainerClient(names.stateContainer)).read('photo.jpg', uploaded.etag ?? '');

@@ -13,9 +13,9 @@ import { silentLogger } from '../../src/log.js';
 import { PROFILE_METADATA_KEY } from '../../src/names.js';
 import { serializeJobMessage } from '../../src/contracts/jobMessage.js';
 import { processJob } from '../../src/pipeline/processJob.js';
-import type { Worker } from '../../src/pipeline/worker.js';
+import type { JobServices } from '../../src/pipeline/jobServices.js';
 import { createOfflineProvider } from '../../src/providers/offlineProvider.js';
-import { createWorker, ensureStorage } from '../../src/runtime.js';
+import { createJobServices, ensureStorage } from '../../src/runtime.js';
 import { testEnv, uniqueNames } from '../support/testHost.js';
 
 const connectionString = inject('storageConnectionString');
@@ -23,22 +23,22 @@ const connectionString = inject('storageConnectionString');
 const FUNCTION_TIMEOUT_MS = 2_000;
 
 describe('the job time budget', () => {
-  let worker: Worker;
+  let services: JobServices;
   beforeAll(async () => {
     const storage = {
       blobs: BlobServiceClient.fromConnectionString(connectionString),
       queues: QueueServiceClient.fromConnectionString(connectionString),
     };
-    worker = createWorker(loadConfig(testEnv(uniqueNames())), {
+    services = createJobServices(loadConfig(testEnv(uniqueNames())), {
       storage,
       provider: createOfflineProvider(),
       logger: silentLogger,
       messageEncoding: 'base64',
       functionTimeoutMs: FUNCTION_TIMEOUT_MS,
     });
-    await ensureStorage(storage, worker.config);
+    await ensureStorage(storage, services.config);
   });
-  afterAll(() => worker.provider.close());
+  afterAll(() => services.provider.close());
 
   it('ends a job at its budget while OCR is still reading, as a retryable timeout', async () => {
     const [width, height] = [1600, 1200];
@@ -47,24 +47,24 @@ describe('the job time budget', () => {
       .jpeg()
       .toBuffer();
     const blob = 'budget/noise.jpg';
-    const { etag } = await worker.input.getBlockBlobClient(blob).uploadData(noise, { metadata: { [PROFILE_METADATA_KEY]: 'receipt' } });
+    const { etag } = await services.input.getBlockBlobClient(blob).uploadData(noise, { metadata: { [PROFILE_METADATA_KEY]: 'receipt' } });
     const job = {
       v: 1 as const,
-      container: worker.config.names.inputContainer,
+      container: services.config.names.inputContainer,
       blob,
       etag: etag ?? '',
       contentLength: noise.length,
       profile: 'receipt',
     };
     const started = performance.now();
-    const error: unknown = await processJob(worker, JSON.parse(serializeJobMessage(job)) as unknown, { dequeueCount: 1 }).catch(
+    const error: unknown = await processJob(services, JSON.parse(serializeJobMessage(job)) as unknown, { dequeueCount: 1 }).catch(
       (thrown: unknown) => thrown,
     );
     const elapsed = performance.now() - started;
     expect(error).toBeInstanceOf(TransientError);
-    expect(error).toMatchObject({ code: 'timeout', details: { timeoutMs: worker.jobTimeoutMs } });
-    expect(worker.jobTimeoutMs).toBe(1_600);
-    expect(elapsed).toBeGreaterThanOrEqual(worker.jobTimeoutMs - 100);
-    expect(elapsed).toBeLessThan(worker.jobTimeoutMs + 3_000);
+    expect(error).toMatchObject({ code: 'timeout', details: { timeoutMs: services.jobTimeoutMs } });
+    expect(services.jobTimeoutMs).toBe(1_600);
+    expect(elapsed).toBeGreaterThanOrEqual(services.jobTimeoutMs - 100);
+    expect(elapsed).toBeLessThan(services.jobTimeoutMs + 3_000);
   });
 });

@@ -10,9 +10,9 @@ import { silentLogger } from '../../src/log.js';
 import { PROFILE_METADATA_KEY } from '../../src/names.js';
 import { serializeJobMessage } from '../../src/contracts/jobMessage.js';
 import { processJob } from '../../src/pipeline/processJob.js';
-import type { Worker } from '../../src/pipeline/worker.js';
+import type { JobServices } from '../../src/pipeline/jobServices.js';
 import { createOfflineProvider } from '../../src/providers/offlineProvider.js';
-import { createWorker, ensureStorage } from '../../src/runtime.js';
+import { createJobServices, ensureStorage } from '../../src/runtime.js';
 import { resultPath } from '../../src/contracts/blobPaths.js';
 import { fixture } from '../support/fixtures.js';
 import { testEnv, uniqueNames } from '../support/testHost.js';
@@ -20,37 +20,37 @@ import { testEnv, uniqueNames } from '../support/testHost.js';
 const connectionString = inject('storageConnectionString');
 
 describe('the profile of the content analysed', () => {
-  let worker: Worker;
+  let services: JobServices;
   beforeAll(async () => {
     const storage = {
       blobs: BlobServiceClient.fromConnectionString(connectionString),
       queues: QueueServiceClient.fromConnectionString(connectionString),
     };
-    worker = createWorker(loadConfig(testEnv(uniqueNames())), {
+    services = createJobServices(loadConfig(testEnv(uniqueNames())), {
       storage,
       provider: createOfflineProvider(),
       logger: silentLogger,
       messageEncoding: 'base64',
     });
-    await ensureStorage(storage, worker.config);
+    await ensureStorage(storage, services.config);
   });
 
   /** Uploads `first`, takes the job written for it, overwrites it with `second`, then runs that job. */
   async function overwrittenBeforeAnalysis(blob: string, firstProfile: string, second: Record<string, string>) {
-    const client = worker.input.getBlockBlobClient(blob);
+    const client = services.input.getBlockBlobClient(blob);
     const bytes = fixture('chart.png');
     const { etag } = await client.uploadData(bytes, { metadata: { [PROFILE_METADATA_KEY]: firstProfile } });
     const job = {
       v: 1 as const,
-      container: worker.config.names.inputContainer,
+      container: services.config.names.inputContainer,
       blob,
       etag: etag ?? '',
       contentLength: bytes.length,
       profile: firstProfile,
     };
     const overwritten = await client.uploadData(bytes, { metadata: second });
-    await processJob(worker, JSON.parse(serializeJobMessage(job)) as unknown, { dequeueCount: 1 });
-    const record = await worker.results.read(resultPath(blob));
+    await processJob(services, JSON.parse(serializeJobMessage(job)) as unknown, { dequeueCount: 1 });
+    const record = await services.results.read(resultPath(blob));
     return { record, etag: overwritten.etag };
   }
 
@@ -65,6 +65,6 @@ describe('the profile of the content analysed', () => {
   it("drops the message's profile when the new content names none: the path rules or the default decide", async () => {
     const { record } = await overwrittenBeforeAnalysis('p/second.png', 'receipt', {});
     expect(record?.status).toBe('succeeded');
-    expect(record?.profile).toBe(worker.config.profiles.defaultProfile);
+    expect(record?.profile).toBe(services.config.profiles.defaultProfile);
   });
 });

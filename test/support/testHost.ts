@@ -81,7 +81,7 @@ export async function startTestHost(options: TestHostOptions = {}): Promise<Test
     blobPollMs: 100,
     eventRetryDelaysMs: [200, 400, 800, 1_600],
     leaseMs: options.leaseMs ?? 60_000,
-    ...(options.provider === undefined ? {} : { worker: { provider: options.provider } }),
+    ...(options.provider === undefined ? {} : { services: { provider: options.provider } }),
   });
   const results = new ResultStore(storage.blobs.getContainerClient(config.names.resultsContainer));
   return {

@@ -10,7 +10,7 @@ import type { ResultStore } from '../storage/resultStore.js';
 import type { JobQueue } from './jobQueue.js';
 
 /** Everything a job needs, passed in so that either host (and each test) supplies its own. */
-export interface Worker {
+export interface JobServices {
   config: Config;
   input: ContainerClient;
   results: ResultStore;
