@@ -14,9 +14,8 @@ import type { Profile } from '../profiles/types.js';
 import { documentProfile, type PromptPage } from './documentPrompt.js';
 
 /**
- * Conservative: English prose is ~4 characters a token, but JSON Schemas, numbers and codes (what these
- * prompts are made of) are closer to 3. Overestimating refuses a borderline document; underestimating
- * would let the bill exceed the budget.
+ * Conservative: schemas, numbers and codes run ~3 characters a token (prose ~4); an overestimate refuses a
+ * borderline document, an underestimate would let the bill pass the budget.
  */
 export const CHARS_PER_TOKEN = 3;
 

@@ -83,7 +83,7 @@ export class BlobCreatedEvents {
     await this.loop;
   }
 
-  /** One scan: publishes an event for every blob whose ETag has none yet, and delivers the events that are due. Returns how many were delivered. */
+  /** One scan: an event for every blob whose ETag has none yet, then the due deliveries; returns how many were delivered. */
   async scan(): Promise<number> {
     for await (const blob of this.options.container.listBlobsFlat()) {
       const etag = blob.properties.etag ?? '';

@@ -32,9 +32,8 @@ function wholeNumber(option: string, raw: string | undefined, min: number, max: 
 }
 
 /**
- * `--lease-seconds`: how long a running message stays leased, renewed at half-life. The Functions host
- * uses 10 minutes; `npm start` uses 60 s, so the jobs of a host that crashed come back within a minute
- * of its restart. A local-host option, not an app setting.
+ * `--lease-seconds` (renewed at half-life): 60 s rather than the Functions host's 10 minutes, so a crashed
+ * host's jobs come back within a minute of its restart. A local-host option, not an app setting.
  */
 const DEFAULT_LEASE_SECONDS = 60;
 

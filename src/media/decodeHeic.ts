@@ -50,9 +50,8 @@ export interface HeicImage {
 }
 
 /**
- * Parses the container and hands the first top-level image (the primary one in camera files: grid tiles
- * and thumbnails are not top-level) to `use` before any pixel is decoded, so the caller can refuse an
- * oversized image first. libheif's memory is released when `use` settles.
+ * Hands the first top-level image (the primary one in camera files) to `use` before any pixel is decoded,
+ * so an oversized image can be refused first; libheif's memory is released when `use` settles.
  */
 export async function withHeicImage<T>(bytes: Buffer, use: (image: HeicImage) => Promise<T>): Promise<T> {
   const images = await loadHeicDecode().all({ buffer: bytes });

@@ -52,9 +52,8 @@ export interface OcrSession {
   /** Reads a prepared image (PNG bytes). */
   recognize(png: Buffer, options?: RecognizeOptions): Promise<OcrPage>;
   /**
-   * Which way up the page is, from tesseract's orientation detection. It needs the legacy model, which
-   * the installed eng data includes (no osd.traineddata needed), so the worker switches engines for
-   * it: ~0.3-0.5 s, worth it only when a page read badly.
+   * Which way up the page is (tesseract's legacy-engine orientation detection from the eng data): ~0.3-0.5 s
+   * for the engine switch, worth it only when a page read badly.
    */
   detectOrientation(png: Buffer): Promise<Orientation>;
 }
@@ -82,9 +81,8 @@ interface Waiter {
 }
 
 /**
- * "A single uniform block of text": on the evaluation set it read invoices and receipts better than
- * automatic layout analysis (PSM 3), which drops whole columns next to rules and tinted bands; the
- * layout rules find the columns from the word boxes themselves.
+ * One uniform block (PSM 6): automatic layout (PSM 3) dropped whole columns next to rules and tinted bands
+ * on the evaluation set; the layout rules find columns from the word boxes themselves.
  */
 const PAGE_SEGMENTATION = Tesseract.PSM.SINGLE_BLOCK;
 

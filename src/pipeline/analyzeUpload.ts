@@ -105,9 +105,8 @@ async function analyzeContent(run: JobRun, blob: DownloadedBlob, profile: Profil
 }
 
 /**
- * A PDF or multi-page TIFF: pages at the model's resolution with their text layer as grounding, or, for
- * the offline provider (which reads the text layer or OCRs the pages and spends no tokens), at OCR
- * resolution with no token budget, each page drawn as it is read.
+ * A PDF or multi-page TIFF: pages at the model's resolution with their text layer as grounding, or for the
+ * offline provider at OCR resolution with no token budget, each page drawn as it is read.
  */
 async function analyzeDocument(
   run: JobRun,

@@ -15,9 +15,8 @@ import { namedSource } from '../contracts/resultRecord.js';
 import type { JobServices } from './jobServices.js';
 
 /**
- * The job for `blobName`, or undefined when the upload gets none: it already has its final record (it is
- * gone, or its name is unusable), or it is an image under a manifest-only prefix, which is analysed only
- * through the comparison manifests that name it.
+ * The job for `blobName`, or undefined when it gets none: it already has its final record (gone, or an
+ * unusable name), or it is an image under a manifest-only prefix, analysed only through its manifests.
  */
 export async function jobForUpload(services: JobServices, blobName: string): Promise<JobMessage | undefined> {
   const started = services.now();

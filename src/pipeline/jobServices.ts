@@ -25,9 +25,8 @@ export interface JobServices {
   poisoned: PoisonedJobs;
   provider: VisionProvider;
   /**
-   * A job's model calls (and the waits for quota before them) are cancelled this long after the job
-   * starts, so that a slow job ends as a transient `timeout` the queue retries instead of being cut off
-   * by the host's functionTimeout, which on Azure also restarts the worker process and every job in it.
+   * A job's work is abandoned this long after it starts, as a retryable `timeout`, before the host's
+   * functionTimeout would cut it off (on Azure that also restarts the process and every job in it).
    */
   jobTimeoutMs: number;
   logger: Logger;

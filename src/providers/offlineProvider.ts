@@ -112,9 +112,8 @@ function stackPages(pages: readonly TextPage[]): OcrPage {
 }
 
 /**
- * A document whose pages carry a text layer is read from it: exact and free. Invoices and receipts get
- * their fields by the OCR layout rules; `describe` gets the text; other profiles the generic answer.
- * Pages without a text layer (scans) are not read here: OCR of document pages is the document reader's.
+ * A document with a text layer is read from it (exact and free) by the layout rules; pages without one
+ * (scans) are left to the document reader's OCR.
  */
 function answerFromText(profile: Profile, facts: ImageFacts, read: readonly TextPage[], pageCount: number): OfflineAnswer {
   const unread = pageCount - read.length;

@@ -263,9 +263,8 @@ interface FailureContext {
 type Outcome = { error: unknown } | { completion: ChatCompletion };
 
 /**
- * The one place that turns what the model service said into the project's error kinds. A thrown error
- * always maps to a WorkerError; an answer maps to one only when it was filtered or refused. Messages
- * and details carry the service's text with every known key and token redacted.
+ * The one place that turns what the model service said into the project's error kinds (an answer only
+ * when filtered or refused), its text kept with every known key and token redacted.
  */
 function failureOf(outcome: { error: unknown }, context: FailureContext): WorkerError;
 function failureOf(outcome: { completion: ChatCompletion }, context: FailureContext): WorkerError | undefined;

@@ -35,9 +35,8 @@ export interface ChargeOptions {
 }
 
 /**
- * What the service charges a request on arrival: the prompt, corrected by what this model has been
- * billed so far, plus the whole completion budget (max_tokens or max_completion_tokens). The limiter
- * learns from the service's headers whatever this misses.
+ * What the service charges on arrival: the calibrated prompt plus the whole completion budget; the
+ * limiter learns from the service's headers whatever this misses.
  */
 export function estimateCharge(request: AnalysisRequest, options: ChargeOptions): number {
   const model = request.profile.model ?? options.visionModel;

@@ -35,7 +35,7 @@ export async function downloadBlob(
       throw storageUnavailable(error, `downloading "${name}"`);
     }
     const stream = response.readableStreamBody;
-    /** Ends a refused download. Aborting makes the stream emit an error, which nobody else listens for: unhandled, it would end the process. */
+    /** Ends a refused download; the abort makes the stream emit an error that, unheard, would end the process. */
     const refuse = (size: number): PermanentError => {
       stream?.on('error', () => undefined);
       abort.abort();
