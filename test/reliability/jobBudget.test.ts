@@ -3,40 +3,22 @@
  * its budget as a retryable timeout, long before the OCR would have finished.
  */
 import { randomBytes } from 'node:crypto';
-import { BlobServiceClient } from '@azure/storage-blob';
-import { QueueServiceClient } from '@azure/storage-queue';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransientError } from '../../src/errors.js';
-import { silentLogger } from '../../src/log.js';
 import { PROFILE_METADATA_KEY } from '../../src/names.js';
 import { serializeJobMessage } from '../../src/contracts/jobMessage.js';
 import { processJob } from '../../src/pipeline/processJob.js';
 import type { JobServices } from '../../src/pipeline/jobServices.js';
-import { createOfflineProvider } from '../../src/providers/offlineProvider.js';
-import { createJobServices, ensureStorage } from '../../src/runtime.js';
-import { testEnv, uniqueNames } from '../support/testHost.js';
+import { offlineServices } from '../support/services.js';
 
-const connectionString = inject('storageConnectionString');
 /** jobTimeoutFor(2 s): 80 % of it, 1.6 s. */
 const FUNCTION_TIMEOUT_MS = 2_000;
 
 describe('the job time budget', () => {
   let services: JobServices;
   beforeAll(async () => {
-    const storage = {
-      blobs: BlobServiceClient.fromConnectionString(connectionString),
-      queues: QueueServiceClient.fromConnectionString(connectionString),
-    };
-    services = createJobServices(loadConfig(testEnv(uniqueNames())), {
-      storage,
-      provider: createOfflineProvider(),
-      logger: silentLogger,
-      messageEncoding: 'base64',
-      functionTimeoutMs: FUNCTION_TIMEOUT_MS,
-    });
-    await ensureStorage(storage, services.config);
+    services = await offlineServices({ functionTimeoutMs: FUNCTION_TIMEOUT_MS });
   });
   afterAll(() => services.provider.close());
 

@@ -2,37 +2,19 @@
  * An upload overwritten between its enqueue and its analysis: the content analysed is the new one, so
  * its profile comes from the new content's metadata, not from the message written for the old upload.
  */
-import { BlobServiceClient } from '@azure/storage-blob';
-import { QueueServiceClient } from '@azure/storage-queue';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { silentLogger } from '../../src/log.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { PROFILE_METADATA_KEY } from '../../src/names.js';
 import { serializeJobMessage } from '../../src/contracts/jobMessage.js';
 import { processJob } from '../../src/pipeline/processJob.js';
 import type { JobServices } from '../../src/pipeline/jobServices.js';
-import { createOfflineProvider } from '../../src/providers/offlineProvider.js';
-import { createJobServices, ensureStorage } from '../../src/runtime.js';
 import { resultPath } from '../../src/contracts/blobPaths.js';
 import { fixture } from '../support/fixtures.js';
-import { testEnv, uniqueNames } from '../support/testHost.js';
-
-const connectionString = inject('storageConnectionString');
+import { offlineServices } from '../support/services.js';
 
 describe('the profile of the content analysed', () => {
   let services: JobServices;
   beforeAll(async () => {
-    const storage = {
-      blobs: BlobServiceClient.fromConnectionString(connectionString),
-      queues: QueueServiceClient.fromConnectionString(connectionString),
-    };
-    services = createJobServices(loadConfig(testEnv(uniqueNames())), {
-      storage,
-      provider: createOfflineProvider(),
-      logger: silentLogger,
-      messageEncoding: 'base64',
-    });
-    await ensureStorage(storage, services.config);
+    services = await offlineServices();
   });
 
   /** Uploads `first`, takes the job written for it, overwrites it with `second`, then runs that job. */
