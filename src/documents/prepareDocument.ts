@@ -35,9 +35,8 @@ export interface DocumentPage {
   /** Whether `text` has enough characters to stand for the page (see MIN_TEXT_LAYER_CHARS). */
   hasText: boolean;
   /**
-   * No text layer and nothing darker than BLANK_MIN drawn. pdf.js draws a content stream it cannot
-   * decode as nothing (a warning, not an error, even with `stopAtErrors`), so a blank page may be a
-   * damaged one.
+   * No text layer and nothing darker than BLANK_MIN drawn; pdf.js draws a content stream it cannot decode
+   * as nothing, so a blank page may be a damaged one.
    */
   blank: boolean;
 }
@@ -63,9 +62,8 @@ export interface PreparedDocument {
   requests: number[][];
   estimate: DocumentEstimate;
   /**
-   * Page `n` (1-based), drawn. Pages for the model were drawn before prepareDocument returned and are handed
-   * out as they are; a page for OCR is drawn now, and the caller is the only holder of its rendering.
-   * One page at a time.
+   * Page `n` (1-based), drawn: pages for the model were drawn up front; a page for OCR is drawn now, one at
+   * a time, and the caller is the only holder of its rendering.
    */
   draw(n: number): Promise<DocumentPage>;
   /** Whether page `n` came out blank; undefined until it has been drawn. */

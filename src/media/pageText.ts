@@ -46,9 +46,8 @@ export interface TextRun {
 }
 
 /**
- * A page "has a text layer" when it carries at least this many non-whitespace characters. A scan often
- * carries a stray page number, a stamp or a producer's watermark as text; a page of real text has
- * hundreds. Pages below it are treated as images (OCR or the model's eyes).
+ * Non-whitespace characters a page needs to count as having a text layer: a scan's stray page number,
+ * stamp or watermark has fewer, a page of real text hundreds; below it a page is read as an image.
  */
 export const MIN_TEXT_LAYER_CHARS = 20;
 
@@ -72,9 +71,8 @@ interface PlacedWord extends TextWord {
 }
 
 /**
- * Splits one run into words. pdf.js gives runs, not glyph positions, so each word's horizontal extent is
- * its share of the run's characters: exact for monospaced text, within a character or two otherwise,
- * which is what layout rules (label left of value, value below label) need.
+ * Splits one run into words, each spanning its share of the run's characters (pdf.js gives no glyph
+ * positions): within a character or two, which is what the layout rules need.
  */
 function runWords(run: TextRun, index: number, toPixels: Matrix): PlacedWord[] {
   const [a = 1, b = 0, c = 0, d = 1, e = 0, f = 0] = run.transform;

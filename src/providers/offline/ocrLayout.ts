@@ -83,9 +83,8 @@ interface RowDraft {
 }
 
 /**
- * Engine lines are grouped into visual rows (a table row, or a label and its value far to its right,
- * often come out as separate lines): a line joins a row that it overlaps vertically by at least half
- * its height and does not overlap horizontally. Each row is then cut into segments at column gaps.
+ * Engine lines grouped into visual rows (a label and its far-right value often come out apart): a line
+ * joins a row it overlaps vertically by half its height without overlapping horizontally.
  */
 export function analyseLayout(page: OcrPage): Layout {
   const lines = page.lines
