@@ -5,7 +5,7 @@ import { serializeJobMessage, type JobMessage } from '../contracts/jobMessage.js
 /** The jobs queue, written in the encoding its trigger reads (host.json's `messageEncoding`). */
 export class JobQueue {
   constructor(
-    readonly client: QueueClient,
+    private readonly client: QueueClient,
     private readonly encoding: MessageEncoding,
   ) {}
 

@@ -2,7 +2,8 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import { loadConfig, type Env } from '../../src/config.js';
 import { encodeMessage, hostSettings } from '../../src/hostSettings.js';
-import { serializeJobMessage, type JobMessage } from '../../src/contracts/jobMessage.js';
+import type { JobMessage } from '../../src/contracts/jobMessage.js';
+import { JobQueue } from '../../src/pipeline/jobQueue.js';
 import { createOpenAiProvider } from '../../src/providers/openaiProvider.js';
 import type { VisionProvider } from '../../src/providers/types.js';
 import type { TestHost } from './testHost.js';
@@ -16,7 +17,8 @@ export function jobOf(t: TestHost, blob: string, etag: string, contentLength: nu
   return { v: 1, container: t.config.names.inputContainer, blob, etag, contentLength, ...extra };
 }
 
-export const sendJob = (t: TestHost, job: JobMessage): Promise<void> => sendText(t, serializeJobMessage(job));
+export const sendJob = (t: TestHost, job: JobMessage): Promise<void> =>
+  new JobQueue(t.storage.queues.getQueueClient(t.config.names.jobsQueue), hostSettings().queues.messageEncoding).send(job);
 
 export type LogEvent = Record<string, unknown> & { event: string };
 
