@@ -95,7 +95,7 @@ function chunk(type: string, data: Buffer): Buffer {
 }
 
 /** A PNG written by hand: `rows` is the filtered scanline data (filter byte + pixels per row). */
-function handmadePng(width: number, height: number, bitDepth: number, colourType: number, rows: Buffer): Buffer {
+export function handmadePng(width: number, height: number, bitDepth: number, colourType: number, rows: Buffer): Buffer {
   const header = Buffer.alloc(13);
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);

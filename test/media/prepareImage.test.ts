@@ -1,4 +1,3 @@
-import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../src/errors.js';
@@ -6,6 +5,7 @@ import { detectMediaType } from '../../src/media/detectMediaType.js';
 import { imageError, prepareImage, type PrepareOptions } from '../../src/media/prepareImage.js';
 import { fixture } from '../support/fixtures.js';
 import { RENDER } from '../support/renderSettings.js';
+import { handmadePng } from '../../scripts/make-hostile-corpus.js';
 
 const OPTIONS: PrepareOptions = { model: 'gpt-4o', detail: 'high', format: 'auto', maxInputPixels: 100_000_000, render: RENDER };
 
@@ -32,23 +32,8 @@ async function rejection(promise: Promise<unknown>): Promise<PermanentError> {
   return error as PermanentError;
 }
 
-/** A PNG whose IHDR declares `width` x `height` (with valid CRCs) and whose IDAT holds a few bytes. */
-function pngHeader(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer): Buffer => {
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB, deflate, no filter variant, no interlace
-  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(16))), chunk('IEND', Buffer.alloc(0))]);
-}
+/** A PNG whose IHDR declares `width` x `height` (8-bit RGB, valid CRCs) and whose IDAT holds a few bytes. */
+const pngHeader = (width: number, height: number): Buffer => handmadePng(width, height, 8, 2, Buffer.alloc(16));
 
 describe('prepareImage: orientation and size', () => {
   it('applies EXIF orientation 6: the stored 480x320 comes out 320x480 with the marker top-right', async () => {
