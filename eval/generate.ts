@@ -1,6 +1,6 @@
 /**
- * Writes the labelled evaluation set: invoices and receipts rendered from SVG, half of them degraded,
- * each image with its ground truth beside it in eval/out/set/. Deterministic for a given --seed:
+ * Writes the generated labelled set: invoices and receipts rendered from SVG, half of them degraded,
+ * each image with its ground truth beside it (`X.expected.json`) in eval/out/set/. Deterministic for a given --seed:
  * document i draws from its own PRNG stream, so --count only adds or removes documents.
  *
  *   npm run eval:generate -- --count 40 --seed 7
@@ -12,6 +12,7 @@ import { DEGRADATIONS, degrade, type Degradation } from './degrade.js';
 import { randomInvoice, randomReceipt } from './documents.js';
 import { createRandom, type Random } from './random.js';
 import { renderInvoice, renderReceipt, type RenderedSvg } from './render.js';
+import { EXPECTED_SUFFIX } from './labelledSet.js';
 import { SET_DIR, type Sample } from './sample.js';
 
 export interface GeneratedSample {
@@ -64,15 +65,21 @@ function pickDegradations(random: Random): Degradation[] {
 
 const ORDER: readonly Degradation[] = ['rotate', 'lowres', 'blur', 'noise', 'jpeg'];
 
-/** Replaces eval/out/set/ with `count` documents for `seed`. */
+/** Where a sample goes in the labelled set: the profile's folder, then clean/ or degraded/. */
+export function samplePath(sample: Sample): string {
+  return `${sample.profile === 'invoice' ? 'invoices' : 'receipts'}/${sample.variant}/${sample.image}`;
+}
+
+/** Replaces eval/out/set/ with `count` documents for `seed`, each image with its `.expected.json` beside it. */
 export async function writeSet(count: number, seed: number): Promise<void> {
   await rm(SET_DIR, { recursive: true, force: true });
-  await mkdir(SET_DIR, { recursive: true });
   for (let index = 0; index < count; index++) {
     if (index % 10 === 0) process.stderr.write(`[eval] generating ${index + 1}-${Math.min(index + 10, count)} of ${count}\n`);
     const { sample, bytes } = await generateSample(seed, index);
-    await writeFile(new URL(sample.image, SET_DIR), bytes);
-    await writeFile(new URL(`${sample.id}.json`, SET_DIR), `${JSON.stringify(sample, null, 2)}\n`);
+    const path = new URL(samplePath(sample), SET_DIR);
+    await mkdir(new URL('.', path), { recursive: true });
+    await writeFile(path, bytes);
+    await writeFile(new URL(`${path.href}${EXPECTED_SUFFIX}`), `${JSON.stringify(sample.expected, null, 2)}\n`);
   }
   console.log(`wrote ${count} labelled images (seed ${seed}) to ${SET_DIR.pathname}`);
 }

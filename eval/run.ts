@@ -1,84 +1,31 @@
 /**
- * Runs the offline document reader over the set generate.ts wrote and prints exact-match rates per
- * field, clean vs degraded, and the mean time per image. Writes eval/out/report.json.
+ * Accuracy, time and cost of the worker on labelled files (docs/evaluation.md). Each configuration runs
+ * the set through the worker itself (embedded Azurite, the local host, the function app) and is scored
+ * per field against `X.expected.json`.
  *
- *   npm run eval                          # generate (if needed) and evaluate with the defaults
- *   npm run eval -- --steps deskew=false  # the same with a preparation step switched off
- *   npm run eval -- --failures            # also print every mismatch
+ *   npm run eval                                          # the generated set (written first when missing)
+ *   npm run eval -- --set ~/labelled                      # your own files, the configured provider
+ *   npm run eval -- --set ~/labelled --compare "" --compare "MODEL_DETAIL=high"
  */
 import { existsSync } from 'node:fs';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { InvoiceData } from '../src/profiles/invoice.js';
-import type { ReceiptData } from '../src/profiles/receipt.js';
-import { createDocumentReader } from '../src/providers/offline/documentReader.js';
-import type { PreparationSteps } from '../src/ocr/prepareForOcr.js';
-import { DEFAULT_STEPS } from '../src/ocr/prepareForOcr.js';
+import { ConfigError, loadConfig, type Env } from '../src/config.js';
+import { loadLocalSettings } from '../src/local/localSettings.js';
+import { DEFAULT_STEPS, type PreparationSteps } from '../src/ocr/prepareForOcr.js';
+import { createOfflineProvider } from '../src/providers/offlineProvider.js';
 import { DEFAULT_COUNT, DEFAULT_SEED, writeSet } from './generate.js';
-import { OUT_DIR, SET_DIR, type Sample } from './sample.js';
+import { loadLabelledSet } from './labelledSet.js';
+import { formatReports, scoreConfiguration, type ConfigurationReport } from './report.js';
+import { runConfiguration, type Configuration } from './runConfiguration.js';
+import { OUT_DIR, SET_DIR } from './sample.js';
 
-const FIELDS = ['vendor', 'invoice_number', 'date', 'total', 'currency', 'line_item_count'] as const;
-type Field = (typeof FIELDS)[number];
+const USAGE = `npm run eval -- [--set DIR] [--profile NAME] [--compare "KEY=VALUE,..."]... [--concurrency N] [--json FILE] [--only TEXT] [--limit N] [--steps step=value,...]`;
 
-interface Comparable {
-  vendor: string | null;
-  invoice_number: string | null;
-  date: string | null;
-  total: number | null;
-  currency: string | null;
-  line_item_count: number;
-}
-
-function comparable(profile: Sample['profile'], data: InvoiceData | ReceiptData | undefined): Comparable | undefined {
-  if (data === undefined) return undefined;
-  if (profile === 'invoice') {
-    const invoice = data as InvoiceData;
-    return {
-      vendor: invoice.vendor,
-      invoice_number: invoice.invoice_number,
-      date: invoice.date,
-      total: invoice.total,
-      currency: invoice.currency,
-      line_item_count: invoice.line_items.length,
-    };
-  }
-  const receipt = data as ReceiptData;
-  return {
-    vendor: receipt.merchant,
-    invoice_number: null,
-    date: receipt.date,
-    total: receipt.total,
-    currency: receipt.currency,
-    line_item_count: receipt.items.length,
-  };
-}
-
-interface Outcome {
-  expected: unknown;
-  actual: unknown;
-  ok: boolean;
-}
-
-interface SampleResult {
-  id: string;
-  profile: Sample['profile'];
-  variant: Sample['variant'];
-  degradations: string[];
-  layout: string;
-  ms: number;
-  confidence: number;
-  textChars: number;
-  fields: Partial<Record<Field, Outcome>>;
-  warnings: string[];
-}
-
-const same = (field: Field, expected: unknown, actual: unknown): boolean =>
-  field === 'total'
-    ? typeof expected === 'number' && typeof actual === 'number' && Math.abs(expected - actual) < 0.005
-    : expected === actual;
-
-function parseSteps(raw: string | undefined): Partial<PreparationSteps> {
-  if (raw === undefined || raw === '') return {};
+function parseSteps(raw: string | undefined): Partial<PreparationSteps> | undefined {
+  if (raw === undefined || raw === '') return undefined;
   const steps: Record<string, boolean | number> = {};
   for (const pair of raw.split(',')) {
     const [key = '', value = ''] = pair.split('=').map((part) => part.trim());
@@ -89,121 +36,104 @@ function parseSteps(raw: string | undefined): Partial<PreparationSteps> {
   return steps as Partial<PreparationSteps>;
 }
 
-async function loadSamples(limit: number): Promise<Sample[]> {
-  const names = (await readdir(SET_DIR)).filter((name) => name.endsWith('.json')).sort();
-  const samples = await Promise.all(names.map(async (name) => JSON.parse(await readFile(new URL(name, SET_DIR), 'utf8')) as Sample));
-  return samples.slice(0, limit);
+/** `KEY=VALUE,KEY=VALUE` over the environment; empty means the settings as they are. */
+export function parseConfiguration(text: string): Configuration {
+  const settings: Env = {};
+  for (const pair of text
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new Error(`--compare: expected KEY=VALUE pairs separated by commas, got "${pair}"`);
+    settings[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
+  }
+  return { label: Object.keys(settings).length === 0 ? 'current settings' : text.trim(), settings };
 }
 
-const percent = (hits: number, total: number): string => (total === 0 ? '   -  ' : `${((100 * hits) / total).toFixed(1).padStart(5)}%`);
+function wholeNumber(name: string, raw: string, min: number): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new Error(`--${name}: expected a whole number >= ${min}, got "${raw}"`);
+  return value;
+}
+
+const seconds = (ms: number): string =>
+  ms >= 60_000 ? `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s` : `${Math.round(ms / 1000)} s`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      steps: { type: 'string' },
-      failures: { type: 'boolean', default: false },
-      limit: { type: 'string', default: '100000' },
+      set: { type: 'string' },
+      profile: { type: 'string' },
+      compare: { type: 'string', multiple: true },
+      concurrency: { type: 'string', default: '1' },
+      json: { type: 'string' },
       only: { type: 'string' },
+      limit: { type: 'string' },
+      steps: { type: 'string' },
+      help: { type: 'boolean', default: false },
     },
   });
-  // From a clean clone: the default set (npm run eval:generate writes others).
-  if (!existsSync(SET_DIR)) await writeSet(DEFAULT_COUNT, DEFAULT_SEED);
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  loadLocalSettings(process.env);
+  const concurrency = wholeNumber('concurrency', values.concurrency, 1);
   const steps = parseSteps(values.steps);
-  const samples = (await loadSamples(Number(values.limit))).filter(
-    (sample) => values.only === undefined || sample.id.includes(values.only),
-  );
-  const reader = createDocumentReader({ poolSize: 1, steps });
-  const results: SampleResult[] = [];
-  try {
-    // A warm-up read so that worker start-up is not charged to the first image.
-    const first = samples[0];
-    if (first !== undefined)
-      await reader.read(first.profile, {
-        bytes: await readFile(new URL(first.image, SET_DIR)),
-        mime: first.mime,
-        width: first.width,
-        height: first.height,
-      });
-    for (const [index, sample] of samples.entries()) {
-      if (index % 10 === 0)
-        process.stderr.write(`[eval] reading ${index + 1}-${Math.min(index + 10, samples.length)} of ${samples.length}\n`);
-      const bytes = await readFile(new URL(sample.image, SET_DIR));
-      const started = performance.now();
-      // A failed read counts as every field missed; the error is kept in the report.
-      const reading = await reader
-        .read(sample.profile, { bytes, mime: sample.mime, width: sample.width, height: sample.height })
-        .catch((error: unknown) => ({
-          data: undefined,
-          confidence: 0,
-          text: '',
-          warnings: [`read failed: ${error instanceof Error ? error.message : String(error)}`],
-        }));
-      const ms = performance.now() - started;
-      const expected = comparable(sample.profile, sample.expected) as Comparable;
-      const actual = comparable(sample.profile, reading.data);
-      const fields = Object.fromEntries(
-        FIELDS.filter((field) => !(field === 'invoice_number' && sample.profile === 'receipt')).map((field) => [
-          field,
-          { expected: expected[field], actual: actual?.[field] ?? null, ok: same(field, expected[field], actual?.[field]) },
-        ]),
-      ) as Partial<Record<Field, Outcome>>;
-      results.push({
-        id: sample.id,
-        profile: sample.profile,
-        variant: sample.variant,
-        degradations: sample.degradations,
-        layout: sample.layout,
-        ms: Math.round(ms),
-        confidence: reading.confidence,
-        textChars: reading.text.length,
-        fields,
-        warnings: reading.warnings,
-      });
-      if (values.failures) {
-        for (const [field, outcome] of Object.entries(fields)) {
-          if (!outcome.ok)
-            console.log(
-              `${sample.id} [${sample.layout}; ${sample.degradations.join(', ')}] ${field}: expected ${JSON.stringify(outcome.expected)}, got ${JSON.stringify(outcome.actual)}`,
-            );
-        }
-      }
-    }
-  } finally {
-    await reader.close();
+  let dir: string;
+  if (values.set === undefined) {
+    dir = fileURLToPath(SET_DIR);
+    // From a clean clone: the default set (npm run eval:generate writes others).
+    if (!existsSync(dir)) await writeSet(DEFAULT_COUNT, DEFAULT_SEED);
+  } else {
+    dir = resolve(values.set);
+    if (!existsSync(dir)) throw new Error(`--set: no folder ${dir}`);
   }
-
-  const summary: Record<string, Record<string, { hits: number; total: number }>> = {};
-  for (const result of results) {
-    for (const group of [result.variant, `${result.profile}/${result.variant}`]) {
-      for (const [field, outcome] of Object.entries(result.fields)) {
-        const cell = ((summary[group] ??= {})[field] ??= { hits: 0, total: 0 });
-        cell.total++;
-        if (outcome.ok) cell.hits++;
-      }
-    }
-  }
-  const groups = ['clean', 'degraded'];
-  const count = (variant: string): number => results.filter((result) => result.variant === variant).length;
-  console.log(`\n${'field'.padEnd(18)}${groups.map((group) => `${group} (n=${count(group)})`.padStart(18)).join('')}`);
-  for (const field of FIELDS) {
-    console.log(
-      `${field.padEnd(18)}${groups.map((group) => `${percent(summary[group]?.[field]?.hits ?? 0, summary[group]?.[field]?.total ?? 0)}  ${`${summary[group]?.[field]?.hits ?? 0}/${summary[group]?.[field]?.total ?? 0}`.padStart(6)}`.padStart(18)).join('')}`,
+  const configurations = (values.compare ?? ['']).map(parseConfiguration);
+  const { files: all, unlabelled } = await loadLabelledSet(dir, loadConfig(process.env), values.profile);
+  const files = all
+    .filter((file) => values.only === undefined || file.blobName.includes(values.only))
+    .slice(0, values.limit === undefined ? undefined : wholeNumber('limit', values.limit, 1));
+  if (unlabelled.length > 0)
+    process.stderr.write(
+      `[eval] ${unlabelled.length} files without a .expected.json beside them left out (${unlabelled.slice(0, 3).join(', ')}${unlabelled.length > 3 ? ', ...' : ''})\n`,
     );
+  if (files.length === 0) throw new Error(`no labelled files in ${dir}: each file X needs X.expected.json beside it`);
+  await mkdir(OUT_DIR, { recursive: true });
+  const reports: ConfigurationReport[] = [];
+  for (const [index, configuration] of configurations.entries()) {
+    const config = loadConfig({ ...process.env, ...configuration.settings });
+    if (steps !== undefined && config.provider.kind !== 'offline')
+      throw new Error("--steps: the preparation steps are the offline reader's; this configuration has a model endpoint");
+    process.stderr.write(`[eval] ${configuration.label}: ${files.length} files of ${dir}, ${concurrency} at a time\n`);
+    let lastShown = 0;
+    const records = await runConfiguration(files, configuration, {
+      concurrency,
+      profileGiven: values.profile !== undefined,
+      warmUp: true,
+      ...(steps === undefined ? {} : { provider: createOfflineProvider({ maxInputPixels: config.maxInputPixels, steps }) }),
+      logFile: fileURLToPath(new URL(`eval-${index + 1}.log`, OUT_DIR)),
+      stallMs: 10 * 60_000,
+      progress: (done, total, meanMs) => {
+        if (done < total && Date.now() - lastShown < 5_000) return;
+        lastShown = Date.now();
+        const left = done < total ? `, about ${seconds(((total - done) * meanMs) / concurrency)} left` : '';
+        process.stderr.write(`[eval] ${configuration.label}: ${done}/${total} records, ${Math.round(meanMs)} ms per file${left}\n`);
+      },
+    });
+    reports.push(scoreConfiguration(configuration, files, records));
   }
-  const times = results.map((result) => result.ms).sort((a, b) => a - b);
-  const mean = times.reduce((a, b) => a + b, 0) / Math.max(1, times.length);
-  const meanOf = (variant: string): number => {
-    const own = results.filter((result) => result.variant === variant);
-    return own.reduce((a, b) => a + b.ms, 0) / Math.max(1, own.length);
-  };
-  console.log(
-    `\nmean time per image: ${Math.round(mean)} ms (clean ${Math.round(meanOf('clean'))} ms, degraded ${Math.round(meanOf('degraded'))} ms, max ${times.at(-1) ?? 0} ms)`,
-  );
-  await writeFile(
-    new URL('report.json', OUT_DIR),
-    `${JSON.stringify({ steps: { ...DEFAULT_STEPS, ...steps }, meanMs: Math.round(mean), summary, results }, null, 2)}\n`,
-  );
-  console.log(`report: ${new URL('report.json', OUT_DIR).pathname}`);
+  console.log(`\n${formatReports(reports)}`);
+  const out = values.json === undefined ? fileURLToPath(new URL('report.json', OUT_DIR)) : resolve(values.json);
+  await writeFile(out, `${JSON.stringify({ set: dir, files: files.length, configurations: reports }, null, 2)}\n`);
+  console.log(`\nreport: ${out}`);
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  console.error(
+    error instanceof ConfigError ? `Configuration error: ${error.message}` : error instanceof Error ? error.message : String(error),
+  );
+  process.exit(1);
+}

@@ -16,6 +16,7 @@ import { imageFacts, type ImageFacts } from './offline/imageFacts.js';
 import type { OcrLine, OcrPage } from '../ocr/ocrPage.js';
 import type { AnalysisRequest, AnalysisResponse, FieldEvidence, PagesRequest, RequestPage, VisionProvider } from './types.js';
 import type { RequestImage } from '../media/imageTypes.js';
+import type { PreparationSteps } from '../ocr/prepareForOcr.js';
 
 function describeFromFacts(facts: ImageFacts): DescribeData {
   const upright =
@@ -251,12 +252,15 @@ export interface OfflineProviderOptions {
   /** OCR workers kept at most (~250 MB each); they start with the first document and stop with close(). */
   ocrWorkers?: number;
   maxInputPixels?: number;
+  /** Overrides the OCR preparation defaults (`npm run eval -- --steps` compares them). */
+  steps?: Partial<PreparationSteps>;
 }
 
 export function createOfflineProvider(options: OfflineProviderOptions = {}): VisionProvider {
   const reader = createDocumentReader({
     ...(options.ocrWorkers === undefined ? {} : { poolSize: options.ocrWorkers }),
     ...(options.maxInputPixels === undefined ? {} : { maxInputPixels: options.maxInputPixels }),
+    ...(options.steps === undefined ? {} : { steps: options.steps }),
   });
   const respond = ({ data, warnings, evidence, ocr }: OfflineAnswer): AnalysisResponse => ({
     data,
