@@ -1,11 +1,11 @@
-/** Rules shared by the invoice and receipt readers: labelled amounts and dates, the issuer, the currency. */
+/** Rules shared by the invoice and receipt readers: labelled amounts and dates, the currency. */
 import type { FieldEvidence } from '../types.js';
 import { findAmounts } from './amounts.js';
 import { detectCurrency } from './currency.js';
 import type { DateOrder } from './dates.js';
 import { findDates } from './dates.js';
 import type { Found, Layout, Parser } from './ocrLayout.js';
-import { PLACEMENT_TRUST, evidence, findLabelled, prominentSegment, wordsIn } from './ocrLayout.js';
+import { PLACEMENT_TRUST, evidence, findLabelled, wordsIn } from './ocrLayout.js';
 
 /** What a reader returns: the profile's data, where each value came from, and what looks wrong. */
 export interface Extraction<T> {
@@ -89,25 +89,6 @@ export function labelledDate(layout: Layout, label: RegExp, exclude: RegExp, ord
     }
   }
   return null;
-}
-
-/** Headings and field labels, which are never the issuer's name. */
-const NOT_ISSUER =
-  /^(tax\s+)?(invoice|receipt|bill|statement|quotation|quote|credit\s+note|sales\s+receipt)\b|^(page|tel|phone|fax|www\.|https?:)|^(number|no\.?|qty|quantity|item|description|service|date|bill(ed)?\s+to|invoice\s+to|ship\s+to|total|amount|rate|price|due)\b|:$/i;
-
-/**
- * The issuer: the most prominent line at the top. A logo next to it is often read as a letter: words
- * far taller than the line's text are dropped, as are stray marks at its edges.
- */
-export function issuer(layout: Layout): LabelledValue<string> | null {
-  const segment = prominentSegment(layout, NOT_ISSUER);
-  if (segment === undefined) return null;
-  const words = segment.words.filter((word) => word.box.y1 - word.box.y0 <= 1.8 * segment.size);
-  const value = words
-    .map((word) => word.text)
-    .join(' ')
-    .replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}.)]+$/gu, '');
-  return value === '' ? null : { value, evidence: evidence(words, 0.8), row: segment.row };
 }
 
 export function currencyOf(layout: Layout): LabelledValue<string> | null {

@@ -222,24 +222,11 @@ function below<T>(layout: Layout, label: Segment, parse: Parser<T>): Hit<T> | nu
  * How large a segment is printed. Box heights are inflated when a rule or underline touches a word,
  * so the width per character (which also grows with bold type) tempers them.
  */
-function printedSize(segment: Segment): number {
+/** The printed size of a segment's text, from its height and its width per character. */
+export function printedSize(segment: Segment): number {
   const characters = segment.words.reduce((sum, word) => sum + word.text.length, 0);
   const width = segment.words.reduce((sum, word) => sum + word.box.x1 - word.box.x0, 0);
   return Math.sqrt(segment.size * 1.6 * (width / Math.max(1, characters)));
-}
-
-/**
- * The largest text near the top of the page (a letterhead or shop name); among near-equals the
- * top-most wins. `exclude` drops titles such as "INVOICE" and field labels.
- */
-export function prominentSegment(layout: Layout, exclude: RegExp, topFraction = 0.3): Segment | undefined {
-  const limit = layout.rows[0] === undefined ? 0 : Math.max(layout.height * topFraction, layout.rows[0].box.y1);
-  const candidates = layout.rows
-    .filter((row) => row.box.y0 <= limit)
-    .flatMap((row) => row.segments)
-    .filter((segment) => /\p{L}{2}/u.test(segment.text) && !exclude.test(segment.text) && meanConfidence(segment.words) >= 0.4);
-  const largest = Math.max(0, ...candidates.map(printedSize));
-  return candidates.find((segment) => printedSize(segment) >= 0.88 * largest);
 }
 
 /** Evidence for a value: OCR confidence of its words scaled by how much the rule that found it is trusted. */

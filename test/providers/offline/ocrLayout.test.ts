@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyseLayout, findLabelled, prominentSegment, type Parser } from '../../../src/providers/offline/ocrLayout.js';
+import { analyseLayout, findLabelled, type Parser } from '../../../src/providers/offline/ocrLayout.js';
 import { line, page } from './support/pages.js';
 
 const anything: Parser<string> = (text) => {
@@ -65,22 +65,5 @@ describe('findLabelled', () => {
     const [found] = findLabelled(layout, { label: /invoice no:?/i, parse: anything });
     expect(found?.words.map((word) => word.text)).toEqual(['A-1']);
     expect(found?.label.map((word) => word.text)).toEqual(['Invoice', 'No:']);
-  });
-});
-
-describe('prominentSegment', () => {
-  it('picks the largest text near the top, skipping excluded titles', () => {
-    const layout = analyseLayout(
-      page([line(80, 80, 'Acme Supplies Ltd', 32), line(900, 80, 'INVOICE', 40), line(80, 130, '12 High Street')]),
-    );
-    expect(prominentSegment(layout, /^invoice$/i)?.text).toBe('Acme Supplies Ltd');
-  });
-
-  it('is not fooled by one word whose box a rule has stretched', () => {
-    const stretched = line(80, 300, 'Qty', 16);
-    const word = stretched.words[0]!;
-    word.box = { ...word.box, y1: word.box.y0 + 40 };
-    const layout = analyseLayout(page([line(300, 80, 'Bluebird Software GmbH', 28), stretched], 1240, 1000));
-    expect(prominentSegment(layout, /^$/)?.text).toBe('Bluebird Software GmbH');
   });
 });
