@@ -12,12 +12,14 @@ export interface AmountMatch {
   hasCents: boolean;
   /** ISO code when a symbol or code is printed next to the amount. */
   currency: string | null;
+  /** That symbol or code as printed. */
+  marker: string | null;
   /** Character range in the searched text, including any currency marker. */
   start: number;
   end: number;
 }
 
-const MARKER = String.raw`(?:US\$|CA?\$|AU?\$|NZ\$|[$€£¥₹]|\b[A-Z]{3}\b)`;
+const MARKER = String.raw`(?:US\$|CA?\$|AU?\$|NZ\$|[$€£¥₹]|\bRM|\b[A-Z]{3}\b)`;
 const NUMBER = String.raw`\d{1,3}(?:[.,'’]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?`;
 const AMOUNT = new RegExp(
   String.raw`(?<![\w.,/:\-])(?<sign>-\s?)?(?:(?<pre>${MARKER})\s?)?(?<number>${NUMBER})(?![\d%]|[.,/:\-]\d|\s?%)(?:\s?(?<post>${MARKER}))?`,
@@ -31,12 +33,13 @@ export function findAmounts(text: string): AmountMatch[] {
     const { sign, pre, number, post } = match.groups ?? {};
     if (number === undefined) continue;
     const parsed = parseNumber(number);
-    const currency = (pre === undefined ? null : currencyOfMarker(pre)) ?? (post === undefined ? null : currencyOfMarker(post));
+    const marker = [pre, post].find((printed) => printed !== undefined && currencyOfMarker(printed) !== null) ?? null;
+    const currency = marker === null ? null : currencyOfMarker(marker);
     // A three-letter word that is not a currency code is text next to a number, not part of it.
     const start = match.index + (pre !== undefined && currencyOfMarker(pre) === null ? match[0].indexOf(number) : 0);
     const end =
       post !== undefined && currencyOfMarker(post) === null ? match.index + match[0].lastIndexOf(post) : match.index + match[0].length;
-    matches.push({ value: sign === undefined ? parsed.value : -parsed.value, hasCents: parsed.hasCents, currency, start, end: end });
+    matches.push({ value: sign === undefined ? parsed.value : -parsed.value, hasCents: parsed.hasCents, currency, marker, start, end });
   }
   return matches;
 }
@@ -56,7 +59,13 @@ function parseNumber(raw: string): { value: number; hasCents: boolean } {
   return { value: Number(`${whole}.${decimal?.[1] ?? '0'}`), hasCents: decimal?.[1]?.length === 2 };
 }
 
-/** OCR reads a zero as O and a one as l or I inside numbers; fix only when digits surround them. */
+/**
+ * OCR reads a zero as O and a one as l or I inside numbers; fix only when digits surround them. Till
+ * rolls' wide spacing splits "1.38" into "1. 38": the space moves behind the cents, keeping offsets.
+ */
 function normaliseDigits(text: string): string {
-  return text.replace(/(?<=\d[.,]?)[Oo](?=[\d.,]|$)|(?<=\d)[Oo]|[Oo](?=\d)/gu, '0').replace(/(?<=\d)[lI](?=\d)/gu, '1');
+  return text
+    .replace(/(?<=\d)([.,]) (\d{2})(?![\d.,])/gu, '$1$2 ')
+    .replace(/(?<=\d[.,]?)[Oo](?=[\d.,]|$)|(?<=\d)[Oo]|[Oo](?=\d)/gu, '0')
+    .replace(/(?<=\d)[lI](?=\d)/gu, '1');
 }

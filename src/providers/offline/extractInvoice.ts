@@ -4,21 +4,14 @@ import { checkInvoice, differs } from '../../profiles/invoice.js';
 import type { FieldEvidence } from '../types.js';
 import { dateOrderOf, findDates } from './dates.js';
 import type { Extraction, LabelledValue } from './fieldRules.js';
-import { assign, currencyOf, labelledAmount, labelledDate } from './fieldRules.js';
+import { assign, currencyOf, labelledDate } from './fieldRules.js';
 import { issuer } from './issuerName.js';
+import { readTotals } from './totalAmount.js';
 import { readItems } from './lineItems.js';
 import type { Layout, Parser } from './ocrLayout.js';
 import { PLACEMENT_TRUST, analyseLayout, evidence, findLabelled } from './ocrLayout.js';
 import type { OcrPage } from '../../ocr/ocrPage.js';
 
-export const TOTAL_LABELS = [
-  /\b(amount\s+due|balance\s+due|total\s+due|grand\s+total|total\s+amount|amount\s+payable|total\s+payable|total\s+to\s+pay)\b/i,
-  /(?<!sub[\s-]?)\btotal\b/i,
-];
-export const TOTAL_EXCLUDE = /sub[\s-]?total|total\s+(excl|before|net|tax|vat|items?|qty|quantity)|(net|tax|vat)\s+total/i;
-export const SUBTOTAL_LABELS = [/\b(sub[\s-]?total|net\s+(amount|total)|total\s+(excl\.?|before\s+tax|net)|amount\s+before\s+tax)\b/i];
-export const TAX_LABELS = [/\b(vat|tax|gst|hst|pst|qst|sales\s+tax|mwst|iva|tva)\b/i];
-export const TAX_EXCLUDE = /\b(invoice|total|subtotal|excl|incl|included|number|no\.|id|reg)\b/i;
 /** Rows below the items: the totals block. */
 export const TOTALS_START =
   /^(sub[\s-]?total|total|net\s+(amount|total)|amount\s+due|balance|grand\s+total|vat|tax|gst|hst|sales\s+tax)\b/i;
@@ -60,17 +53,18 @@ function invoiceNumber(layout: Layout): LabelledValue<string> | null {
 export function extractInvoice(page: OcrPage): Extraction<InvoiceData> {
   const layout = analyseLayout(page);
   const found: Record<string, FieldEvidence> = {};
-  const currency = assign(found, 'currency', currencyOf(layout));
-  const order = dateOrderOf(layout.text, currency);
   const table = readItems(layout, TOTALS_START, /^$/, 'line_items');
+  const totals = readTotals(layout, table.rows);
+  const currency = assign(found, 'currency', currencyOf(layout, totals.total));
+  const order = dateOrderOf(layout.text, currency);
   const data: InvoiceData = {
     vendor: assign(found, 'vendor', issuer(layout)),
     invoice_number: assign(found, 'invoice_number', invoiceNumber(layout)),
     date: assign(found, 'date', labelledDate(layout, DATE_LABEL, NOT_INVOICE_DATE, order)),
     currency,
-    subtotal: assign(found, 'subtotal', labelledAmount(layout, SUBTOTAL_LABELS, undefined, table.rows)),
-    tax: assign(found, 'tax', labelledAmount(layout, TAX_LABELS, TAX_EXCLUDE, table.rows)),
-    total: assign(found, 'total', labelledAmount(layout, TOTAL_LABELS, TOTAL_EXCLUDE, table.rows)),
+    subtotal: assign(found, 'subtotal', totals.subtotal),
+    tax: assign(found, 'tax', totals.tax),
+    total: assign(found, 'total', totals.total),
     line_items: table.items,
   };
   Object.assign(found, table.evidence);

@@ -4,10 +4,11 @@ import { checkReceipt } from '../../profiles/receipt.js';
 import { differs } from '../../profiles/invoice.js';
 import type { FieldEvidence } from '../types.js';
 import { dateOrderOf, findTime } from './dates.js';
-import { TAX_EXCLUDE, TAX_LABELS, TOTAL_EXCLUDE, TOTAL_LABELS, distrust, missing, SUBTOTAL_LABELS } from './extractInvoice.js';
+import { distrust, missing } from './extractInvoice.js';
 import type { Extraction, LabelledValue } from './fieldRules.js';
 import { assign, currencyOf, labelledAmount, labelledDate } from './fieldRules.js';
 import { issuer } from './issuerName.js';
+import { readTotals } from './totalAmount.js';
 import { readItems } from './lineItems.js';
 import type { Layout } from './ocrLayout.js';
 import { analyseLayout, evidence, wordsIn } from './ocrLayout.js';
@@ -59,19 +60,20 @@ function purchaseTime(layout: Layout): LabelledValue<string> | null {
 export function extractReceipt(page: OcrPage): Extraction<ReceiptData> {
   const layout = analyseLayout(page);
   const found: Record<string, FieldEvidence> = {};
-  const currency = assign(found, 'currency', currencyOf(layout));
-  const order = dateOrderOf(layout.text, currency);
   const items = readItems(layout, TOTALS_START, NOT_ITEMS, 'items');
+  const totals = readTotals(layout, items.rows);
+  const currency = assign(found, 'currency', currencyOf(layout, totals.total));
+  const order = dateOrderOf(layout.text, currency);
   const data: ReceiptData = {
     merchant: assign(found, 'merchant', issuer(layout)),
     date: assign(found, 'date', labelledDate(layout, DATE_LABEL, NOT_PURCHASE_DATE, order)),
     time: assign(found, 'time', purchaseTime(layout)),
     currency,
     items: items.items,
-    subtotal: assign(found, 'subtotal', labelledAmount(layout, SUBTOTAL_LABELS, undefined, items.rows)),
-    tax: assign(found, 'tax', labelledAmount(layout, TAX_LABELS, TAX_EXCLUDE, items.rows)),
+    subtotal: assign(found, 'subtotal', totals.subtotal),
+    tax: assign(found, 'tax', totals.tax),
+    total: assign(found, 'total', totals.total),
     tip: assign(found, 'tip', labelledAmount(layout, TIP_LABELS, undefined, items.rows)),
-    total: assign(found, 'total', labelledAmount(layout, TOTAL_LABELS, TOTAL_EXCLUDE, items.rows)),
     payment_method: assign(found, 'payment_method', paymentMethod(layout)),
   };
   Object.assign(found, items.evidence);

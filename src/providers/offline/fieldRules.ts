@@ -18,7 +18,7 @@ export interface Extraction<T> {
  * The last amount printed with cents. Bare integers only count on documents that print none with
  * cents: elsewhere "£69297" is "£692.97" with its decimal point lost, not a number to report.
  */
-const moneyParser =
+export const moneyParser =
   (centsRequired: boolean): Parser<number> =>
   (text) => {
     const amounts = findAmounts(text);
@@ -27,7 +27,7 @@ const moneyParser =
   };
 
 /** Whether the page prints money with cents (a quarter of its amounts or more). */
-const printsCents = (layout: Layout): boolean => {
+export const printsCents = (layout: Layout): boolean => {
   const amounts = findAmounts(layout.text);
   return amounts.filter((a) => a.hasCents).length >= amounts.length / 4;
 };
@@ -91,8 +91,11 @@ export function labelledDate(layout: Layout, label: RegExp, exclude: RegExp, ord
   return null;
 }
 
-export function currencyOf(layout: Layout): LabelledValue<string> | null {
-  const found = detectCurrency(layout.text);
+/** The currency from the page's evidence (see `detectCurrency`). */
+export function currencyOf(layout: Layout, total: LabelledValue<number> | null): LabelledValue<string> | null {
+  const markers = findAmounts(layout.text).flatMap((amount) => (amount.marker === null || !amount.hasCents ? [] : [amount.marker]));
+  const onTotal = total === null ? undefined : findAmounts(total.evidence.text).find((amount) => amount.value === total.value)?.marker;
+  const found = detectCurrency(layout.text, markers, onTotal ?? null);
   if (found === null) return null;
   return {
     value: found.code,

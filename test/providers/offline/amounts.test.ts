@@ -67,18 +67,40 @@ describe('findAmounts', () => {
 });
 
 describe('detectCurrency', () => {
+  const currencyIn = (text: string, onTotal: string | null = null): ReturnType<typeof detectCurrency> =>
+    detectCurrency(
+      text,
+      findAmounts(text).flatMap((amount) => (amount.hasCents && amount.marker !== null ? [amount.marker] : [])),
+      onTotal,
+    );
+
   it('picks the most printed currency, counting a code twice', () => {
-    expect(detectCurrency('Subtotal €10.00\nVAT €2.00\nTotal €12.00')).toMatchObject({ code: 'EUR', agreement: 1, marker: '€' });
-    expect(detectCurrency('Price $5.00 and $6.00, total GBP 11.00 GBP')?.code).toBe('GBP');
+    expect(currencyIn('Subtotal €10.00\nVAT €2.00\nTotal €12.00')).toMatchObject({ code: 'EUR', marker: '€' });
+    expect(currencyIn('Price $5.00 and $6.00, total GBP 11.00 GBP')?.code).toBe('GBP');
   });
 
-  it('tells C$ and A$ from $', () => {
-    expect(detectCurrency('Total C$127.90')?.code).toBe('CAD');
-    expect(detectCurrency('Total A$127.90')?.code).toBe('AUD');
-    expect(detectCurrency('Total $127.90')?.code).toBe('USD');
+  it('tells C$ and A$ from $, and RM is Malaysian ringgit', () => {
+    expect(currencyIn('Sub C$12.90\nTotal C$127.90')?.code).toBe('CAD');
+    expect(currencyIn('Sub A$12.90\nTotal A$127.90')?.code).toBe('AUD');
+    expect(currencyIn('Sub $12.90\nTotal $127.90')?.code).toBe('USD');
+    expect(currencyIn('Bacon  RM4.90\nTOTAL  RM1. 38')?.code).toBe('MYR');
+    expect(currencyIn('Desc  Amt (RM)\nBread  4.90')?.code).toBe('MYR');
+  });
+
+  it('counts a symbol on the total as much as a code, and a lone $ only with low confidence', () => {
+    const dollar = currencyIn('Coffee 10.75\nTotal $11.64', '$');
+    expect(dollar?.code).toBe('USD');
+    expect(dollar?.agreement).toBeLessThanOrEqual(0.25);
+    expect(currencyIn('Coffee 10.75\nTotal £11.64', '£')?.code).toBe('GBP');
+  });
+
+  it('does not turn one stray symbol, or symbols on numbers without cents, into a currency', () => {
+    expect(currencyIn('Item promo €9.99  -5.00\nTotal 98.35')).toBeNull();
+    expect(currencyIn('¥1000000163\nTotszl fmount £974  £33440')).toBeNull();
+    expect(currencyIn('FORM TERM 12.00')).toBeNull();
   });
 
   it('returns null when no currency is printed', () => {
-    expect(detectCurrency('Total 127.90')).toBeNull();
+    expect(currencyIn('Total 127.90')).toBeNull();
   });
 });

@@ -67,7 +67,9 @@ describe('extractInvoice on captured OCR output', () => {
     const { data, warnings, evidence } = extractInvoice(misread);
     expect(data.total).not.toBe(expected.total);
     expect(warnings).toEqual([`subtotal ${expected.subtotal} + tax ${expected.tax} = ${expected.total}, but total is ${data.total}`]);
-    expect(evidence.total?.confidence).toBeCloseTo(before * 0.6, 2);
+    // Distrusted for the sum, and no line of the page's arithmetic agrees with it either.
+    expect(evidence.total?.confidence).toBeLessThanOrEqual(before * 0.6);
+    expect(evidence.total?.confidence).toBeGreaterThan(0);
   });
 
   it('says which fields it could not find instead of guessing', () => {
