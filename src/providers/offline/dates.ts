@@ -15,15 +15,30 @@ export interface DateMatch {
   ambiguous: boolean;
 }
 
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-const MONTH_NAME = String.raw`(?<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)(?![a-z])\.?`;
+/** Month names and their usual abbreviations in English, Dutch, German, French and Spanish. */
+const MONTH_NAMES: readonly (readonly string[])[] = [
+  ['january', 'jan', 'januari', 'januar', 'jänner', 'janvier', 'janv', 'enero', 'ene'],
+  ['february', 'feb', 'februari', 'februar', 'février', 'fevrier', 'févr', 'fev', 'febrero'],
+  ['march', 'mar', 'maart', 'mrt', 'märz', 'marz', 'mars', 'marzo'],
+  ['april', 'apr', 'avril', 'avr', 'abril', 'abr'],
+  ['may', 'mei', 'mai', 'mayo'],
+  ['june', 'jun', 'juni', 'juin', 'junio'],
+  ['july', 'jul', 'juli', 'juillet', 'juil', 'julio'],
+  ['august', 'aug', 'augustus', 'août', 'aout', 'agosto', 'ago'],
+  ['september', 'sep', 'sept', 'septembre', 'septiembre', 'setiembre', 'set'],
+  ['october', 'oct', 'oktober', 'okt', 'octobre', 'octubre'],
+  ['november', 'nov', 'noviembre', 'novembre'],
+  ['december', 'dec', 'dezember', 'dez', 'décembre', 'decembre', 'déc', 'diciembre', 'dic'],
+];
+const MONTH_OF: ReadonlyMap<string, number> = new Map(MONTH_NAMES.flatMap((names, index) => names.map((name) => [name, index + 1])));
+const MONTH_NAME = String.raw`(?<month>${[...MONTH_OF.keys()].sort((a, b) => b.length - a.length).join('|')})(?![\p{L}])\.?`;
 
 const PATTERNS: readonly RegExp[] = [
   /(?<!\d)(?<year>(?:19|20)\d{2})[-/.](?<a>\d{1,2})[-/.](?<b>\d{1,2})(?!\d)/giu,
   // The second separator may be a space before a four-digit year: OCR drops dots ("15.01 2022").
-  /(?<!\d)(?<a>\d{1,2})(?<sep>[-/.])(?<b>\d{1,2})(?:\k<sep>|\s(?=\d{4}))(?<year>(?:19|20)\d{2}|\d{2})(?!\d)/giu,
+  /(?<!\d)(?<a>\d{1,2})(?<sep>[-/.])(?<b>\d{1,2})(?:\k<sep>|\s(?=\d{4}))(?<year>(?:19|2[0689])\d{2}|\d{2})(?!\d)/giu,
   new RegExp(
-    String.raw`(?<!\d)(?<day>\d{1,2})(?:st|nd|rd|th)?[\s\-/.]*(?:of\s+)?${MONTH_NAME}[\s\-/.,]*(?<year>(?:19|20)\d{2}|\d{2})(?!\d)`,
+    String.raw`(?<!\d)(?<day>\d{1,2})(?:st|nd|rd|th|er|e|\.)?[\s\-/.]*(?:of\s+|de\s+)?${MONTH_NAME}[\s\-/.,]*(?:de\s+)?(?<year>(?:19|20)\d{2}|\d{2})(?!\d)`,
     'giu',
   ),
   new RegExp(String.raw`\b${MONTH_NAME}[\s\-/.]*(?<day>\d{1,2})(?:st|nd|rd|th)?[\s,.]+(?<year>(?:19|20)\d{2})(?!\d)`, 'giu'),
@@ -54,6 +69,9 @@ export function findDates(text: string, order: DateOrder): DateMatch[] {
  */
 const dottedZero = (part: string | undefined): string | undefined =>
   part !== undefined && /^[689]\d$/.test(part) ? `0${part.slice(1)}` : part;
+/** The same misreading in a year: 2817 for 2017. */
+const dottedZeroYear = (year: string | undefined): string | undefined =>
+  year !== undefined && /^2[689]\d\d$/.test(year) ? `20${year.slice(2)}` : year;
 
 export function parseDate(text: string, order: DateOrder): string | null {
   return findDates(text, order)[0]?.iso ?? null;
@@ -81,12 +99,12 @@ function numeric(groups: Record<string, string | undefined>, order: DateOrder): 
   // Dotted dates are day-first wherever they are printed.
   const effective: DateOrder = groups.sep === '.' ? 'DMY' : a > 12 ? 'DMY' : b > 12 ? 'MDY' : order;
   const [day, month] = effective === 'DMY' ? [groups.a, groups.b] : [groups.b, groups.a];
-  const parsed = fromParts(groups.year, month, day);
+  const parsed = fromParts(dottedZeroYear(groups.year), month, day);
   return parsed === null ? null : { ...parsed, ambiguous: a <= 12 && b <= 12 && a !== b && groups.sep !== '.' };
 }
 
 function named(groups: Record<string, string | undefined>): Omit<DateMatch, 'start' | 'end'> | null {
-  const month = MONTHS.indexOf((groups.month ?? '').slice(0, 3).toLowerCase()) + 1;
+  const month = MONTH_OF.get((groups.month ?? '').toLowerCase()) ?? 0;
   return fromParts(groups.year, String(month), groups.day);
 }
 
@@ -104,6 +122,26 @@ function fromParts(
   if (day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return null;
   const pad = (n: number): string => String(n).padStart(2, '0');
   return { iso: `${year}-${pad(month)}-${pad(day)}`, ambiguous: false };
+}
+
+/**
+ * Dates printed without separators, as till systems do in document numbers and delivery lines: an
+ * 8-digit DDMMYYYY token, or an identifier of 12 digits or more starting with YYYYMMDD. Years 2000-2099.
+ */
+export function findCompactDates(text: string): string[] {
+  const found: string[] = [];
+  // OCR reads the leading 2 of a long number as Z.
+  for (const [printed] of text.matchAll(/(?<![\d\p{L}])[Z\d]\d{7,}(?!\d)/gu)) {
+    const token = printed.replace(/^Z/, '2');
+    const reading =
+      token.length === 8 && /^\d{4}20\d\d$/.test(token)
+        ? fromParts(token.slice(4), token.slice(2, 4), token.slice(0, 2))
+        : token.length >= 12 && token.startsWith('20')
+          ? fromParts(token.slice(0, 4), token.slice(4, 6), token.slice(6, 8))
+          : null;
+    if (reading !== null) found.push(reading.iso);
+  }
+  return found;
 }
 
 const TIME = /(?<![\d:])(?<hour>[01]?\d|2[0-3])[:.](?<minute>[0-5]\d)(?::[0-5]\d)?(?:\s?(?<meridiem>[AaPp])\.?[Mm]\.?)?(?![\d:])/gu;

@@ -14,13 +14,22 @@ import type { OcrPage } from '../../ocr/ocrPage.js';
 
 /** Rows below the items: the totals block. */
 export const TOTALS_START =
-  /^(sub[\s-]?total|total|net\s+(amount|total)|amount\s+due|balance|grand\s+total|vat|tax|gst|hst|sales\s+tax)\b/i;
+  /^(sub[\s-]?total|total|net\s+(amount|total)|amount\s+due|balance|grand\s+total|vat|tax|gst|hst|sales\s+tax|subtotaal|totaal|btw|zwischensumme|summe|gesamt\w*|netto\w*|mwst|ust|sous[\s-]total|tva|net\s+[àa]\s+payer|base\s+imponible|iva|importe)\b/i;
 
 const NUMBER_LABELS: readonly { label: RegExp; where: readonly ('inline' | 'right' | 'below')[] }[] = [
   // OCR reads "No" as "Mo" or "N0" and drops letters at word ends ("Numbe"): the labels allow for it.
   { label: /\b[il1]nv(oice|olce)?\.?\s*([nm][o0a]\b\.?|numb?e?r?\b|nr\b\.?|#)\s*[:.]?/i, where: ['inline', 'right', 'below'] },
-  { label: /^([nm][o0]\.?|numb?e?r?|#|ref(erence)?(\s*no\.?)?)\s*[:.]?$/i, where: ['right', 'below'] },
-  { label: /^(tax\s+)?invoice\b\s*[:#]?/i, where: ['inline'] },
+  // Dutch, German, French and Spanish: Factuurnummer, Factuurnr., Rechnungsnummer, Rechnungs-Nr.,
+  // Facture n°, N° de facture, Número de factura, Nº factura.
+  {
+    label:
+      /\b(factuur\s*(nummer|nr\.?|no\.?)|rechnungs[\s-]?(nummer|nr\.?)|re\.?[\s-]?nr\.?|facture\s*(n[°o]|num[ée]ro)|n[°o]\s*(de\s+)?facture|n[úu]mero\s+de\s+factura|n[°ºo]\.?\s*(de\s+)?factura|factura\s*(n[°ºo]\.?|n[úu]m\.?))\s*[:.]?/i,
+    where: ['inline', 'right', 'below'],
+  },
+  { label: /^([nm][o0]\.?|numb?e?r?|nummer|n[°º]|#)\s*[:.]?$/i, where: ['right', 'below'] },
+  { label: /^(tax\s+)?(invoice|factuur|rechnung|facture|factura)\b\s*[:#]?/i, where: ['inline'] },
+  // A reference is the invoice's number only when nothing says so more plainly: it is often the customer's.
+  { label: /^ref(erence|erentie|erenz|\.)?(\s*no\.?)?\s*[:.]?$/i, where: ['right', 'below'] },
 ];
 
 /**
@@ -38,8 +47,11 @@ const invoiceNumberParser: Parser<string> = (text) => {
   return null;
 };
 
-const DATE_LABEL = /\b(invoice\s+date|date\s+of\s+issue|issue\s+date|date\s+issued|issued(\s+on)?|dated|date)\b/i;
-const NOT_INVOICE_DATE = /\b(due|delivery|order|ship(ping)?|paid|period|valid|expir\w*|payment|supply)\b/i;
+const DATE_LABEL =
+  /\b(invoice\s+date|date\s+of\s+issue|issue\s+date|date\s+issued|issued(\s+on)?|dated|date|factuurdatum|datum|rechnungsdatum|date\s+de\s+(la\s+)?facture|fecha(\s+de\s+(la\s+)?factura)?)\b/i;
+/** Dates that are not the date of issue: due, delivery, order, service period — in the five languages. */
+const NOT_INVOICE_DATE =
+  /\b(due|delivery|order|ship(ping)?|paid|period|valid|expir\w*|payment|supply|service|vervaldatum|verval|leverdatum|levering|periode|f[äa]llig\w*|liefer\w*|leistungs\w*|zeitraum|[ée]ch[ée]ance|livraison|p[ée]riode|vencimiento|entrega|periodo)\b/i;
 
 function invoiceNumber(layout: Layout): LabelledValue<string> | null {
   for (const { label, where } of NUMBER_LABELS) {

@@ -14,7 +14,8 @@ import type { Layout } from './ocrLayout.js';
 import { analyseLayout, evidence, wordsIn } from './ocrLayout.js';
 import type { OcrPage } from '../../ocr/ocrPage.js';
 
-const TOTALS_START = /^(sub[\s-]?total|total|amount\s+due|balance(\s+due)?|grand\s+total|vat|tax|gst|hst|sales\s+tax|tip|gratuity)\b/i;
+const TOTALS_START =
+  /^(sub[\s-]?total|total|amount\s+due|balance(\s+due)?|grand\s+total|vat|tax|gst|hst|sales\s+tax|tip|gratuity|subtotaal|totaal|btw|zwischensumme|summe|gesamt\w*|mwst|sous[\s-]total|tva|iva|importe)\b/i;
 /** Rows among the items that are not items. */
 const NOT_ITEMS = /\b(change|cash|tendered|visa|mastercard|amex|debit|credit|card|tel|phone|receipt\s*#|order\s*#|table|server|cashier)\b/i;
 const TIP_LABELS = [/\b(tip|gratuity)\b/i];

@@ -3,7 +3,7 @@ import type { FieldEvidence } from '../types.js';
 import { findAmounts } from './amounts.js';
 import { detectCurrency } from './currency.js';
 import type { DateOrder } from './dates.js';
-import { findDates } from './dates.js';
+import { findCompactDates, findDates } from './dates.js';
 import type { Found, Layout, Parser } from './ocrLayout.js';
 import { PLACEMENT_TRUST, evidence, findLabelled, wordsIn } from './ocrLayout.js';
 
@@ -77,8 +77,29 @@ export function labelledAmount(
   return null;
 }
 
-/** The first date beside a date label; failing that, the first date on the page outside `exclude`d rows. */
+/**
+ * The first date beside a date label; failing that, the first date on the page outside `exclude`d rows;
+ * failing that, a date printed without separators. A year one digit away from the year of a date
+ * printed without separators on the same day (a document number starting 20180418) takes that year.
+ */
 export function labelledDate(layout: Layout, label: RegExp, exclude: RegExp, order: DateOrder): LabelledValue<string> | null {
+  const compact = findCompactDates(layout.text);
+  const found = firstDate(layout, label, exclude, order);
+  if (found === null) {
+    const [only] = compact;
+    return only === undefined ? null : { value: only, evidence: { confidence: 0.5, text: only.replace(/-/g, '') }, row: -1 };
+  }
+  const [year, monthDay] = [found.value.slice(0, 4), found.value.slice(4)];
+  const agreeing = compact.find((iso) => iso.slice(4) === monthDay && iso.slice(0, 4) !== year && oneDigitApart(iso.slice(0, 4), year));
+  return agreeing === undefined
+    ? found
+    : { ...found, value: agreeing, evidence: { ...found.evidence, confidence: round(found.evidence.confidence * 0.8) } };
+}
+
+const oneDigitApart = (a: string, b: string): boolean => [...a].filter((char, index) => char !== b[index]).length === 1;
+const round = (value: number): number => Math.round(value * 1000) / 1000;
+
+function firstDate(layout: Layout, label: RegExp, exclude: RegExp, order: DateOrder): LabelledValue<string> | null {
   const [first] = findLabelled(layout, { label, exclude, parse: dateParser(order) });
   if (first !== undefined) return asValue(first);
   for (const row of layout.rows) {

@@ -222,7 +222,6 @@ function below<T>(layout: Layout, label: Segment, parse: Parser<T>): Hit<T> | nu
  * How large a segment is printed. Box heights are inflated when a rule or underline touches a word,
  * so the width per character (which also grows with bold type) tempers them.
  */
-/** The printed size of a segment's text, from its height and its width per character. */
 export function printedSize(segment: Segment): number {
   const characters = segment.words.reduce((sum, word) => sum + word.text.length, 0);
   const width = segment.words.reduce((sum, word) => sum + word.box.x1 - word.box.x0, 0);

@@ -13,7 +13,7 @@ const SUBTOTAL_LABELS = [
   /\b(sub[\s-]?total|net\s+(amount|total)|total\s+(excl\.?|before\s+tax|net)|amount\s+before\s+tax|subtotaal|totaal\s+excl\.?|zwischensumme|nettobetrag|summe\s+netto|sous[\s-]total|total\s+ht|base\s+imponible)\b/i,
 ];
 const TAX_LABELS = [/\b(vat|tax|gst|hst|pst|qst|sales\s+tax|btw|mwst|ust|tva|iva|impuesto)\b/i];
-const TAX_EXCLUDE = /\b(invoice|total|subtotal|excl|incl|included|inkl|number|no\.|nr\.?|id|reg|nummer)\b/i;
+const TAX_EXCLUDE = /\b(invoice|total|subtotal|excl|incl|included|inkl|number|no\.?|nr\.?|[i1l]d|reg|nummer)\b/i;
 
 /** OCR's readings of "total" on till rolls: TOT Al, T0TAL, TOTA1. */
 const TOTAL = String.raw`t[o0]t\s?a[l1i]`;
@@ -157,5 +157,7 @@ export function readTotals(layout: Layout, skipRows: ReadonlySet<number>): Total
     tax: tax?.value ?? null,
     taxIncluded: taxIncluded(layout.text),
   });
-  return { subtotal, tax, total };
+  // A registration number read beside a tax label is not the tax: no tax is as large as the total.
+  const plausibleTax = tax !== null && total !== null && tax.value >= total.value ? null : tax;
+  return { subtotal, tax: plausibleTax, total };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dateOrderOf, findDates, findTime, parseDate } from '../../../src/providers/offline/dates.js';
+import { dateOrderOf, findCompactDates, findDates, findTime, parseDate } from '../../../src/providers/offline/dates.js';
 
 describe('parseDate', () => {
   it.each([
@@ -13,6 +13,15 @@ describe('parseDate', () => {
     ['05-Mar-2024', '2024-03-05'],
     ['Sept. 30, 2023', '2023-09-30'],
     ['Date: 15.01 2022', '2022-01-15'],
+    ['12 maart 2024', '2024-03-12'],
+    ['3 mei 2023', '2023-05-03'],
+    ['5. März 2024', '2024-03-05'],
+    ['1. Dezember 2022', '2022-12-01'],
+    ['14 juillet 2024', '2024-07-14'],
+    ['1er août 2023', '2023-08-01'],
+    ['5 de marzo de 2024', '2024-03-05'],
+    ['20 diciembre 2021', '2021-12-20'],
+    ['Date: 21/08/2817', '2017-08-21'],
   ])('reads %s', (text, iso) => {
     expect(parseDate(text, 'DMY')).toBe(iso);
   });
@@ -54,6 +63,14 @@ describe('parseDate', () => {
   it('marks a numeric date the hint had to decide as ambiguous', () => {
     expect(findDates('04/05/2024', 'DMY')[0]?.ambiguous).toBe(true);
     expect(findDates('24/05/2024', 'DMY')[0]?.ambiguous).toBe(false);
+  });
+});
+
+describe('findCompactDates', () => {
+  it('reads DDMMYYYY tokens and identifiers that start with YYYYMMDD, and nothing else', () => {
+    expect(findCompactDates('DD: 24072017  12:44')).toEqual(['2017-07-24']);
+    expect(findCompactDates('Invoice No: Z018042210100260452')).toEqual(['2018-04-22']);
+    expect(findCompactDates('GST ID : 002017394688\nTel 0355423228\nOrder 12345678')).toEqual([]);
   });
 });
 

@@ -3,6 +3,7 @@ import { invoiceSchema } from '../../../src/profiles/invoice.js';
 import { extractInvoice } from '../../../src/providers/offline/extractInvoice.js';
 import type { OcrPage } from '../../../src/ocr/ocrPage.js';
 import { invoiceFixture } from './support/fixtures.js';
+import { line, page } from './support/pages.js';
 
 const FIXTURES = ['invoice-classic-usd', 'invoice-stacked-eur', 'invoice-plain-usd', 'invoice-banded-eur', 'invoice-stacked-rotated'];
 
@@ -77,5 +78,84 @@ describe('extractInvoice on captured OCR output', () => {
     const { data, warnings } = extractInvoice(replaceWord(page, expected.invoice_number ?? '', null));
     expect(data.invoice_number).toBeNull();
     expect(warnings).toEqual(['offline OCR could not find: invoice_number']);
+  });
+});
+
+describe('extractInvoice in other languages', () => {
+  const invoice = (rows: readonly (readonly [string, string])[]): ReturnType<typeof extractInvoice> =>
+    extractInvoice(
+      page(
+        rows.flatMap(([label, value], index) => {
+          const y = 100 + index * 34;
+          return value === '' ? [line(60, y, label)] : [line(60, y, label), line(700, y, value)];
+        }),
+      ),
+    );
+
+  it('reads a Dutch invoice: Factuurnummer, Factuurdatum with a month name, Totaal, no service period as the date', () => {
+    const { data } = invoice([
+      ['Van Dijk Installaties B.V.', ''],
+      ['FACTUUR', ''],
+      ['Klantreferentie:', 'K-88812'],
+      ['Factuurnummer:', '2024-0193'],
+      ['Periode:', '1 februari 2024'],
+      ['Factuurdatum:', '12 maart 2024'],
+      ['Vervaldatum:', '11 april 2024'],
+      ['Subtotaal', '€ 1.000,00'],
+      ['BTW 21%', '€ 210,00'],
+      ['Totaal', '€ 1.210,00'],
+    ]);
+    expect(data).toMatchObject({
+      vendor: 'Van Dijk Installaties B.V.',
+      invoice_number: '2024-0193',
+      date: '2024-03-12',
+      subtotal: 1000,
+      tax: 210,
+      total: 1210,
+      currency: 'EUR',
+    });
+  });
+
+  it('reads a German invoice: Rechnungs-Nr., Rechnungsdatum, Gesamtbetrag, and not the Lieferdatum', () => {
+    const { data } = invoice([
+      ['Müller Werkzeuge GmbH', ''],
+      ['Rechnung', ''],
+      ['Lieferdatum:', '28.02.2024'],
+      ['Rechnungs-Nr.:', 'RE-55012'],
+      ['Rechnungsdatum:', '5. März 2024'],
+      ['Zwischensumme', '500,00 EUR'],
+      ['MwSt 19%', '95,00 EUR'],
+      ['Gesamtbetrag', '595,00 EUR'],
+    ]);
+    expect(data).toMatchObject({
+      vendor: 'Müller Werkzeuge GmbH',
+      invoice_number: 'RE-55012',
+      date: '2024-03-05',
+      total: 595,
+      currency: 'EUR',
+    });
+  });
+
+  it('reads French and Spanish labels', () => {
+    expect(
+      invoice([
+        ['Atelier Lumière SARL', ''],
+        ['Facture n°', 'F-2024-118'],
+        ['Date de facture', '14 juillet 2024'],
+        ['Total HT', '100,00 €'],
+        ['TVA 20%', '20,00 €'],
+        ['Total TTC', '120,00 €'],
+      ]).data,
+    ).toMatchObject({ invoice_number: 'F-2024-118', date: '2024-07-14', total: 120 });
+    expect(
+      invoice([
+        ['Distribuciones Sol S.L.', ''],
+        ['Número de factura:', 'A-7731'],
+        ['Fecha:', '5 de marzo de 2024'],
+        ['Base imponible', '100,00 €'],
+        ['IVA 21%', '21,00 €'],
+        ['Importe total', '121,00 €'],
+      ]).data,
+    ).toMatchObject({ vendor: 'Distribuciones Sol S.L.', invoice_number: 'A-7731', date: '2024-03-05', total: 121 });
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { receiptSchema } from '../../../src/profiles/receipt.js';
 import { extractReceipt } from '../../../src/providers/offline/extractReceipt.js';
 import { receiptFixture } from './support/fixtures.js';
+import { line, page } from './support/pages.js';
 
 const FIXTURES = ['receipt-thermal-tip', 'receipt-thermal-cash', 'receipt-columns-usd'];
 
@@ -37,5 +38,33 @@ describe('extractReceipt on captured OCR output', () => {
     const { data, evidence } = extractReceipt(receiptFixture('receipt-columns-usd').page);
     expect(data.items.every((item) => item.quantity !== null)).toBe(true);
     expect(evidence['items[0].quantity']?.text).toMatch(/^\d+$/);
+  });
+});
+
+describe('extractReceipt on a till roll from Malaysia', () => {
+  const roll = page(
+    [
+      ['AEON CO. (M) BHD (126926-H)', ''],
+      ['3RD FLR, AEON TAMAN MALURI SC', ''],
+      ['GST ID : 002017394688', ''],
+      ['BIG NUT BREAD', '2.30SR'],
+      ['Sub-total', '10.20'],
+      ['Total Sales Incl GST', '10.20'],
+      ['Total After Adj Incl GST', 'RM10.20'],
+      ['CASH', 'RM10.20'],
+      ['Invoice No: 2018042210100260452', ''],
+      ['GST Summary  Amount  Tax', ''],
+      ['Total', '9.62  0.56'],
+      ['22/04/2016 19:29  1010 026 0260452', ''],
+    ].flatMap(([label = '', value = ''], index) => {
+      const y = 100 + index * 30;
+      return value === '' ? [line(60, y, label)] : [line(60, y, label), line(900 - value.length * 9.6, y, value)];
+    }),
+  );
+
+  it('reads the company, the total above the tax summary, MYR from RM, and the year its document number agrees on', () => {
+    const { data, evidence } = extractReceipt(roll);
+    expect(data).toMatchObject({ merchant: 'AEON CO. (M) BHD', total: 10.2, currency: 'MYR', date: '2018-04-22' });
+    expect(evidence.date?.confidence).toBeLessThan(0.95 * 0.95);
   });
 });
