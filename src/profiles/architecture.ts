@@ -5,7 +5,10 @@ import { strictJsonSchema } from './strictJsonSchema.js';
 const SEVERITIES = ['low', 'medium', 'high'] as const;
 
 export const architectureSchema = z.strictObject({
-  summary: z.string().describe('Two or three sentences on what the system does and how it is built'),
+  summary: z
+    .string()
+    .nullable()
+    .describe('Two or three sentences on what the system does and how it is built; null when it cannot be told'),
   components: z.array(
     z.strictObject({
       name: z.string().describe('As labelled in the diagram'),

@@ -13,7 +13,7 @@ const axis = z
   .describe('Null for charts without this axis (pie, donut)');
 
 export const chartSchema = z.strictObject({
-  chart_type: z.enum(CHART_TYPES),
+  chart_type: z.enum(CHART_TYPES).nullable().describe('Null when the kind of chart cannot be told'),
   title: z.string().nullable(),
   x_axis: axis,
   y_axis: axis,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Profile } from './types.js';
 import { strictJsonSchema } from './strictJsonSchema.js';
 
-export const IMAGE_KINDS = ['photo', 'document', 'screenshot', 'chart', 'diagram', 'illustration', 'other'] as const;
+export const IMAGE_KINDS = ['photo', 'document', 'receipt', 'screenshot', 'chart', 'diagram', 'illustration', 'other'] as const;
 
 export const describeSchema = z.strictObject({
   summary: z.string().describe('Two or three sentences on what the image shows'),

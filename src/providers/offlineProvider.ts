@@ -1,8 +1,8 @@
 /**
  * The provider that needs no network: it answers from what the pixels show and what OCR reads. Invoices
  * and receipts are read in full (OCR word boxes and layout rules, or a PDF's text layer); `describe` gets
- * the pixel facts and the text found; other profiles get the schema's empty shape, the text, and a
- * warning that the offline provider cannot answer them in full.
+ * the pixel facts and the text found; other profiles get nulls and empty lists (never a value that
+ * reads as a detection), the text, a warning and `provider.info.unfilled` saying which fields were not read.
  */
 import sharp from 'sharp';
 import { SETTINGS } from '../names.js';
@@ -12,11 +12,19 @@ import type { Profile } from '../profiles/types.js';
 import { compareFromFacts } from './offline/compareFacts.js';
 import { mergeAnswers } from './mergeAnswers.js';
 import { createDocumentReader, extractFields, ocrInput, type DocumentReader, type DocumentReading } from './offline/documentReader.js';
+import { classifyKind, textCounts } from './offline/classifyImage.js';
 import { imageFacts, type ImageFacts } from './offline/imageFacts.js';
 import type { OcrLine, OcrPage } from '../ocr/ocrPage.js';
 import type { AnalysisRequest, AnalysisResponse, FieldEvidence, PagesRequest, RequestPage, VisionProvider } from './types.js';
 import type { RequestImage } from '../media/imageTypes.js';
 import type { PreparationSteps } from '../ocr/prepareForOcr.js';
+
+/** The facts with the kind of image decided again from what OCR read, when it read with confidence. */
+function withText(facts: ImageFacts, text: string | null): ImageFacts {
+  if (text === null) return facts;
+  const { kind, reason } = classifyKind(facts.measures, facts, textCounts(text));
+  return { ...facts, kind, kindReason: reason };
+}
 
 function describeFromFacts(facts: ImageFacts): DescribeData {
   const upright =
@@ -43,52 +51,86 @@ type JsonSchema = Record<string, unknown>;
 
 const isSchema = (value: unknown): value is JsonSchema => typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** An answer for a profile the offline provider cannot read, and which of its fields say so. */
+export interface UnfilledAnswer {
+  data: unknown;
+  /** Field paths set to null. */
+  nulls: string[];
+  /** Field paths whose schema forbids null: they hold '' / 0 / false / the first enum value, not a reading. */
+  placeholders: string[];
+}
+
 /**
- * The emptiest value a JSON Schema accepts: null where allowed, [] for arrays, the first enum value,
- * '' / 0 / false for required scalars, and objects built field by field.
+ * A value that no reader mistakes for a detection: null wherever the schema allows it, [] for arrays,
+ * objects built field by field; only a field that may not be null (a profile file's schema) gets the
+ * emptiest value of its type, and is named in `placeholders`.
  */
-export function emptyValue(schema: JsonSchema): unknown {
-  const types: unknown[] = Array.isArray(schema.type) ? schema.type : [schema.type];
-  const branches = Array.isArray(schema.anyOf) ? schema.anyOf.filter(isSchema) : [];
-  if (types.includes('null') || branches.some((branch) => branch.type === 'null')) return null;
-  if (Array.isArray(schema.enum)) return schema.enum[0];
-  if ('const' in schema) return schema.const;
-  const [firstBranch] = branches;
-  if (firstBranch !== undefined) return emptyValue(firstBranch);
-  switch (types[0]) {
-    case 'array':
-      return [];
-    case 'object': {
-      const properties = isSchema(schema.properties) ? schema.properties : {};
+export function unfilledAnswer(schema: JsonSchema): UnfilledAnswer {
+  const nulls: string[] = [];
+  const placeholders: string[] = [];
+  const walk = (node: JsonSchema, path: string): unknown => {
+    const types: unknown[] = Array.isArray(node.type) ? node.type : [node.type];
+    const branches = Array.isArray(node.anyOf) ? node.anyOf.filter(isSchema) : [];
+    if (types.includes('null') || branches.some((branch) => branch.type === 'null')) {
+      nulls.push(path);
+      return null;
+    }
+    const [firstBranch] = branches;
+    if (!Array.isArray(node.enum) && !('const' in node) && firstBranch !== undefined) return walk(firstBranch, path);
+    if (types[0] === 'array') return [];
+    if (types[0] === 'object' && !Array.isArray(node.enum) && !('const' in node)) {
+      const properties = isSchema(node.properties) ? node.properties : {};
       return Object.fromEntries(
-        Object.entries(properties).map(([key, property]) => [key, isSchema(property) ? emptyValue(property) : null]),
+        Object.entries(properties).map(([key, property]) => {
+          const at = path === '' ? key : `${path}.${key}`;
+          return [key, isSchema(property) ? walk(property, at) : null];
+        }),
       );
     }
-    case 'string':
-      return '';
-    case 'number':
-    case 'integer':
-      return 0;
-    case 'boolean':
-      return false;
-    default:
-      return null;
-  }
+    placeholders.push(path);
+    if (Array.isArray(node.enum)) return node.enum[0];
+    if ('const' in node) return node.const;
+    switch (types[0]) {
+      case 'string':
+        return '';
+      case 'number':
+      case 'integer':
+        return 0;
+      case 'boolean':
+        return false;
+      default:
+        return null;
+    }
+  };
+  return { data: walk(schema, ''), nulls, placeholders };
 }
 
 const NEEDS_MODEL = `without a model endpoint (set ${SETTINGS.azureOpenAiEndpoint} or ${SETTINGS.openAiApiKey})`;
 
-function answer(profile: Profile, facts: ImageFacts): { data: unknown; warnings: string[] } {
+/** The sentence for `provider.info.unfilled`: which fields hold nothing read, and why. */
+function unfilledNote(profile: Profile, { nulls, placeholders }: UnfilledAnswer): string {
+  const parts = [`the offline provider cannot read profile "${profile.name}" ${NEEDS_MODEL}; no field was read`];
+  if (nulls.length > 0) parts.push(`null: ${nulls.join(', ')}`);
+  parts.push('lists are empty');
+  if (placeholders.length > 0) parts.push(`placeholders where the schema forbids null (not readings): ${placeholders.join(', ')}`);
+  return parts.join('; ');
+}
+
+function answer(profile: Profile, facts: ImageFacts): { data: unknown; warnings: string[]; unfilled?: string } {
   if (profile.name === describeProfile.name) return { data: describeFromFacts(facts), warnings: [] };
+  const unfilled = unfilledAnswer(profile.jsonSchema);
   return {
-    data: emptyValue(profile.jsonSchema),
-    warnings: [`the offline provider cannot read the fields of profile "${profile.name}" ${NEEDS_MODEL}; every field is empty`],
+    data: unfilled.data,
+    warnings: [`the offline provider cannot read the fields of profile "${profile.name}" ${NEEDS_MODEL}; every field is null or empty`],
+    unfilled: unfilledNote(profile, unfilled),
   };
 }
 
 interface OfflineAnswer {
   data: unknown;
   warnings: string[];
+  /** For a profile not read: `provider.info.unfilled`. */
+  unfilled?: string;
   evidence?: Record<string, FieldEvidence>;
   /** What OCR read and with which engine, for the result's provider info. */
   ocr?: { text: string; engine: string };
@@ -120,14 +162,16 @@ function answerFromText(profile: Profile, facts: ImageFacts, read: readonly Text
   const unread = pageCount - read.length;
   const scanned = unread === 0 ? [] : [`${unread} of ${pageCount} pages have no text layer and were not read offline`];
   if (profile.name === describeProfile.name) {
-    const data: DescribeData = { ...describeFromFacts(facts), text_found: read.map(({ text }) => text.text).join('\n\n') };
+    const text = read.map((page) => page.text.text).join('\n\n');
+    const data: DescribeData = { ...describeFromFacts(withText(facts, text)), text_found: text };
     return { data, warnings: scanned };
   }
   const extracted = extractFields(profile.name, stackPages(read));
   if (extracted !== undefined) return { data: extracted.data, evidence: extracted.evidence, warnings: [...extracted.warnings, ...scanned] };
-  const { data, warnings } = answer(profile, facts);
+  const { data, warnings, unfilled } = answer(profile, facts);
   return {
     data,
+    ...(unfilled === undefined ? {} : { unfilled }),
     warnings: [
       ...warnings,
       `the text layer of ${read.length} pages was read but profile "${profile.name}" cannot be answered from text offline`,
@@ -143,11 +187,12 @@ function answerFromReading(profile: Profile, facts: ImageFacts, reading: Documen
   if (profile.name === describeProfile.name) {
     // OCR finds "text" in the texture of photos; only a confident reading counts as text found.
     const found = reading.confidence >= MIN_TEXT_CONFIDENCE && reading.text.trim() !== '' ? reading.text : null;
-    return { data: { ...describeFromFacts(facts), text_found: found }, warnings: [], ocr };
+    // Every word counts towards the kind (tick labels are often read with low confidence).
+    return { data: { ...describeFromFacts(withText(facts, reading.text)), text_found: found }, warnings: [], ocr };
   }
   if (reading.data !== undefined) return { data: reading.data, evidence: reading.evidence, warnings: reading.warnings, ocr };
-  const { data } = answer(profile, facts);
-  return { data, warnings: reading.warnings, ocr };
+  const { data, unfilled } = answer(profile, facts);
+  return { data, warnings: reading.warnings, ocr, ...(unfilled === undefined ? {} : { unfilled }) };
 }
 
 /** Scanned pages are read one by one and merged by the same rules as a model's per-page answers. */
@@ -180,14 +225,20 @@ async function answerFromScans(
     };
   }
   // Profiles not read in full: the text of every page, the empty answer and the readers' warnings.
-  const { data } = answer(profile, facts);
+  const { data, unfilled } = answer(profile, facts);
   const text = readings.map((reading) => reading.text).join('\n\n');
   const ocr = { text, engine: only?.engine ?? '' };
   if (profile.name === describeProfile.name) {
     const confident = readings.every((reading) => reading.confidence >= MIN_TEXT_CONFIDENCE);
-    return { data: { ...describeFromFacts(facts), text_found: confident && text.trim() !== '' ? text : null }, warnings: [], ocr };
+    const found = confident && text.trim() !== '' ? text : null;
+    return { data: { ...describeFromFacts(withText(facts, readings[0]?.text ?? null)), text_found: found }, warnings: [], ocr };
   }
-  return { data, warnings: [...new Set(readings.flatMap((reading) => reading.warnings))], ocr };
+  return {
+    data,
+    warnings: [...new Set(readings.flatMap((reading) => reading.warnings))],
+    ocr,
+    ...(unfilled === undefined ? {} : { unfilled }),
+  };
 }
 
 /** The images of a request, opened one at a time in order: held by the request, or document pages drawn when read. */
@@ -262,14 +313,18 @@ export function createOfflineProvider(options: OfflineProviderOptions = {}): Vis
     ...(options.maxInputPixels === undefined ? {} : { maxInputPixels: options.maxInputPixels }),
     ...(options.steps === undefined ? {} : { steps: options.steps }),
   });
-  const respond = ({ data, warnings, evidence, ocr }: OfflineAnswer): AnalysisResponse => ({
+  const respond = ({ data, warnings, evidence, ocr, unfilled }: OfflineAnswer): AnalysisResponse => ({
     data,
     rawText: JSON.stringify(data),
     model: 'offline',
     usage: { promptTokens: null, completionTokens: null },
     warnings,
     ...(evidence === undefined ? {} : { evidence }),
-    info: { engine: ENGINE, ...(ocr === undefined ? {} : { ocrEngine: ocr.engine, ocrText: ocr.text }) },
+    info: {
+      engine: ENGINE,
+      ...(ocr === undefined ? {} : { ocrEngine: ocr.engine, ocrText: ocr.text }),
+      ...(unfilled === undefined ? {} : { unfilled }),
+    },
   });
   return {
     name: 'offline',

@@ -7,7 +7,11 @@ import { describeProfile, describeSchema } from '../../src/profiles/describe.js'
 import { checkInvoice, invoiceProfile, invoiceSchema } from '../../src/profiles/invoice.js';
 import { formProfile } from '../../src/profiles/form.js';
 import type { Profile } from '../../src/profiles/types.js';
-import { createOfflineProvider, emptyValue } from '../../src/providers/offlineProvider.js';
+import { architectureProfile, architectureSchema } from '../../src/profiles/architecture.js';
+import { chartProfile, chartSchema } from '../../src/profiles/chart.js';
+import { askModel } from '../../src/pipeline/askModel.js';
+import { resultRecordSchema } from '../../src/contracts/resultRecord.js';
+import { createOfflineProvider, unfilledAnswer } from '../../src/providers/offlineProvider.js';
 import type { RequestPage } from '../../src/providers/types.js';
 import { RENDER } from '../support/renderSettings.js';
 
@@ -94,36 +98,92 @@ describe('offline provider: other profiles', () => {
   });
 });
 
-describe('emptyValue', () => {
-  it('walks a JSON Schema: null where allowed, [] for arrays, first enum value, empty scalars, nested objects', () => {
+describe('offline provider: profiles it cannot read', () => {
+  it('answers chart with nulls, not the first chart type, validates as the pipeline validates, and says so in provider.info', async () => {
+    const bytes = readFileSync(new URL('../fixtures/chart.png', import.meta.url));
+    const { image, source } = await prepareImage(bytes, 'image/png', {
+      model: 'gpt-4o',
+      detail: chartProfile.detail,
+      format: chartProfile.prepare.format,
+      maxInputPixels: 100_000_000,
+      render: RENDER,
+    });
+    const spent = { promptTokens: null, completionTokens: null };
+    const validated = await askModel(provider, { profile: chartProfile as Profile, images: [{ name: 'chart.png', image, source }] }, spent);
+    expect(chartSchema.parse(validated.data)).toEqual({
+      chart_type: null,
+      title: null,
+      x_axis: null,
+      y_axis: null,
+      series: [],
+      trends: [],
+      anomalies: [],
+    });
+    const { info } = validated.response;
+    expect(info?.['unfilled']).toBe(
+      'the offline provider cannot read profile "chart" without a model endpoint (set AZURE_OPENAI_ENDPOINT or OPENAI_API_KEY); ' +
+        'no field was read; null: chart_type, title, x_axis, y_axis; lists are empty',
+    );
+    // No repair was needed: the first answer validated.
+    expect(validated.warnings.join('\n')).not.toContain('repair');
+    const record = { provider: { name: 'offline', model: 'offline', ...(info === undefined ? {} : { info }) } };
+    expect(resultRecordSchema.shape.provider.parse(record.provider)).toEqual(record.provider);
+  });
+
+  it('answers architecture with a null summary and empty lists', async () => {
+    const response = await analyze('screenshot.png', architectureProfile as Profile);
+    expect(architectureSchema.parse(response.data)).toEqual({
+      summary: null,
+      components: [],
+      data_flows: [],
+      single_points_of_failure: [],
+      scalability: [],
+      security_concerns: [],
+    });
+    expect(response.info?.['unfilled']).toContain('null: summary');
+  });
+
+  it('keeps the strict structured-output schema: chart_type required, null allowed', () => {
+    const schema = chartProfile.jsonSchema as { required: string[]; properties: Record<string, { anyOf?: unknown[] }> };
+    expect(schema.required).toContain('chart_type');
+    expect(schema.properties['chart_type']?.anyOf).toContainEqual({ type: 'null' });
+  });
+});
+
+describe('unfilledAnswer', () => {
+  it('null where allowed, [] for arrays, nested objects; a field that may not be null holds a placeholder and is named', () => {
     const schema = {
       type: 'object',
       properties: {
         note: { type: ['string', 'null'] },
         either: { anyOf: [{ type: 'number' }, { type: 'null' }] },
-        kind: { type: 'string', enum: ['a', 'b'] },
+        kind: { anyOf: [{ type: 'string', enum: ['a', 'b'] }, { type: 'null' }] },
+        strictKind: { type: 'string', enum: ['a', 'b'] },
         fixed: { const: 'v1' },
         name: { type: 'string' },
         count: { type: 'integer' },
-        ratio: { type: 'number' },
         flag: { type: 'boolean' },
         list: { type: 'array', items: { type: 'string' } },
-        nested: { type: 'object', properties: { inner: { type: 'string' } } },
+        nested: { type: 'object', properties: { inner: { type: ['string', 'null'] } } },
         union: { anyOf: [{ type: 'string' }, { type: 'number' }] },
       },
     };
-    expect(emptyValue(schema)).toEqual({
-      note: null,
-      either: null,
-      kind: 'a',
-      fixed: 'v1',
-      name: '',
-      count: 0,
-      ratio: 0,
-      flag: false,
-      list: [],
-      nested: { inner: '' },
-      union: '',
+    expect(unfilledAnswer(schema)).toEqual({
+      data: {
+        note: null,
+        either: null,
+        kind: null,
+        strictKind: 'a',
+        fixed: 'v1',
+        name: '',
+        count: 0,
+        flag: false,
+        list: [],
+        nested: { inner: null },
+        union: '',
+      },
+      nulls: ['note', 'either', 'kind', 'nested.inner'],
+      placeholders: ['strictKind', 'fixed', 'name', 'count', 'flag', 'union'],
     });
   });
 });
