@@ -5,21 +5,20 @@
  *
  *   npm run eval                                          # the generated set (written first when missing)
  *   npm run eval -- --set ~/labelled                      # your own files, the configured provider
- *   npm run eval -- --set ~/labelled --compare "" --compare "MODEL_DETAIL=high"
+ *   npm run eval -- --set ~/labelled --compare "VISION_PROVIDER=offline" --compare "AZURE_OPENAI_DEPLOYMENT=gpt-5-mini"
  */
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type Env } from '../src/config.js';
+import { ConfigError, type Env } from '../src/config.js';
 import { loadLocalSettings } from '../src/local/localSettings.js';
 import { DEFAULT_STEPS, type PreparationSteps } from '../src/ocr/prepareForOcr.js';
-import { createOfflineProvider } from '../src/providers/offlineProvider.js';
+import { evaluate } from './evaluate.js';
 import { DEFAULT_COUNT, DEFAULT_SEED, writeSet } from './generate.js';
-import { loadLabelledSet } from './labelledSet.js';
-import { formatReports, scoreConfiguration, type ConfigurationReport } from './report.js';
-import { runConfiguration, type Configuration } from './runConfiguration.js';
+import { formatReports } from './report.js';
+import type { Configuration } from './runConfiguration.js';
 import { OUT_DIR, SET_DIR } from './sample.js';
 
 const USAGE = `npm run eval -- [--set DIR] [--profile NAME] [--compare "KEY=VALUE,..."]... [--concurrency N] [--json FILE] [--only TEXT] [--limit N] [--steps step=value,...]`;
@@ -90,42 +89,39 @@ async function main(): Promise<void> {
     if (!existsSync(dir)) throw new Error(`--set: no folder ${dir}`);
   }
   const configurations = (values.compare ?? ['']).map(parseConfiguration);
-  const { files: all, unlabelled } = await loadLabelledSet(dir, loadConfig(process.env), values.profile);
-  const files = all
-    .filter((file) => values.only === undefined || file.blobName.includes(values.only))
-    .slice(0, values.limit === undefined ? undefined : wholeNumber('limit', values.limit, 1));
-  if (unlabelled.length > 0)
-    process.stderr.write(
-      `[eval] ${unlabelled.length} files without a .expected.json beside them left out (${unlabelled.slice(0, 3).join(', ')}${unlabelled.length > 3 ? ', ...' : ''})\n`,
-    );
-  if (files.length === 0) throw new Error(`no labelled files in ${dir}: each file X needs X.expected.json beside it`);
   await mkdir(OUT_DIR, { recursive: true });
-  const reports: ConfigurationReport[] = [];
-  for (const [index, configuration] of configurations.entries()) {
-    const config = loadConfig({ ...process.env, ...configuration.settings });
-    if (steps !== undefined && config.provider.kind !== 'offline')
-      throw new Error("--steps: the preparation steps are the offline reader's; this configuration has a model endpoint");
-    process.stderr.write(`[eval] ${configuration.label}: ${files.length} files of ${dir}, ${concurrency} at a time\n`);
-    let lastShown = 0;
-    const records = await runConfiguration(files, configuration, {
-      concurrency,
-      profileGiven: values.profile !== undefined,
-      warmUp: true,
-      ...(steps === undefined ? {} : { provider: createOfflineProvider({ maxInputPixels: config.maxInputPixels, steps }) }),
-      logFile: fileURLToPath(new URL(`eval-${index + 1}.log`, OUT_DIR)),
-      stallMs: 10 * 60_000,
-      progress: (done, total, meanMs) => {
-        if (done < total && Date.now() - lastShown < 5_000) return;
-        lastShown = Date.now();
-        const left = done < total ? `, about ${seconds(((total - done) * meanMs) / concurrency)} left` : '';
-        process.stderr.write(`[eval] ${configuration.label}: ${done}/${total} records, ${Math.round(meanMs)} ms per file${left}\n`);
-      },
-    });
-    reports.push(scoreConfiguration(configuration, files, records));
-  }
-  console.log(`\n${formatReports(reports)}`);
+  let lastShown = 0;
+  const evaluation = await evaluate({
+    dir,
+    configurations,
+    profile: values.profile,
+    only: values.only,
+    limit: values.limit === undefined ? undefined : wholeNumber('limit', values.limit, 1),
+    concurrency,
+    steps,
+    warmUp: true,
+    logDir: fileURLToPath(OUT_DIR),
+    stallMs: 10 * 60_000,
+    onLoaded: (unlabelled) => {
+      if (unlabelled.length > 0)
+        process.stderr.write(
+          `[eval] ${unlabelled.length} files without a .expected.json beside them left out (${unlabelled.slice(0, 3).join(', ')}${unlabelled.length > 3 ? ', ...' : ''})\n`,
+        );
+    },
+    onStart: (configuration, count) => {
+      lastShown = 0;
+      process.stderr.write(`[eval] ${configuration.label}: ${count} files of ${dir}, ${concurrency} at a time\n`);
+    },
+    progress: (configuration, done, total, meanMs) => {
+      if (done < total && Date.now() - lastShown < 5_000) return;
+      lastShown = Date.now();
+      const left = done < total ? `, about ${seconds(((total - done) * meanMs) / concurrency)} left` : '';
+      process.stderr.write(`[eval] ${configuration.label}: ${done}/${total} records, ${Math.round(meanMs)} ms per file${left}\n`);
+    },
+  });
+  console.log(`\n${formatReports(evaluation.configurations)}`);
   const out = values.json === undefined ? fileURLToPath(new URL('report.json', OUT_DIR)) : resolve(values.json);
-  await writeFile(out, `${JSON.stringify({ set: dir, files: files.length, configurations: reports }, null, 2)}\n`);
+  await writeFile(out, `${JSON.stringify(evaluation, null, 2)}\n`);
   console.log(`\nreport: ${out}`);
 }
 
