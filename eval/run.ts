@@ -105,7 +105,7 @@ async function main(): Promise<void> {
     onLoaded: (unlabelled) => {
       if (unlabelled.length > 0)
         process.stderr.write(
-          `[eval] ${unlabelled.length} files without a .expected.json beside them left out (${unlabelled.slice(0, 3).join(', ')}${unlabelled.length > 3 ? ', ...' : ''})\n`,
+          `[eval] ${unlabelled.length} file${unlabelled.length === 1 ? '' : 's'} without a .expected.json beside ${unlabelled.length === 1 ? 'it' : 'them'} left out (${unlabelled.slice(0, 3).join(', ')}${unlabelled.length > 3 ? ', ...' : ''})\n`,
         );
     },
     onStart: (configuration, count) => {
