@@ -106,3 +106,75 @@ describe('evaluate a labelled set through the worker', () => {
     );
   });
 });
+
+describe('evaluate checks every configuration before running any', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'eval-check-'));
+    await mkdir(join(dir, 'receipts'));
+    await writeFile(join(dir, 'receipts', 'a.png'), 'not run');
+    await writeFile(join(dir, 'receipts', `a.png${EXPECTED_SUFFIX}`), JSON.stringify({ merchant: 'Cafe', tip: 1 }));
+    await writeFile(
+      join(dir, 'profiles.yaml'),
+      [
+        'rules: [{ prefix: receipts/, profile: receipt-detail }]',
+        'profiles:',
+        '  receipt-detail:',
+        '    system: Read receipts.',
+        '    user: Extract the merchant and the total.',
+        '    detail: low',
+        '    schema:',
+        '      type: object',
+        '      additionalProperties: false',
+        '      required: [merchant, total]',
+        "      properties: { merchant: { type: [string, 'null'] }, total: { type: [number, 'null'] } }",
+      ].join('\n'),
+    );
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const base = { concurrency: 1, warmUp: false, stallMs: 1000 };
+
+  it("checks the labels against each configuration's own profiles, and runs none when one does not fit", async () => {
+    const started: string[] = [];
+    await expect(
+      evaluate({
+        ...base,
+        dir,
+        logDir: dir,
+        configurations: [
+          { label: 'built-in receipt', settings: { VISION_PROVIDER: 'offline' } },
+          { label: 'profile file', settings: { VISION_PROVIDER: 'offline', PROFILES_FILE: join(dir, 'profiles.yaml') } },
+        ],
+        onStart: (configuration) => started.push(configuration.label),
+      }),
+    ).rejects.toThrow('receipts/a.png.expected.json: "tip" not a field of profile "receipt-detail" (its fields: merchant, total)');
+    expect(started).toEqual([]);
+  });
+
+  it('refuses --steps for a configuration with a model endpoint', async () => {
+    await expect(
+      evaluate({
+        ...base,
+        dir,
+        logDir: dir,
+        steps: { deskew: false },
+        configurations: [{ label: 'model', settings: { OPENAI_API_KEY: 'sk-test' } }],
+      }),
+    ).rejects.toThrow(/--steps: the preparation steps are the offline reader's; "model" has a model endpoint/);
+  });
+
+  it('refuses a filter that leaves no file', async () => {
+    await expect(
+      evaluate({
+        ...base,
+        dir,
+        logDir: dir,
+        only: 'nothing-like-this',
+        configurations: [{ label: 'x', settings: { VISION_PROVIDER: 'offline' } }],
+      }),
+    ).rejects.toThrow(`no labelled files in ${dir} matching "nothing-like-this"`);
+  });
+});
