@@ -18,9 +18,18 @@ export interface PreparationSteps {
   orientation: boolean;
   /** Read at most this many pixels, scaled down to fit (0 = as uploaded). */
   maxPixels: number;
+  /** Read a page that still reads poorly once more, larger and softened (dot-matrix print). */
+  soften: boolean;
 }
 
-export const DEFAULT_STEPS: PreparationSteps = { whiten: true, deskew: true, minTextHeight: 12, orientation: true, maxPixels: 0 };
+export const DEFAULT_STEPS: PreparationSteps = {
+  whiten: true,
+  deskew: true,
+  minTextHeight: 12,
+  orientation: true,
+  maxPixels: 0,
+  soften: true,
+};
 
 /** The upload decoded once: greyscale, upright, on white. */
 export interface GreyImage {
@@ -111,13 +120,17 @@ export async function rotateGrey(grey: GreyImage, degrees: 90 | 180 | 270): Prom
 export const boundedScale = (grey: GreyImage, requested: number): number =>
   Math.min(requested, Math.sqrt(MAX_OCR_PIXELS / (grey.width * grey.height)));
 
-/** Renders the decoded page at `requestedScale` (bounded, see `boundedScale`) as the PNG tesseract reads. */
-export async function renderForOcr(grey: GreyImage, requestedScale = 1): Promise<PreparedImage> {
+/**
+ * Renders the decoded page at `requestedScale` (bounded, see `boundedScale`) as the PNG tesseract reads,
+ * blurred by `softness` (a Gaussian sigma in rendered pixels, 0 = sharp).
+ */
+export async function renderForOcr(grey: GreyImage, requestedScale = 1, softness = 0): Promise<PreparedImage> {
   const scale = boundedScale(grey, requestedScale);
   const width = Math.max(1, Math.round(grey.width * scale));
   const height = Math.max(1, Math.round(grey.height * scale));
   let image = sharp(grey.data, { raw: { width: grey.width, height: grey.height, channels: 1 } });
   if (width !== grey.width) image = image.resize(width, height, { kernel: scale > 1 ? 'cubic' : 'lanczos3' });
+  if (softness > 0) image = image.blur(softness);
   // Fast deflate: the PNG only crosses to the worker thread, so time matters more than size.
   const png = await image.png({ compressionLevel: 1 }).toBuffer();
   return { png, width, height, scale: width / grey.width };

@@ -80,7 +80,8 @@ export function labelledAmount(
 /**
  * The first date beside a date label; failing that, the first date on the page outside `exclude`d rows;
  * failing that, a date printed without separators. A year one digit away from the year of a date
- * printed without separators on the same day (a document number starting 20180418) takes that year.
+ * printed without separators on the same day (a document number starting 20180418), or any year read
+ * with little confidence, takes that date's year.
  */
 export function labelledDate(layout: Layout, label: RegExp, exclude: RegExp, order: DateOrder): LabelledValue<string> | null {
   const compact = findCompactDates(layout.text);
@@ -90,12 +91,17 @@ export function labelledDate(layout: Layout, label: RegExp, exclude: RegExp, ord
     return only === undefined ? null : { value: only, evidence: { confidence: 0.5, text: only.replace(/-/g, '') }, row: -1 };
   }
   const [year, monthDay] = [found.value.slice(0, 4), found.value.slice(4)];
-  const agreeing = compact.find((iso) => iso.slice(4) === monthDay && iso.slice(0, 4) !== year && oneDigitApart(iso.slice(0, 4), year));
+  const unsure = found.evidence.confidence < UNSURE_DATE;
+  const agreeing = compact.find(
+    (iso) => iso.slice(4) === monthDay && iso.slice(0, 4) !== year && (unsure || oneDigitApart(iso.slice(0, 4), year)),
+  );
   return agreeing === undefined
     ? found
     : { ...found, value: agreeing, evidence: { ...found.evidence, confidence: round(found.evidence.confidence * 0.8) } };
 }
 
+/** A date read with less confidence than this defers to a compact date of the same day. */
+const UNSURE_DATE = 0.4;
 const oneDigitApart = (a: string, b: string): boolean => [...a].filter((char, index) => char !== b[index]).length === 1;
 const round = (value: number): number => Math.round(value * 1000) / 1000;
 

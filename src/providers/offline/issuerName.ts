@@ -4,17 +4,17 @@
  * is a name, not a heading, address, phone, registration, opening-hours or person line.
  */
 import type { OcrWord } from '../../ocr/ocrPage.js';
-import { meanConfidence } from '../../ocr/ocrPage.js';
+import { meanConfidence, unionBox } from '../../ocr/ocrPage.js';
 import type { LabelledValue } from './fieldRules.js';
 import type { Layout, Segment } from './ocrLayout.js';
 import { evidence, printedSize } from './ocrLayout.js';
 import { findAmounts } from './amounts.js';
 import { findDates } from './dates.js';
 
-/** Company legal forms as printed, OCR's common misreadings included (SON/S0N for SDN). */
+/** Company legal forms as printed, OCR's common misreadings included (SON/SIN for SDN, EHD/BMD for BHD). */
 const LEGAL_FORM = new RegExp(
   [
-    String.raw`s[do0]n\.?\s*bhd\.?`,
+    String.raw`s[do0i1l]n\.?\s*[b8e][hm]d\.?`,
     String.raw`bhd\.?`,
     String.raw`berhad`,
     String.raw`(?:pty\.?\s*|pte\.?\s*|co\.?,?\s*)?ltd\.?`,
@@ -109,7 +109,11 @@ function nameWithLegalForm(text: string): { name: string; formOnly: boolean } | 
   const end = last.index + last[0].length;
   const rest = text.slice(end).replace(REGISTRATION, '');
   if ((rest.match(/\p{L}/gu) ?? []).length > 3) return null;
-  const name = text.slice(0, end).replace(/\bs[o0]n(?=\.?\s*bhd)/giu, (found) => (found === found.toUpperCase() ? 'SDN' : 'Sdn'));
+  const name = text
+    .slice(0, end)
+    .replace(/\bs[do0i1l]n(\.?\s*)[b8e][hm]d\b/giu, (found: string, gap: string) =>
+      found === found.toUpperCase() ? `SDN${gap}BHD` : `Sdn${gap}Bhd`,
+    );
   return { name, formOnly: !/\p{L}{2}/u.test(name.slice(0, forms[0]?.index ?? 0)) && forms.length === 1 };
 }
 
@@ -129,7 +133,7 @@ function headerCandidates(layout: Layout): Candidate[] {
   for (const row of layout.rows.slice(0, HEADER_ROWS)) {
     const priced = findAmounts(row.text).some((amount) => amount.hasCents);
     if (row.index > 0 && (row.box.y0 > limit || END_OF_HEADER.test(row.text) || priced || findDates(row.text, 'DMY').length > 0)) break;
-    for (const segment of row.segments) {
+    for (const segment of joinLegalForms(row.segments)) {
       const words = trimmed(segment);
       const raw = textOf(words);
       const text = raw.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}.)]+$/gu, '');
@@ -138,6 +142,25 @@ function headerCandidates(layout: Layout): Candidate[] {
     }
   }
   return candidates;
+}
+
+/** A legal form set apart by wide spacing ("SUBANG HEALTHCARE SDN   BHD") belongs to the segment before it. */
+function joinLegalForms(segments: readonly Segment[]): Segment[] {
+  const joined: Segment[] = [];
+  for (const segment of segments) {
+    const previous = joined.at(-1);
+    const formOnly = new RegExp(String.raw`^(?:${LEGAL_FORM.source})$`, 'iu').test(segment.text.trim());
+    if (previous !== undefined && formOnly) {
+      const words = [...previous.words, ...segment.words];
+      joined[joined.length - 1] = {
+        ...previous,
+        words,
+        text: `${previous.text} ${segment.text}`,
+        box: unionBox(words.map((word) => word.box)),
+      };
+    } else joined.push(segment);
+  }
+  return joined;
 }
 
 /** A name printed over two lines ("WESTERN EASTERN" / "STATIONERY SDN. BHD"): the row above, same print. */

@@ -78,7 +78,8 @@ function chooseTotal(layout: Layout, context: TotalContext): LabelledValue<numbe
       exclude: PARTIAL,
     });
     for (const hit of found) {
-      if (hit.row > summaryRow || candidates.some((other) => other.found.row === hit.row)) continue;
+      // Nothing to pay is a charge line ("TOTAL LOADING CHARGES 0.00") or a misread, not the total.
+      if (hit.value <= 0 || hit.row > summaryRow || candidates.some((other) => other.found.row === hit.row)) continue;
       const row = layout.rows[hit.row];
       const columns = findAmounts(row?.text ?? '').filter((amount) => amount.hasCents).length;
       candidates.push({ found: hit, strength: columns > 1 ? strength - 1 : strength });
@@ -88,7 +89,18 @@ function chooseTotal(layout: Layout, context: TotalContext): LabelledValue<numbe
   const cash = labelledAmount(layout, CASH_LABELS, undefined, context.skipRows);
   const change = labelledAmount(layout, CHANGE_LABELS, undefined, context.skipRows);
   const rounding = labelledAmount(layout, ROUNDING_LABELS, undefined, context.skipRows)?.value ?? 0;
-  const paid = cash !== null && change !== null && cash.value >= change.value ? round(cash.value - change.value) : null;
+  // Without a change line, what was handed over is what was paid.
+  const changeLine = layout.rows.some((row) => CHANGE_LABELS.some((label) => label.test(row.text)));
+  const paid =
+    cash === null
+      ? null
+      : change === null
+        ? changeLine
+          ? null
+          : cash.value
+        : cash.value >= change.value
+          ? round(cash.value - change.value)
+          : null;
   const { subtotal, tax } = context;
   const added = (context.taxIncluded ? 0 : (tax ?? 0)) + rounding;
   // A subtotal with nothing added to it agrees with any line that repeats it: no evidence.

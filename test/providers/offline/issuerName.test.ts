@@ -57,3 +57,14 @@ describe('issuer', () => {
     expect(nameOn(line(80, 80, 'INVOICE', 30), line(80, 130, 'Bill to:', 16), line(80, 160, 'Initech Ltd', 16))).toBeUndefined();
   });
 });
+
+describe('issuer on OCR misreadings of a legal form', () => {
+  it('reads SIN/SON and EHD/BMD as SDN BHD, and joins a BHD set apart by wide spacing', () => {
+    expect(nameOn(line(80, 80, 'DIGI TELECOMMUNICATIONS SDN EHD', 20), line(80, 110, 'LOT LG 315, 1-UTAMA', 20))).toBe(
+      'DIGI TELECOMMUNICATIONS SDN BHD',
+    );
+    expect(nameOn(line(80, 80, 'SUBANG HEALTHCARE SIN', 20), line(600, 80, 'BHD', 20), line(80, 110, 'GST NO: 001534708608'))).toBe(
+      'SUBANG HEALTHCARE SDN BHD',
+    );
+  });
+});

@@ -76,3 +76,13 @@ describe('readTotals', () => {
     expect(totalOf(['Subtotal', '40.00'], ['Tax total', '4.00'], ['Total items', '3'])).toBeNull();
   });
 });
+
+describe('readTotals without a readable total line', () => {
+  it('skips a charge line of nothing and takes cash minus change', () => {
+    expect(totalOf(['CASH', '20.00'], ['CHANGE', '0.00'], ['TOTAL LOADING CHARGES', '0.00'])).toBe(20);
+  });
+
+  it('takes the cash handed over when the page prints no change line', () => {
+    expect(totalOf(['Bacon', 'RM4.90'], ['Walnut Raisin', 'RM8.60'], ['CASH', 'RM20.40'])).toBe(20.4);
+  });
+});
