@@ -5,11 +5,9 @@
  * white, or a few mostly numeric labels (tick marks) on white, are a chart; sparse ink on paper is a
  * document (a receipt when the page is at least 1.8 times as tall as wide); anything else is a screenshot.
  * A heuristic stated with its reason, not a classifier to rely on (measured figures: docs/offline.md).
- * `classifyImage` is the OCR reader's older guess from the words alone, kept for its reading's `kind`.
+ * `imageStats` is a cheaper look that tells the OCR reader whether a picture is a photo (less OCR).
  */
 import sharp from 'sharp';
-import type { OcrPage } from '../../ocr/ocrPage.js';
-import { pageWords } from '../../ocr/ocrPage.js';
 
 export type ImageKind = 'document' | 'receipt' | 'screenshot' | 'chart' | 'diagram' | 'photo';
 
@@ -92,8 +90,6 @@ export interface ImageStats {
   flatShare: number;
   /** Share of light pixels (paper). */
   lightShare: number;
-  /** Mean saturation, 0..1. */
-  colourfulness: number;
 }
 
 const THUMBNAIL = 128;
@@ -109,7 +105,6 @@ export async function imageStats(bytes: Buffer, maxInputPixels: number): Promise
     .toBuffer({ resolveWithObject: true });
   const bins = new Map<number, number>();
   let light = 0;
-  let saturation = 0;
   const pixels = info.width * info.height;
   for (let i = 0; i < data.length; i += info.channels) {
     const r = data[i] ?? 0;
@@ -118,11 +113,9 @@ export async function imageStats(bytes: Buffer, maxInputPixels: number): Promise
     const bin = ((r >> 4) << 8) | ((g >> 4) << 4) | (b >> 4);
     bins.set(bin, (bins.get(bin) ?? 0) + 1);
     if (0.299 * r + 0.587 * g + 0.114 * b > 200) light++;
-    const max = Math.max(r, g, b);
-    saturation += max === 0 ? 0 : (max - Math.min(r, g, b)) / max;
   }
   const top = [...bins.values()].sort((a, b) => b - a).slice(0, 6);
-  return { flatShare: top.reduce((a, b) => a + b, 0) / pixels, lightShare: light / pixels, colourfulness: saturation / pixels };
+  return { flatShare: top.reduce((a, b) => a + b, 0) / pixels, lightShare: light / pixels };
 }
 
 const isFlat = (stats: ImageStats): boolean => stats.flatShare >= 0.45;
@@ -130,16 +123,3 @@ const isPaper = (stats: ImageStats): boolean => stats.lightShare >= 0.3;
 
 /** Continuous tones and little paper: a photo whatever OCR reads in it. */
 export const looksLikePhoto = (stats: ImageStats): boolean => !isFlat(stats) && !isPaper(stats);
-
-/** `size` is the upright image size (landscape pages of text are more often screens than paper). */
-export function classifyImage(page: OcrPage, stats: ImageStats, size: { width: number; height: number }): ImageKind {
-  const words = pageWords(page).filter((word) => word.confidence >= 0.6 && /[\p{L}\p{N}]{2}/u.test(word.text));
-  const numeric = words.filter((word) => /^[^\p{L}]*\d[^\p{L}]*$/u.test(word.text)).length;
-  if (looksLikePhoto(stats)) return 'photo';
-  const flat = isFlat(stats);
-  if (!flat) return words.length >= 15 ? 'document' : 'photo';
-  if (words.length < 40 && stats.colourfulness >= 0.08 && (words.length < 4 || numeric / words.length >= 0.3)) return 'chart';
-  if (words.length < 4) return stats.colourfulness >= 0.08 ? 'chart' : 'photo';
-  if (stats.lightShare >= 0.6 && size.width / size.height < 1.2) return 'document';
-  return 'screenshot';
-}

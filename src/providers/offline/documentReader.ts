@@ -1,6 +1,6 @@
 /**
  * The offline provider's one entry point for reading text: OCR of the upload, then for `invoice` and
- * `receipt` the fields by layout rules, for `describe` the text and the kind of image, and for any
+ * `receipt` the fields by layout rules, for `describe` the text (the kind of image comes from its pixels, imageFacts.ts), and for any
  * other profile the text with a statement that the profile cannot be answered in full offline.
  */
 import { TransientError } from '../../errors.js';
@@ -9,8 +9,7 @@ import type { InvoiceData } from '../../profiles/invoice.js';
 import type { ReceiptData } from '../../profiles/receipt.js';
 import type { RequestImage } from '../../media/imageTypes.js';
 import type { FieldEvidence } from '../types.js';
-import type { ImageKind } from './classifyImage.js';
-import { classifyImage, imageStats, looksLikePhoto } from './classifyImage.js';
+import { imageStats, looksLikePhoto } from './classifyImage.js';
 import { extractInvoice } from './extractInvoice.js';
 import { extractReceipt } from './extractReceipt.js';
 import type { Extraction } from './fieldRules.js';
@@ -21,8 +20,6 @@ import { createOcrPool, OCR_ENGINE } from '../../ocr/ocrPool.js';
 import type { PreparationSteps } from '../../ocr/prepareForOcr.js';
 import { DEFAULT_STEPS } from '../../ocr/prepareForOcr.js';
 import { readPage } from '../../ocr/readPage.js';
-
-export type { ImageKind } from './classifyImage.js';
 
 export interface DocumentImage {
   /** The upload as stored: any format sharp decodes. */
@@ -45,7 +42,6 @@ export interface DocumentReading {
   data?: InvoiceData | ReceiptData;
   /** What OCR read, one visual row per line, columns separated by two spaces. */
   text: string;
-  kind: ImageKind;
   /** Keyed by field path (`total`, `line_items[0].total`). */
   evidence: Record<string, FieldEvidence>;
   warnings: string[];
@@ -138,7 +134,6 @@ export function createDocumentReader(options: DocumentReaderOptions = {}): Docum
     const stopped = reading === undefined ? [`OCR stopped after ${glanceOcrMs / 1000} s without a reading: no text is reported`] : [];
     const base = {
       text: analyseLayout(page).text,
-      kind: classifyImage(page, stats, image),
       engine: page.engine,
       confidence: page.confidence,
     };

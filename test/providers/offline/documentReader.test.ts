@@ -42,11 +42,10 @@ describe('createDocumentReader', () => {
       expect(entry.confidence).toBeLessThanOrEqual(1);
     }
     expect(reading.warnings).toEqual([]);
-    expect(reading.kind).toBe('document');
     expect(reading.engine).toMatch(/^tesseract\.js 7\.\d+\.\d+ \(tesseract 5\./);
   });
 
-  it('gives describe the text and the kind of image, and no data', async () => {
+  it('gives describe the text, and no data', async () => {
     const reading = await reader.read('describe', invoice);
     expect(reading.data).toBeUndefined();
     expect(reading.text).toContain(expected.invoice_number);
@@ -75,57 +74,6 @@ describe('createDocumentReader', () => {
     const error: unknown = await small.read('invoice', invoice).catch((e: unknown) => e);
     await small.close();
     expect(error).toMatchObject({ code: 'image_too_large', retryable: false });
-  });
-});
-
-describe('image kinds', () => {
-  const render = async (svg: string): Promise<DocumentImage> => {
-    const bytes = await sharp(Buffer.from(svg)).png().toBuffer();
-    const { width = 0, height = 0 } = await sharp(bytes).metadata();
-    return { bytes, mime: 'image/png', width, height };
-  };
-
-  it('tells a chart from a screenshot from a photo', async () => {
-    const colours = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4'];
-    const chart = await render(
-      `<svg xmlns="http://www.w3.org/2000/svg" width="800" height="500"><rect width="100%" height="100%" fill="#fff"/>` +
-        `<text x="400" y="40" font-family="DejaVu Sans" font-size="24" text-anchor="middle">Sales 2024</text>` +
-        `<line x1="80" y1="440" x2="760" y2="440" stroke="#000" stroke-width="2"/><line x1="80" y1="80" x2="80" y2="440" stroke="#000" stroke-width="2"/>` +
-        [0, 10, 20, 30, 40]
-          .map((v, i) => `<text x="70" y="${445 - i * 85}" font-family="DejaVu Sans" font-size="18" text-anchor="end">${v}</text>`)
-          .join('') +
-        colours
-          .map((c, i) => `<rect x="${120 + i * 125}" y="${440 - (i + 1) * 65}" width="80" height="${(i + 1) * 65}" fill="${c}"/>`)
-          .join('') +
-        ['Q1', 'Q2', 'Q3', 'Q4', 'Q5']
-          .map((q, i) => `<text x="${160 + i * 125}" y="470" font-family="DejaVu Sans" font-size="18" text-anchor="middle">${q}</text>`)
-          .join('') +
-        `</svg>`,
-    );
-    const screenshot = await render(
-      `<svg xmlns="http://www.w3.org/2000/svg" width="1280" height="720"><rect width="100%" height="100%" fill="#1e1e1e"/>` +
-        `<rect width="260" height="720" fill="#252526"/><rect width="1280" height="36" fill="#3c3c3c"/>` +
-        ['Explorer', 'src', 'index.ts', 'config.ts', 'errors.ts', 'README.md']
-          .map((t, i) => `<text x="20" y="${80 + i * 30}" font-family="DejaVu Sans" font-size="17" fill="#ccc">${t}</text>`)
-          .join('') +
-        Array.from(
-          { length: 16 },
-          (_, i) =>
-            `<text x="300" y="${80 + i * 36}" font-family="DejaVu Sans Mono" font-size="18" fill="#d4d4d4">const value${i} = compute(input, ${i * 7});</text>`,
-        ).join('') +
-        `</svg>`,
-    );
-    // Continuous tones: a coarse random field blown up smoothly, as a photo has.
-    const field = Buffer.from(Array.from({ length: 24 * 16 * 3 }, (_, i) => (i * 7919 + ((i * i) % 251)) % 256));
-    const photoBytes = await sharp(field, { raw: { width: 24, height: 16, channels: 3 } })
-      .resize(960, 640, { kernel: 'cubic' })
-      .jpeg()
-      .toBuffer();
-    const photo = { bytes: photoBytes, mime: 'image/jpeg', width: 960, height: 640 };
-
-    expect((await reader.read('describe', chart)).kind).toBe('chart');
-    expect((await reader.read('describe', screenshot)).kind).toBe('screenshot');
-    expect((await reader.read('describe', photo)).kind).toBe('photo');
   });
 });
 
